@@ -1,0 +1,1 @@
+"""Resync console: the web console of an AI assistant for HCL Workload Automation (TWS)."""

@@ -1,0 +1,1 @@
+"""REST API routes (thin: each route calls a service)."""

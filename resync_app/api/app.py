@@ -1,0 +1,54 @@
+"""The REST API (FastAPI), mounted into the Reflex app with `rx.App(api_transformer=...)`."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from resync_app.api import admin, auth, health
+
+logger = logging.getLogger("resync.api")
+
+
+def _routers():
+    """Every router of the API, in the order they are documented."""
+    return [health.router, auth.router, admin.router]
+
+
+def create_api(*, standalone: bool = False) -> FastAPI:
+    """Build the API. `standalone=True` gives it its own lifespan (tests, `uvicorn`); under Reflex the
+    Reflex lifespan starts the services instead."""
+
+    lifespan = None
+    if standalone:
+
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI):
+            from resync_app import runtime
+
+            runtime.startup()
+            try:
+                yield
+            finally:
+                runtime.shutdown()
+
+    api = FastAPI(
+        title="Resync console API",
+        version="1.0",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    for router in _routers():
+        api.include_router(router)
+
+    @api.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:  # a 500 is a bug: log it, leak nothing
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "Internal error; it has been logged."}, status_code=500)
+
+    return api

@@ -1,0 +1,65 @@
+"""FastAPI dependencies: the admin guard used by every admin route, and the caller's address."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from fastapi import HTTPException, Request, status
+
+from resync_app.auth import sessions
+from resync_app.auth.service import check_credentials
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="resync"'}
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers=_CHALLENGE)
+
+
+def locked(retry_after: int) -> HTTPException:
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        detail=f"Too many failed sign-ins for this username; try again in {retry_after} seconds.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _basic(credentials: str, request: Request) -> sessions.Principal:
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode()
+        username, sep, password = decoded.partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise unauthorized("Malformed Basic credentials.") from None
+    if not sep:
+        raise unauthorized("Malformed Basic credentials.")
+    result = check_credentials(username, password, client_address(request), channel="basic")
+    if result.locked:
+        raise locked(result.retry_after)
+    if result.principal is None:
+        raise unauthorized("Invalid username or password.")
+    return result.principal
+
+
+def require_admin(request: Request) -> sessions.Principal:
+    """Accept `Authorization: Bearer <token>` or `Basic <user:password>` of an admin; else 401 (or 429)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    credentials = credentials.strip()
+    if not header:
+        raise unauthorized("Not authenticated: send 'Authorization: Bearer <token>' or HTTP Basic credentials.")
+    if scheme.lower() == "bearer":
+        principal = sessions.resolve(credentials, "token")
+        if principal is None or not principal.is_admin:
+            raise unauthorized("Invalid or expired token.")
+        request.state.principal = principal
+        return principal
+    if scheme.lower() == "basic":
+        principal = _basic(credentials, request)
+        request.state.principal = principal
+        return principal
+    raise unauthorized("Unsupported authorization scheme; use Bearer or Basic.")

@@ -1,0 +1,89 @@
+"""Server-side sessions and API tokens: random, stored as SHA-256, with idle and absolute expiry."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import delete, select
+
+from resync_app.auth.models import AuthSession, User
+from resync_app.db import session_scope, utcnow
+
+SESSION_IDLE = timedelta(minutes=30)
+SESSION_ABSOLUTE = timedelta(hours=12)
+TOKEN_LIFETIME = timedelta(hours=1)
+_TOUCH_EVERY = timedelta(seconds=30)  # how stale last_seen may get before it is written again
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request or event acts as."""
+
+    user_id: int
+    username: str
+    is_admin: bool
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue(user: User, kind: str, client: str = "") -> tuple[str, datetime]:
+    """Create a session ("session") or bearer token ("token"); return the raw value (shown once) and expiry."""
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    expires = now + (SESSION_ABSOLUTE if kind == "session" else TOKEN_LIFETIME)
+    with session_scope() as db:
+        db.add(AuthSession(token_hash=hash_token(raw), user_id=user.id, kind=kind, expires_at=expires,
+                           created_at=now, last_seen_at=now, client=client[:64]))
+        db.exec(delete(AuthSession).where(AuthSession.expires_at < now))
+    return raw, expires
+
+
+def resolve(raw: str | None, kind: str) -> Principal | None:
+    """The principal behind a raw session/token, or None if unknown, expired, idle too long or revoked."""
+    if not raw or len(raw) > 256:
+        return None
+    now = utcnow()
+    with session_scope() as db:
+        row = db.exec(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash == hash_token(raw), AuthSession.kind == kind)
+        ).first()
+        if row is None:
+            return None
+        record, user = row
+        if record.expires_at <= now or (kind == "session" and now - record.last_seen_at > SESSION_IDLE):
+            db.delete(record)
+            return None
+        if now - record.last_seen_at > _TOUCH_EVERY:
+            record.last_seen_at = now
+            db.add(record)
+        return Principal(user_id=user.id, username=user.username, is_admin=user.is_admin)
+
+
+def revoke(raw: str | None) -> Principal | None:
+    """End one session/token; return whose it was."""
+    if not raw:
+        return None
+    with session_scope() as db:
+        row = db.exec(
+            select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash == hash_token(raw))
+        ).first()
+        if row is None:
+            return None
+        record, user = row
+        db.delete(record)
+        return Principal(user_id=user.id, username=user.username, is_admin=user.is_admin)
+
+
+def revoke_all(user_id: int) -> int:
+    """End every session and token of a user (password reset); return how many."""
+    with session_scope() as db:
+        result = db.exec(delete(AuthSession).where(AuthSession.user_id == user_id))
+        return result.rowcount or 0

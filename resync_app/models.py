@@ -1,0 +1,8 @@
+"""Every table of the app, imported in one place for Alembic's autogenerate and the migration tests."""
+
+from sqlmodel import SQLModel
+
+from resync_app.audit.models import AuditEntry  # noqa: F401
+from resync_app.auth.models import AuthSession, LoginFailure, User  # noqa: F401
+
+metadata = SQLModel.metadata

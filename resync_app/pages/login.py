@@ -1,0 +1,43 @@
+"""/login: admin sign-in. The form posts to the server, which sets an HttpOnly session cookie."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resync_app.components.native_form import native_form
+from resync_app.state.session import SessionState
+
+
+def login() -> rx.Component:
+    return rx.center(
+        rx.card(
+            native_form(
+                rx.vstack(
+                    rx.hstack(rx.icon("workflow", size=26), rx.heading("Resync admin sign-in", size="6"),
+                              align="center"),
+                    rx.cond(SessionState.signed_out,
+                            rx.callout("You have signed out.", icon="info", color_scheme="green", width="100%")),
+                    rx.cond(SessionState.login_message != "",
+                            rx.callout(SessionState.login_message, icon="triangle-alert", color_scheme="red",
+                                       width="100%", id="login-error")),
+                    rx.text("Username", size="2", weight="medium"),
+                    rx.input(name="username", id="username", auto_complete="username", required=True,
+                             width="100%", size="3"),
+                    rx.text("Password", size="2", weight="medium"),
+                    rx.input(name="password", id="password", type="password", auto_complete="current-password",
+                             required=True, width="100%", size="3"),
+                    rx.el.input(type="hidden", name="next", value=SessionState.login_next),
+                    rx.button("Sign in", type="submit", width="100%", size="3", id="sign-in"),
+                    rx.link("← Operator dashboards (no sign-in needed)", href="/", size="2"),
+                    spacing="3",
+                    width="100%",
+                ),
+                action="/api/v1/auth/session",
+                method="post",
+            ),
+            width="26em",
+            padding="2em",
+        ),
+        height="100vh",
+        background=rx.color("gray", 2),
+    )

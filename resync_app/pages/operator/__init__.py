@@ -1,0 +1,1 @@
+"""Operator pages: reachable without admin sign-in, never showing admin data."""

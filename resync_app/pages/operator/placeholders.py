@@ -1,0 +1,32 @@
+"""Operator pages whose features come with later issues: each says what will live there."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resync_app.components.layout import coming_soon, operator_page
+
+
+def chat() -> rx.Component:
+    return operator_page("TWS assistant", coming_soon(
+        "Chat with the TWS assistant will live here:",
+        ["ask about jobs, job streams and workstations in plain language",
+         "answers from the LLM gateway, grounded in the live TWS plan"]))
+
+
+def monitoring() -> rx.Component:
+    return operator_page("Job monitoring", coming_soon(
+        "The job monitoring dashboard will live here:",
+        ["jobs by state (running, abended, late, stuck)", "filters by workstation and job stream"]))
+
+
+def realtime() -> rx.Component:
+    return operator_page("Real-time TWS dashboard", coming_soon(
+        "The live TWS dashboard will live here:",
+        ["refreshes every tws_dashboard_refresh_seconds without a reload", "engine status and plan progress"]))
+
+
+def metrics() -> rx.Component:
+    return operator_page("Metrics", coming_soon(
+        "Read-only metrics with Plotly charts will live here:",
+        ["job throughput and failure rate over time", "assistant usage (no costs or keys)"]))

@@ -1,0 +1,48 @@
+"""The Reflex app: pages, the REST API mounted in, and the service layer started in the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+
+import reflex as rx
+
+from resync_app import runtime
+from resync_app.api.app import create_api
+from resync_app.pages.admin import audit as audit_page
+from resync_app.pages.admin import home as home_page
+from resync_app.pages.admin import placeholders as admin_placeholders
+from resync_app.pages.login import login
+from resync_app.pages.operator import placeholders as operator_placeholders
+from resync_app.state.audit import AuditState
+from resync_app.state.session import SessionState
+
+
+@contextlib.asynccontextmanager
+async def _services():
+    runtime.startup()
+    try:
+        yield
+    finally:
+        runtime.shutdown()
+
+
+app = rx.App(api_transformer=create_api(), theme=None)
+app.register_lifespan_task(_services)
+
+# Operator pages: no sign-in.
+app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant")
+app.add_page(operator_placeholders.monitoring, route="/monitoring", title="Resync | Job monitoring")
+app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title="Resync | Real-time")
+app.add_page(operator_placeholders.metrics, route="/metrics/dashboard", title="Resync | Metrics")
+
+# Sign-in.
+app.add_page(login, route="/login", title="Resync | Sign in", on_load=SessionState.check_login_page)
+
+# Admin pages: every on_load starts with the server-side session check.
+_GUARD = SessionState.check_admin
+app.add_page(home_page.home, route="/admin", title="Resync | Admin", on_load=[_GUARD, AuditState.load])
+app.add_page(audit_page.audit, route="/admin/audit", title="Resync | Audit log", on_load=[_GUARD, AuditState.load])
+app.add_page(admin_placeholders.teams, route="/admin/teams", title="Resync | Teams", on_load=_GUARD)
+app.add_page(admin_placeholders.tws, route="/admin/tws", title="Resync | TWS", on_load=_GUARD)
+app.add_page(admin_placeholders.health, route="/admin/health", title="Resync | Health", on_load=_GUARD)
+app.add_page(admin_placeholders.proactive, route="/admin/proactive", title="Resync | Proactive", on_load=_GUARD)

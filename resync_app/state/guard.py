@@ -1,0 +1,113 @@
+"""The server-side admin check used by every admin event handler and `on_load` (Reflex front door).
+
+Any client can call any event handler, so each admin handler is wrapped by `admin_event`: the session
+cookie that came with the websocket handshake is resolved on the server; without a live admin session the
+handler body does not run and the client is sent to /login.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import logging
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import quote
+
+import reflex as rx
+
+from resync_app.auth import sessions
+
+logger = logging.getLogger("resync.guard")
+SESSION_COOKIE = "resync_session"
+_acting: contextvars.ContextVar[sessions.Principal | None] = contextvars.ContextVar("acting_admin", default=None)
+
+
+def acting_admin() -> sessions.Principal:
+    """The admin an `admin_event` handler runs for (set by the guard before the body runs)."""
+    principal = _acting.get()
+    if principal is None:
+        raise RuntimeError("acting_admin() called outside an admin_event handler")
+    return principal
+
+
+def _cookie_token(state: rx.State) -> str | None:
+    header = state.router.headers.cookie or ""
+    if not header:
+        return None
+    try:
+        jar = SimpleCookie()
+        jar.load(header)
+    except CookieError:
+        return None
+    morsel = jar.get(SESSION_COOKIE)
+    return morsel.value if morsel else None
+
+
+def current_admin(state: rx.State) -> sessions.Principal | None:
+    """The admin behind this client's session cookie, checked against the database now."""
+    principal = sessions.resolve(_cookie_token(state), "session")
+    return principal if principal is not None and principal.is_admin else None
+
+
+def login_redirect(state: rx.State):
+    """Send the client to /login, coming back to the page it was on."""
+    path = state.router.url.path or "/admin"
+    if not path.startswith("/admin"):
+        path = "/admin"
+    return rx.redirect(f"/login?next={quote(path, safe='/')}")
+
+
+def _refuse(state: rx.State, handler: str):
+    logger.warning("refused admin event %s from %s: no admin session", handler, state.router.session.client_ip)
+    return login_redirect(state)
+
+
+def admin_event(fn):
+    """Run `fn` only for a client with a live admin session; inside, `acting_admin()` names the admin."""
+    name = fn.__qualname__
+
+    if inspect.isasyncgenfunction(fn):
+
+        @functools.wraps(fn)
+        async def agen_wrapper(self, *args, **kwargs):
+            if (principal := current_admin(self)) is None:
+                yield _refuse(self, name)
+                return
+            _acting.set(principal)
+            async for item in fn(self, *args, **kwargs):
+                yield item
+
+        return agen_wrapper
+
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def async_wrapper(self, *args, **kwargs):
+            if (principal := current_admin(self)) is None:
+                return _refuse(self, name)
+            _acting.set(principal)
+            return await fn(self, *args, **kwargs)
+
+        return async_wrapper
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(self, *args, **kwargs):
+            if (principal := current_admin(self)) is None:
+                yield _refuse(self, name)
+                return
+            _acting.set(principal)
+            yield from fn(self, *args, **kwargs)
+
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        if (principal := current_admin(self)) is None:
+            return _refuse(self, name)
+        _acting.set(principal)
+        return fn(self, *args, **kwargs)
+
+    return wrapper
