@@ -15,6 +15,7 @@ def _alembic_config():
     root = Path(__file__).resolve().parent.parent
     config = Config(str(root / "alembic.ini"))
     config.set_main_option("script_location", str(root / "alembic"))
+    config.attributes["configure_logger"] = False  # keep the app's logging as it is
     return config
 
 

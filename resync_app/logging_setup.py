@@ -87,6 +87,8 @@ def setup_logging(fmt: str = "json", level: str = "INFO", redact_secrets: bool =
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     set_level(level)
     set_redaction(redact_secrets)
+    for noisy in ("httpx", "httpx2", "httpcore", "urllib3"):  # one line per outgoing request is noise
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def set_level(level: str) -> None:

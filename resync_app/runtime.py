@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
-from resync_app.logging_setup import setup_logging
+from resync_app import db, logging_setup
+from resync_app.config.store import get_store
+from resync_app.events import feed
 from resync_app.settings import get_settings
 
 logger = logging.getLogger("resync.runtime")
 _lock = threading.Lock()
 _started = False
+
+
+def _apply_logging(changed: dict[str, Any]) -> None:
+    """Live effect of the logging fields (log_format is restart-only)."""
+    if "log_level" in changed:
+        logging_setup.set_level(changed["log_level"])
+        logger.info("log level is now %s", changed["log_level"])
+    if "log_sensitive_data_redaction" in changed:
+        logging_setup.set_redaction(changed["log_sensitive_data_redaction"])
 
 
 def startup() -> None:
@@ -20,8 +32,16 @@ def startup() -> None:
         if _started:
             return
         settings = get_settings()
-        setup_logging()
-        logger.info("resync starting (database %s)", settings.database_url.split("://", 1)[0])
+        if settings.redis_url:
+            feed.connect_redis(settings.redis_url)
+        store = get_store()
+        store.seed_from_environment()
+        config = store.running()
+        logging_setup.setup_logging(config["log_format"], config["log_level"], config["log_sensitive_data_redaction"])
+        store.on_change(_apply_logging)
+        db.configure_pool(config["db_pool_min_size"], config["db_pool_max_size"])
+        logger.info("resync started: configuration version %s, database %s", store.version,
+                    settings.database_url.split("://", 1)[0])
         _started = True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -27,6 +28,22 @@ class SignInResult:
         return self.retry_after > 0
 
 
+_BASIC_AUDIT_EVERY = 900.0
+_basic_seen: dict[tuple[str, str], float] = {}
+
+
+def _worth_auditing(channel: str, username: str, client: str) -> bool:
+    """HTTP Basic signs in on every request: audit its success once per user and client per 15 minutes."""
+    if channel != "basic":
+        return True
+    now = time.monotonic()
+    key = (username, client)
+    if now - _basic_seen.get(key, -_BASIC_AUDIT_EVERY) < _BASIC_AUDIT_EVERY:
+        return False
+    _basic_seen[key] = now
+    return True
+
+
 def find_user(username: str) -> User | None:
     with session_scope() as db:
         return db.exec(select(User).where(User.username == username_key(username))).first()
@@ -46,7 +63,8 @@ def check_credentials(username: str, password: str, client: str = "", channel: s
     ok = verify_password(password or "", user.password_hash if user else None)
     if ok and user is not None and user.is_admin:
         lockout.reset(name)
-        audit(user.username, "login.success", target=user.username, detail={"channel": channel}, client=client)
+        if _worth_auditing(channel, user.username, client):
+            audit(user.username, "login.success", target=user.username, detail={"channel": channel}, client=client)
         return SignInResult(principal=sessions.Principal(user.id, user.username, user.is_admin))
     wait = lockout.record_failure(name, client)
     audit(name or "-", "login.failure", target=name, detail={"channel": channel}, client=client)

@@ -1,0 +1,77 @@
+"""Shared fixtures. The environment is set before any app module is imported."""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="resync-tests-"))
+os.environ.update({
+    "RESYNC_DATA_DIR": str(_TMP / "data"),
+    "RESYNC_DATABASE_URL": f"sqlite:///{_TMP / 'data' / 'test.db'}",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "RESYNC_TIMEZONE": os.environ.get("RESYNC_TIMEZONE", "UTC"),
+})
+for _var in ("RESYNC_REDIS_URL", "RESYNC_ADMIN_PASSWORD", "RESYNC_SECRET_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
+             "TOGETHERAI_API_KEY", "OPENROUTER_API_KEY", "NVIDIA_NIM_API_KEY", "OLLAMA_API_BASE"):
+    os.environ.pop(_var, None)
+
+import pytest  # noqa: E402
+
+from tests.support import dbutil  # noqa: E402
+
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "correct-horse-battery"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = str(item.fspath)
+        if "/browser/" in path:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """A migrated SQLite database with one admin, shared by the session (tables are cleaned per test)."""
+    url = os.environ["RESYNC_DATABASE_URL"]
+    dbutil.use_database(url, migrate=True)
+    dbutil.ensure_admin(ADMIN_USER, ADMIN_PASSWORD)
+    return url
+
+
+@pytest.fixture
+def clean_db(database_url):
+    """A database with only the admin account left, and fresh in-process services."""
+    dbutil.use_database(database_url)
+    dbutil.clean_tables()
+    dbutil.reset_services()
+    yield database_url
+    dbutil.reset_services()
+
+
+@pytest.fixture
+def api(clean_db):
+    """The real ASGI app (FastAPI) driven through httpx by Starlette's TestClient, services started."""
+    from fastapi.testclient import TestClient
+
+    from resync_app.api.app import create_api
+
+    with TestClient(create_api(standalone=True), raise_server_exceptions=False) as client:
+        yield client
+
+
+def basic(username: str = ADMIN_USER, password: str = ADMIN_PASSWORD) -> dict[str, str]:
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@pytest.fixture
+def admin_headers(api) -> dict[str, str]:
+    """Bearer headers of a fresh admin token (minted by the session service; /auth/token has its own tests)."""
+    from resync_app.auth import service, sessions
+
+    raw, _ = sessions.issue(service.find_user(ADMIN_USER), "token")
+    return {"Authorization": f"Bearer {raw}"}

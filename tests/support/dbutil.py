@@ -1,0 +1,58 @@
+"""Database helpers for tests: switch URL, migrate, clean, reset in-process services."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import text
+
+KEEP = {"alembic_version", "users"}
+
+
+def use_database(url: str, migrate: bool = False) -> None:
+    """Point the app at `url` (settings and engine are re-read)."""
+    from resync_app import db, settings
+
+    os.environ["RESYNC_DATABASE_URL"] = url
+    settings.reload_settings()
+    db.reset_engine()
+    if migrate:
+        from resync_app.cli import migrate as run_migrations
+
+        run_migrations()
+
+
+def clean_tables() -> None:
+    """Delete every row except the admin accounts (children first)."""
+    from resync_app.db import get_engine
+    from resync_app.models import metadata
+
+    with get_engine().begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            if table.name not in KEEP:
+                conn.execute(table.delete())
+
+
+def reset_services() -> None:
+    """Forget process-wide singletons so the next use starts like a new process."""
+    from resync_app import runtime
+    from resync_app.auth import lockout
+    from resync_app.config import store
+
+    runtime.shutdown()
+    store.reset_store()
+    lockout.reset_lockout_store()
+
+
+def ensure_admin(username: str, password: str) -> None:
+    from resync_app.auth.service import create_admin, find_user
+
+    if find_user(username) is None:
+        create_admin(username, password, actor="tests")
+
+
+def table_count(name: str) -> int:
+    from resync_app.db import get_engine
+
+    with get_engine().connect() as conn:
+        return conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one()
