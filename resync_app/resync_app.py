@@ -11,10 +11,12 @@ from resync_app.api.app import create_api
 from resync_app.pages.admin import audit as audit_page
 from resync_app.pages.admin import home as home_page
 from resync_app.pages.admin import placeholders as admin_placeholders
+from resync_app.pages.admin import system_config as system_config_page
 from resync_app.pages.login import login
 from resync_app.pages.operator import placeholders as operator_placeholders
 from resync_app.state.audit import AuditState
 from resync_app.state.session import SessionState
+from resync_app.state.system_config import SystemConfigState
 
 
 @contextlib.asynccontextmanager
@@ -42,6 +44,8 @@ app.add_page(login, route="/login", title="Resync | Sign in", on_load=SessionSta
 _GUARD = SessionState.check_admin
 app.add_page(home_page.home, route="/admin", title="Resync | Admin", on_load=[_GUARD, AuditState.load])
 app.add_page(audit_page.audit, route="/admin/audit", title="Resync | Audit log", on_load=[_GUARD, AuditState.load])
+app.add_page(system_config_page.system_config, route="/admin/system", title="Resync | System Configuration",
+             on_load=[_GUARD, SystemConfigState.load])
 app.add_page(admin_placeholders.teams, route="/admin/teams", title="Resync | Teams", on_load=_GUARD)
 app.add_page(admin_placeholders.tws, route="/admin/tws", title="Resync | TWS", on_load=_GUARD)
 app.add_page(admin_placeholders.health, route="/admin/health", title="Resync | Health", on_load=_GUARD)

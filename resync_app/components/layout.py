@@ -33,7 +33,8 @@ OPERATOR_NAV = (
 
 
 def _nav_link(label: str, href: str, icon: str) -> rx.Component:
-    active = rx.State.router.url.path == href
+    path = rx.State.router.url.path
+    active = (path == href) | (path == href + "/")
     return rx.link(
         rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), align="center", spacing="2"),
         href=href,

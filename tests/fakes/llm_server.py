@@ -11,7 +11,8 @@ LiteLLM's *real* client code to run against it:
 * Anthropic Messages: ``POST /v1/messages`` (non-streaming); with
   ``api_key=...`` the ``x-api-key`` header must match.
 * Ollama: ``POST /api/chat``, ``POST /api/generate`` (JSON, or NDJSON
-  streaming -- Ollama streams unless ``"stream": false``) and ``GET /api/tags``.
+  streaming -- Ollama streams unless ``"stream": false``) and ``GET /api/tags``;
+  no auth, like a local Ollama.
 
 Each model's answer is programmable with a :class:`Behavior`; every request
 is recorded in :attr:`FakeLLMServer.requests`.

@@ -1,0 +1,204 @@
+"""/admin/system: the 61 settings by category, with inline errors, a diff to review, history and rollback."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resync_app.components.layout import admin_page
+from resync_app.state.system_config import CategoryTab, DiffRow, FieldRow, SystemConfigState, VersionRow
+
+S = SystemConfigState
+
+
+def _control(row: FieldRow) -> rx.Component:
+    field_id = "field-" + row.name
+    return rx.match(
+        row.kind,
+        ("bool", rx.switch(checked=row.value == "true", on_change=lambda checked: S.edit_bool(row.name, checked),
+                           id=field_id)),
+        ("select", rx.select(row.options, value=row.value, on_change=lambda value: S.edit(row.name, value),
+                             id=field_id, width="16em")),
+        ("number", rx.input(value=row.value, type="number", min=row.min_value, max=row.max_value, step=row.step,
+                            on_change=lambda value: S.edit(row.name, value), id=field_id, width="12em")),
+        rx.input(value=row.value, on_change=lambda value: S.edit(row.name, value), id=field_id, width="24em"),
+    )
+
+
+def _field(row: FieldRow) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.vstack(
+                rx.hstack(
+                    rx.code(row.name, size="2", weight="bold"),
+                    rx.cond(row.requires_restart, rx.badge("restart", color_scheme="orange", size="1")),
+                    rx.cond(row.restart_pending, rx.badge("restart required", color_scheme="red", size="1")),
+                    rx.cond(row.dirty, rx.badge("edited", color_scheme="blue", size="1")),
+                    align="center", spacing="2", wrap="wrap",
+                ),
+                rx.text(row.description, size="2", color_scheme="gray"),
+                rx.text(
+                    "Default ", rx.code(row.default, size="1"),
+                    rx.cond(row.min_value != "", rx.fragment(" · range ", rx.code(row.min_value, size="1"), " – ",
+                                                             rx.code(row.max_value, size="1"))),
+                    size="1", color_scheme="gray",
+                ),
+                spacing="1", align="start", flex="1",
+            ),
+            rx.vstack(
+                _control(row),
+                rx.cond(row.error != "", rx.text(row.error, color_scheme="red", size="1", id="error-" + row.name,
+                                                 max_width="24em")),
+                rx.cond(row.dirty, rx.link("undo", size="1", on_click=S.discard(row.name), cursor="pointer")),
+                align="end", spacing="1",
+            ),
+            width="100%", align="start", spacing="4",
+        ),
+        padding="0.75em 1em",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        background=rx.cond(row.error != "", rx.color("red", 2), rx.cond(row.dirty, rx.color("blue", 2), "transparent")),
+        width="100%",
+        data_field=row.name,
+    )
+
+
+def _category_button(tab: CategoryTab) -> rx.Component:
+    active = (S.active_category == tab.name) & (S.search == "")
+    return rx.button(
+        tab.display_name,
+        rx.badge(tab.count, variant="soft", size="1", radius="full"),
+        rx.cond(tab.changed > 0, rx.badge(tab.changed, " edited", color_scheme="amber", variant="solid", size="1")),
+        variant=rx.cond(active, "solid", "soft"),
+        size="2",
+        on_click=S.select_category(tab.name),
+        id="cat-" + tab.name,
+    )
+
+
+def _diff_row(row: DiffRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.code(row.name)),
+        rx.table.cell(rx.text(row.old, color_scheme="gray")),
+        rx.table.cell(rx.text("→")),
+        rx.table.cell(rx.text(row.new, weight="bold")),
+        rx.table.cell(rx.cond(row.requires_restart, rx.badge("after restart", color_scheme="orange"))),
+    )
+
+
+def _diff_panel() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Pending changes", size="3"),
+                rx.badge(S.diff.length(), id="diff-count"),
+                rx.cond(S.error_count > 0, rx.badge(S.error_count, " invalid", color_scheme="red")),
+                rx.spacer(),
+                rx.button("Discard all", variant="soft", color_scheme="gray", on_click=S.discard(""),
+                          disabled=(S.diff.length() == 0) & (S.error_count == 0)),
+                rx.button(rx.icon("save", size=14), "Save ", S.diff.length(), " change(s)", on_click=S.save,
+                          disabled=(S.diff.length() == 0) | (S.error_count > 0), id="save-config"),
+                width="100%", align="center",
+            ),
+            rx.cond(
+                S.diff.length() > 0,
+                rx.table.root(
+                    rx.table.header(rx.table.row(rx.table.column_header_cell("Field"),
+                                                 rx.table.column_header_cell("Saved"), rx.table.column_header_cell(""),
+                                                 rx.table.column_header_cell("New"), rx.table.column_header_cell(""))),
+                    rx.table.body(rx.foreach(S.diff, _diff_row)),
+                    size="1", width="100%", id="config-diff",
+                ),
+                rx.text("No pending changes. Edit a field to review the difference here before saving.",
+                        size="2", color_scheme="gray"),
+            ),
+            rx.cond(S.notice != "", rx.callout(S.notice, icon="triangle-alert", color_scheme="red", width="100%")),
+            rx.text("Based on version ", rx.code(S.base_version, id="base-version"),
+                    ". If someone else changes the same field first, saving is refused and you are asked to reload.",
+                    size="1", color_scheme="gray"),
+            width="100%", spacing="3",
+        ),
+        width="100%",
+    )
+
+
+def _restart_banner() -> rx.Component:
+    return rx.cond(
+        S.pending_restart.length() > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("rotate-ccw")),
+            rx.callout.text(
+                rx.text("Restart required: these saved values take effect after the next restart.", weight="bold"),
+                rx.foreach(S.pending_restart, lambda p: rx.text(
+                    rx.code(p.name), " running ", rx.code(p.old), " → saved ", rx.code(p.new), size="2")),
+            ),
+            color_scheme="orange", width="100%", id="restart-banner",
+        ),
+    )
+
+
+def _history_row(row: VersionRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.badge("v", row.version)),
+        rx.table.cell(row.timestamp, white_space="nowrap"),
+        rx.table.cell(row.actor),
+        rx.table.cell(rx.cond(row.restored_from != "", rx.text("rollback to v", row.restored_from, ": ", size="2")),
+                      rx.text(row.summary, size="2")),
+        rx.table.cell(
+            rx.alert_dialog.root(
+                rx.alert_dialog.trigger(rx.button("Roll back to this", size="1", variant="soft",
+                                                  id="rollback-" + row.version.to_string())),
+                rx.alert_dialog.content(
+                    rx.alert_dialog.title("Roll back to version ", row.version, "?"),
+                    rx.alert_dialog.description(
+                        "The whole configuration becomes what it was at that version, saved as a new version."),
+                    rx.hstack(
+                        rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                        rx.alert_dialog.action(rx.button("Roll back", on_click=S.rollback(row.version),
+                                                         id="confirm-rollback")),
+                        justify="end", spacing="3", margin_top="1em",
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def _history() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("History", size="3"),
+            rx.text("Every saved version: who, when and what changed. Roll back to any of them in one click.",
+                    size="2", color_scheme="gray"),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                               ("Version", "When", "Who", "What", "")])),
+                rx.table.body(rx.foreach(S.history, _history_row)),
+                size="1", width="100%", id="config-history",
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def system_config() -> rx.Component:
+    return admin_page(
+        "System Configuration",
+        rx.cond(S.remote_notice != "", rx.callout(S.remote_notice, icon="refresh-cw", color_scheme="blue",
+                                                  width="100%", id="remote-notice")),
+        _restart_banner(),
+        rx.hstack(
+            rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder="Search fields by name or description",
+                     value=S.search, on_change=S.set_search, width="28em", id="config-search"),
+            rx.spacer(),
+            width="100%",
+        ),
+        rx.flex(rx.foreach(S.categories, _category_button), wrap="wrap", spacing="2"),
+        rx.hstack(
+            rx.card(rx.vstack(rx.foreach(S.rows, _field), spacing="0", width="100%"), width="100%", flex="3",
+                    padding="0", id="config-fields"),
+            rx.box(_diff_panel(), flex="2", min_width="24em", position="sticky", top="1em"),
+            width="100%", align="start", spacing="4",
+        ),
+        _history(),
+        subtitle="61 settings in 11 categories. Changes are validated, saved as a new version and audited.",
+    )
