@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import threading
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger("resync.events")
 _CHANNEL = "resync:events"
-_ORIGIN = f"{os.getpid()}-{id(object())}"
 
 
 class ChangeFeed:
@@ -30,6 +29,7 @@ class ChangeFeed:
         self._listeners: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
         self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = defaultdict(list)
         self._redis = None
+        self._origin = uuid.uuid4().hex  # tells this worker's own messages apart on the shared channel
 
     def subscribe(self, topic: str, listener: Callable[[Any], None]) -> None:
         with self._lock:
@@ -48,7 +48,7 @@ class ChangeFeed:
         self._deliver(topic, payload)
         if remote and self._redis is not None:
             try:
-                self._redis.publish(_CHANNEL, json.dumps({"origin": _ORIGIN, "topic": topic, "payload": payload},
+                self._redis.publish(_CHANNEL, json.dumps({"origin": self._origin, "topic": topic, "payload": payload},
                                                          default=str))
             except Exception:  # Redis down: local delivery already happened
                 logger.warning("could not publish %s to Redis", topic)
@@ -94,7 +94,7 @@ class ChangeFeed:
                     data = json.loads(message["data"])
                 except (TypeError, ValueError):
                     continue
-                if data.get("origin") != _ORIGIN:
+                if data.get("origin") != self._origin:
                     self._deliver(data["topic"], data.get("payload"))
 
         threading.Thread(target=listen, name="resync-events-redis", daemon=True).start()
