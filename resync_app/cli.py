@@ -89,6 +89,21 @@ def ensure_admin(_args) -> int:
     return 0
 
 
+def seed_demo(args) -> int:
+    """Fill the ledger and its rollups with synthetic traffic."""
+    from resync_app.llm import pricing
+    from resync_app.llm.demo import seed
+
+    if args.usage_rows < 1 or not 1 <= args.days <= 3650:
+        print("error: --usage-rows must be at least 1 and --days between 1 and 3650", file=sys.stderr)
+        return 2
+    pricing.load_custom_prices()
+    result = seed(args.usage_rows, args.days, seed_value=args.seed)
+    print(f"seeded {result['rows']:,} calls over {result['days']} days (${result['cost_usd']:,.2f}) "
+          f"in {result['seconds']} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m resync_app", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.set_defaults(func=func)
     sub.add_parser("list-admins", help="list admin accounts").set_defaults(func=list_admins)
     sub.add_parser("ensure-admin", help="create the first admin if there is none").set_defaults(func=ensure_admin)
+    demo = sub.add_parser("seed-demo", help="fill the LLM ledger with synthetic traffic")
+    demo.add_argument("--usage-rows", type=int, default=10000)
+    demo.add_argument("--days", type=int, default=30)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(func=seed_demo)
     return parser
 
 

@@ -40,6 +40,9 @@ def startup() -> None:
         logging_setup.setup_logging(config["log_format"], config["log_level"], config["log_sensitive_data_redaction"])
         store.on_change(_apply_logging)
         db.configure_pool(config["db_pool_min_size"], config["db_pool_max_size"])
+        from resync_app.llm.gateway import get_gateway  # imports LiteLLM (~2 s): only once the app starts
+
+        get_gateway().start()
         logger.info("resync started: configuration version %s, database %s", store.version,
                     settings.database_url.split("://", 1)[0])
         _started = True
@@ -51,4 +54,7 @@ def shutdown() -> None:
     with _lock:
         if not _started:
             return
+        from resync_app.llm.gateway import reset_gateway
+
+        reset_gateway()  # flushes the ledger
         _started = False

@@ -1,0 +1,273 @@
+"""Daily and monthly LLM budgets: admission of paid calls, spend, alerts, reset times and projections.
+
+Periods are calendar days and months in RESYNC_TIMEZONE. Spend = what the rollups hold for the period
+(refreshed after every ledger flush, so other workers' calls count too) + calls settled but not yet flushed.
+A paid call is admitted only if spend + the estimates of the calls in flight + its own estimate stay within
+every limit, so concurrent calls cannot overshoot by more than the difference between those estimates and
+the real costs. Local models are never refused. An alert is stored and sent once per period and threshold
+(`LLM_BUDGET_ALERT_THRESHOLD` and 100 %).
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from resync_app.db import get_engine, session_scope
+from resync_app.llm.models import BudgetAlert, UsageDaily
+from resync_app.notify import Alert, notify
+from resync_app.settings import get_settings
+
+logger = logging.getLogger("resync.llm.budget")
+PERIODS = ("daily", "monthly")
+_LIMIT_FIELD = {"daily": "LLM_BUDGET_DAILY_USD", "monthly": "LLM_BUDGET_MONTHLY_USD"}
+
+
+class BudgetExceeded(Exception):
+    """A paid call refused because a budget is spent (or would be by this call)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    key: str            # 2026-11-26 or 2026-11
+    start: datetime     # aware, local
+    resets_at: datetime  # aware, local
+
+    @property
+    def length(self) -> timedelta:
+        return self.resets_at - self.start
+
+
+def current_periods(now: datetime | None = None) -> dict[str, Period]:
+    """Today and this month in RESYNC_TIMEZONE, with when each resets."""
+    tz = get_settings().timezone
+    local = (now or datetime.now(timezone.utc)).astimezone(tz)
+    day_start = datetime.combine(local.date(), time(0), tz)
+    next_day = datetime.combine(local.date() + timedelta(days=1), time(0), tz)
+    month_start = datetime.combine(local.date().replace(day=1), time(0), tz)
+    days_in_month = calendar.monthrange(local.year, local.month)[1]
+    next_month = datetime.combine(local.date().replace(day=1) + timedelta(days=days_in_month), time(0), tz)
+    return {
+        "daily": Period("daily", local.strftime("%Y-%m-%d"), day_start, next_day),
+        "monthly": Period("monthly", local.strftime("%Y-%m"), month_start, next_month),
+    }
+
+
+def _config(name: str) -> Any:
+    from resync_app.config.store import get_store
+
+    return get_store().get(name)
+
+
+class BudgetGuard:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._db_spent: dict[str, tuple[str, float]] = {}
+        self._settled: dict[str, tuple[float, str, str]] = {}   # request_id -> (cost, day key, month key)
+        self._reserved: dict[str, tuple[float, str, str]] = {}
+        self._fired: set[tuple[str, str, float]] = set()
+
+    # ---- spend -----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read this day's and month's spend from the rollups (all workers' flushed calls)."""
+        periods = current_periods()
+        table = UsageDaily.__table__
+        with get_engine().connect() as conn:
+            day = conn.execute(select(func.coalesce(func.sum(table.c.cost_usd), 0.0))
+                               .where(table.c.day == periods["daily"].key)).scalar_one()
+            month = conn.execute(select(func.coalesce(func.sum(table.c.cost_usd), 0.0))
+                                 .where(table.c.day.like(periods["monthly"].key + "-%"))).scalar_one()
+        with self._lock:
+            self._db_spent = {"daily": (periods["daily"].key, float(day)),
+                              "monthly": (periods["monthly"].key, float(month))}
+
+    def _spent_locked(self, period: Period) -> float:
+        key, amount = self._db_spent.get(period.kind, (period.key, 0.0))
+        total = amount if key == period.key else 0.0
+        index = 1 if period.kind == "daily" else 2
+        return total + sum(entry[0] for entry in self._settled.values() if entry[index] == period.key)
+
+    def _reserved_locked(self, period: Period) -> float:
+        index = 1 if period.kind == "daily" else 2
+        return sum(entry[0] for entry in self._reserved.values() if entry[index] == period.key)
+
+    def spent(self) -> dict[str, float]:
+        periods = current_periods()
+        with self._lock:
+            return {kind: self._spent_locked(p) for kind, p in periods.items()}
+
+    # ---- admission -------------------------------------------------------------------------------
+
+    def admit(self, request_id: str, estimate: float) -> None:
+        """Reserve `estimate` USD for a paid call or raise BudgetExceeded (the message says why and until when)."""
+        periods = current_periods()
+        with self._lock:
+            for kind, period in periods.items():
+                limit = float(_config(_LIMIT_FIELD[kind]))
+                spent = self._spent_locked(period)
+                in_flight = self._reserved_locked(period)
+                when = period.resets_at.strftime("%Y-%m-%d %H:%M %Z")
+                if limit <= 0:
+                    raise BudgetExceeded(f"The {kind} LLM budget is $0 (no cloud spend): paid models are disabled; "
+                                         "local models remain available.")
+                if spent >= limit:
+                    raise BudgetExceeded(f"The {kind} LLM budget of ${limit:,.2f} is spent (${spent:,.4f}); paid "
+                                         f"models are paused until {when}. Local models remain available.")
+                if spent + in_flight + estimate > limit:
+                    raise BudgetExceeded(
+                        f"This call (about ${estimate:,.4f}) with the ${in_flight:,.4f} in flight would exceed the "
+                        f"{kind} LLM budget of ${limit:,.2f} (${spent:,.4f} spent); try again shortly or use a "
+                        "local model.")
+            self._reserved[request_id] = (estimate, periods["daily"].key, periods["monthly"].key)
+
+    def settle(self, request_id: str, cost: float | None) -> None:
+        """The call finished: its reservation becomes its real cost until the ledger has flushed it."""
+        periods = current_periods()
+        with self._lock:
+            self._reserved.pop(request_id, None)
+            if cost:
+                self._settled[request_id] = (float(cost), periods["daily"].key, periods["monthly"].key)
+        if cost:
+            self.check_alerts()
+
+    def release(self, request_id: str) -> None:
+        with self._lock:
+            self._reserved.pop(request_id, None)
+
+    def on_flushed(self, rows: list[dict[str, Any]]) -> None:
+        """Ledger callback: flushed calls are now in the rollups; count them from there."""
+        ids = {row["request_id"] for row in rows if row.get("request_id")}
+        self.refresh()
+        with self._lock:
+            for request_id in ids:
+                self._settled.pop(request_id, None)
+        self.check_alerts()
+
+    # ---- alerts ----------------------------------------------------------------------------------
+
+    def load_fired(self) -> None:
+        periods = current_periods()
+        with session_scope() as db:
+            rows = db.exec(select(BudgetAlert.period, BudgetAlert.period_key, BudgetAlert.threshold).where(
+                col(BudgetAlert.period_key).in_([p.key for p in periods.values()]))).all()
+        with self._lock:
+            self._fired = {(p, k, float(t)) for p, k, t in rows}
+
+    def check_alerts(self) -> None:
+        """Store and send an alert the first time spend crosses the threshold and 100 % in a period."""
+        threshold = float(_config("LLM_BUDGET_ALERT_THRESHOLD"))
+        periods = current_periods()
+        crossings = []
+        with self._lock:
+            for kind, period in periods.items():
+                limit = float(_config(_LIMIT_FIELD[kind]))
+                if limit <= 0:
+                    continue
+                spent = self._spent_locked(period)
+                for level in sorted({threshold, 1.0}):
+                    fired_key = (kind, period.key, level)
+                    if spent >= level * limit and fired_key not in self._fired:
+                        self._fired.add(fired_key)
+                        crossings.append((period, level, spent, limit))
+        for period, level, spent, limit in crossings:
+            self._raise_alert(period, level, spent, limit)
+
+    def _raise_alert(self, period: Period, level: float, spent: float, limit: float) -> None:
+        full = level >= 1.0
+        message = (f"{period.kind.capitalize()} LLM budget {'reached' if full else f'at {level:.0%}'}: "
+                   f"${spent:,.2f} of ${limit:,.2f} spent in {period.key}."
+                   + (" Paid models are paused until the period resets; local models remain available." if full
+                      else ""))
+        try:
+            with session_scope() as db:
+                db.add(BudgetAlert(period=period.kind, period_key=period.key, threshold=level, spent_usd=round(spent, 8),
+                                   limit_usd=limit, message=message))
+        except IntegrityError:
+            return  # another worker stored (and sent) this one
+        notify(Alert(kind="llm.budget", title=f"LLM budget {period.kind} {level:.0%}", text=message,
+                     severity="critical" if full else "warning",
+                     facts={"period": period.key, "spent_usd": f"{spent:.2f}", "limit_usd": f"{limit:.2f}",
+                            "resets_at": period.resets_at.isoformat()}))
+
+    def exhausted(self) -> bool:
+        """True when a budget (daily or monthly) is spent: paid models are paused."""
+        periods = current_periods()
+        with self._lock:
+            return any(self._spent_locked(p) >= float(_config(_LIMIT_FIELD[k])) for k, p in periods.items())
+
+    # ---- reporting -------------------------------------------------------------------------------
+
+    def status(self, now: datetime | None = None) -> dict[str, dict[str, Any]]:
+        """Per period: limit, spent, used %, reset time, burn rate and projected exhaustion."""
+        now = now or datetime.now(timezone.utc)
+        periods = current_periods(now)
+        threshold = float(_config("LLM_BUDGET_ALERT_THRESHOLD"))
+        out: dict[str, dict[str, Any]] = {}
+        with self._lock:
+            spent_by = {kind: self._spent_locked(p) for kind, p in periods.items()}
+            in_flight = {kind: self._reserved_locked(p) for kind, p in periods.items()}
+        for kind, period in periods.items():
+            limit = float(_config(_LIMIT_FIELD[kind]))
+            spent = spent_by[kind]
+            elapsed_days = max((now - period.start).total_seconds() / 86400, 1 / 1440)
+            burn = spent / elapsed_days
+            exhaustion = None
+            if limit > 0 and spent >= limit:
+                exhaustion = now.isoformat()
+            elif burn > 0 and limit > 0:
+                days_left = (limit - spent) / burn
+                if now + timedelta(days=min(days_left, 400)) < period.resets_at:
+                    exhaustion = (now + timedelta(days=days_left)).isoformat()
+            out[kind] = {
+                "limit_usd": limit,
+                "spent_usd": round(spent, 8),
+                "remaining_usd": round(max(limit - spent, 0.0), 8),
+                "used_percent": round(spent / limit * 100, 2) if limit > 0 else (100.0 if spent > 0 else 0.0),
+                "in_flight_usd": round(in_flight[kind], 8),
+                "alert_threshold": threshold,
+                "resets_at": period.resets_at.isoformat(),
+                "period": period.key,
+                "burn_rate_usd_per_day": round(burn, 8),
+                "projected_period_spend_usd": round(burn * period.length.total_seconds() / 86400, 8),
+                "projected_exhaustion": exhaustion,
+                "exhausted": limit <= 0 or spent >= limit,
+            }
+        return out
+
+
+def alerts(limit: int = 50) -> list[dict[str, Any]]:
+    with session_scope() as db:
+        rows = db.exec(select(BudgetAlert).order_by(col(BudgetAlert.id).desc()).limit(limit)).scalars().all()
+    return [
+        {"id": a.id, "created_at": a.created_at.isoformat(), "period": a.period, "period_key": a.period_key,
+         "threshold": a.threshold, "spent_usd": a.spent_usd, "limit_usd": a.limit_usd, "message": a.message,
+         "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
+         "acknowledged_by": a.acknowledged_by}
+        for a in rows
+    ]
+
+
+def acknowledge(alert_id: int, actor: str) -> bool:
+    from resync_app.db import utcnow
+
+    with session_scope() as db:
+        alert = db.get(BudgetAlert, alert_id)
+        if alert is None:
+            return False
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by = utcnow(), actor
+            db.add(alert)
+    return True
+
+
+guard = BudgetGuard()

@@ -1,0 +1,656 @@
+"""The LLM gateway: every LLM call of the app goes through here, one LiteLLM Router, and lands in the ledger.
+
+Providers come from the built-in catalogue, the environment (keys, OLLAMA_API_BASE) and the admin's
+settings (stored encrypted; these win). The router is rebuilt when a provider or a LiteLLM setting changes.
+Each call is routed (`routing`), admitted by the budget (`budget`), sent through the router with our metadata
+so the ledger callback can attribute every attempt, and settled against the budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import func, select
+
+from resync_app.audit.service import record as audit
+from resync_app.db import get_engine, session_scope, utcnow
+from resync_app.llm import pricing, routing
+from resync_app.llm.budget import BudgetExceeded, guard as budget
+from resync_app.llm.ledger import ledger, make_row, recompute_unpriced
+from resync_app.llm.models import ProviderSettings, UsageDaily
+from resync_app.llm.providers import PROVIDERS, ModelRef, parse_model_entry
+from resync_app.logging_setup import redact, register_secret
+from resync_app.secrets_box import decrypt, encrypt, hint
+
+logger = logging.getLogger("resync.llm")
+DEFAULT_MAX_TOKENS = 1024
+LOCAL_HEALTH_TTL_S = 30.0
+_ROUTER_FIELDS = {"LITELLM_NUM_RETRIES", "LITELLM_TIMEOUT", "llm_timeout", "llm_endpoint", "LLM_ROUTING_FALLBACK_MODEL",
+                  "LLM_USE_CACHE", "LLM_CACHE_TTL_SECONDS"}
+_BUDGET_FIELDS = {"LLM_BUDGET_DAILY_USD", "LLM_BUDGET_MONTHLY_USD", "LLM_BUDGET_ALERT_THRESHOLD"}
+
+
+class GatewayError(Exception):
+    """A call that failed; `message` is the provider's (or our) explanation, safe to show."""
+
+    def __init__(self, message: str, error_class: str = "", model: str = "") -> None:
+        super().__init__(message)
+        self.error_class, self.model = error_class, model
+
+
+class ModelNotRoutable(GatewayError):
+    """The model is unknown or its provider is disabled/unconfigured."""
+
+
+@dataclass
+class ProviderState:
+    """A provider as the gateway runs it (the key stays here, on the server)."""
+
+    spec: Any
+    enabled: bool
+    api_key: str | None
+    key_source: str  # admin | env | none
+    api_base: str
+    models: list[ModelRef]
+    entries: list[str] = field(default_factory=list)  # as stored: "model-id" or "alias=model-id"
+    updated_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error_at: datetime | None = None
+    last_error: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_base) and bool(self.models) and (bool(self.api_key) or not self.spec.needs_key)
+
+    @property
+    def active(self) -> bool:
+        return self.enabled and self.configured
+
+
+@dataclass
+class CallResult:
+    text: str
+    model: str
+    provider: str
+    route_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    latency_ms: float
+    cache_hit: bool
+    request_id: str
+    explanation: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _config(name: str) -> Any:
+    from resync_app.config.store import get_store
+
+    return get_store().get(name)
+
+
+class LLMGateway:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.router = None
+        self.providers: dict[str, ProviderState] = {}
+        self._refs: dict[str, ModelRef] = {}
+        self.initialized = False
+        self.started_at = time.time()
+        self.router_built_at: float | None = None
+        self.init_failures: dict[str, str] = {}
+        self.init_success_count = 0
+        self.cost_calc_failures = 0
+        self.build_error: str | None = None
+        self._local_health: tuple[float, bool] = (0.0, False)
+        self._logger = None
+
+    # ---- start-up and providers ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load providers and prices, build the router, hook the ledger, follow configuration changes."""
+        import litellm
+
+        from resync_app.config.store import get_store
+        from resync_app.llm.callback import LedgerLogger
+
+        litellm.suppress_debug_info = True
+        litellm.set_verbose = False
+        litellm.drop_params = True
+        for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):  # through our handler: JSON, redacted
+            lite_logger = logging.getLogger(name)
+            lite_logger.handlers.clear()
+            lite_logger.propagate = True
+            lite_logger.setLevel(logging.WARNING)
+        self._logger = LedgerLogger(self)
+        if self._logger not in litellm.callbacks:
+            litellm.callbacks = [cb for cb in litellm.callbacks if not isinstance(cb, LedgerLogger)] + [self._logger]
+        pricing.load_custom_prices()
+        self.load_providers()
+        self.build_router()
+        budget.refresh()
+        budget.load_fired()
+        ledger.after_flush(budget.on_flushed)
+        ledger.start()
+        store = get_store()
+        store.on_change(self._on_config_change)
+        store.set_option_source(self.option_source)
+        self.initialized = True
+        if _config("LITELLM_STRICT_INIT") and self.router is None:
+            raise RuntimeError(f"LITELLM_STRICT_INIT is on and the LiteLLM router cannot be built: {self.build_error}")
+
+    def stop(self) -> None:
+        ledger.stop()
+
+    def _on_config_change(self, changed: dict[str, Any]) -> None:
+        if _ROUTER_FIELDS & set(changed):
+            if "llm_endpoint" in changed:
+                self.load_providers()
+            self.build_router()
+        if _BUDGET_FIELDS & set(changed):
+            budget.check_alerts()
+
+    def load_providers(self) -> None:
+        """Combine the catalogue, the environment and the admin's stored settings."""
+        with session_scope() as db:
+            stored = {row.id: row for row in db.exec(select(ProviderSettings)).scalars().all()}
+        providers: dict[str, ProviderState] = {}
+        for pid, spec in PROVIDERS.items():
+            row = stored.get(pid)
+            admin_key = decrypt(row.api_key_encrypted) if row and row.api_key_encrypted else None
+            env_key = os.environ.get(spec.key_env) if spec.key_env else None
+            register_secret(env_key)
+            key = admin_key or env_key
+            default_base = spec.default_api_base
+            if pid == "ollama":
+                default_base = os.environ.get("OLLAMA_API_BASE") or default_base
+            if pid == "nvidia_nim":
+                default_base = _config("llm_endpoint") or default_base
+            entries = json.loads(row.models_json) if row and row.models_json else list(spec.default_models)
+            models, valid = [], []
+            for entry in entries:
+                try:
+                    models.append(parse_model_entry(pid, entry))
+                    valid.append(entry)
+                except ValueError:
+                    logger.warning("ignoring invalid stored model entry %r of %s", entry, pid)
+            enabled_default = bool(env_key) or (pid == "ollama" and bool(os.environ.get("OLLAMA_API_BASE")))
+            providers[pid] = ProviderState(
+                spec=spec, enabled=row.enabled if row and row.enabled is not None else enabled_default,
+                api_key=key, key_source="admin" if admin_key else ("env" if env_key else "none"),
+                api_base=(row.api_base if row and row.api_base else default_base), models=models, entries=valid,
+                updated_at=row.updated_at if row else None,
+                last_success_at=row.last_success_at if row else None, last_error_at=row.last_error_at if row else None,
+                last_error=row.last_error if row else None,
+            )
+        with self._lock:
+            self.providers = providers
+            self._refs = {ref.public: ref for p in providers.values() for ref in p.models}
+
+    def model_ref(self, public: str) -> ModelRef | None:
+        return self._refs.get(public)
+
+    def _deployments(self) -> list[dict[str, Any]]:
+        deployments = []
+        timeout = float(_config("llm_timeout"))
+        for provider in self.providers.values():
+            if not provider.active:
+                continue
+            for ref in provider.models:
+                params: dict[str, Any] = {"model": ref.litellm_model, "api_base": provider.api_base,
+                                          "timeout": timeout}
+                if provider.api_key:
+                    params["api_key"] = provider.api_key
+                price = pricing.custom_prices().get(ref.public)
+                if price is not None:
+                    params["input_cost_per_token"] = price.input_per_token
+                    params["output_cost_per_token"] = price.output_per_token
+                deployments.append({"model_name": ref.public, "litellm_params": params,
+                                    "model_info": {"id": f"{ref.provider}:{ref.public}"}})
+        return deployments
+
+    def _cache(self):
+        """LiteLLM's response cache: Redis when RESYNC_REDIS_URL is set, else in memory."""
+        import litellm
+
+        from resync_app.settings import get_settings
+
+        if not _config("LLM_USE_CACHE"):
+            litellm.cache = None
+            return False
+        ttl = int(_config("LLM_CACHE_TTL_SECONDS"))
+        url = get_settings().redis_url
+        if url:
+            parts = urlsplit(url)
+            litellm.cache = litellm.Cache(type="redis", host=parts.hostname or "127.0.0.1", port=parts.port or 6379,
+                                          password=parts.password, ttl=ttl)
+        else:
+            litellm.cache = litellm.Cache(type="local", ttl=ttl)
+        return True
+
+    def build_router(self) -> None:
+        """(Re)build the router from the active providers and the LiteLLM settings."""
+        from litellm import Router
+
+        failures = {}
+        for pid, provider in self.providers.items():
+            if provider.enabled and not provider.configured:
+                if provider.spec.needs_key and not provider.api_key:
+                    failures[pid] = (f"enabled but no API key: set {provider.spec.key_env} or add a key in "
+                                     "LiteLLM Configuration")
+                elif not provider.models:
+                    failures[pid] = "enabled but no models listed"
+                else:
+                    failures[pid] = "enabled but no API base URL"
+        deployments = self._deployments()
+        pricing.register_with_litellm(list(self._refs.values()))
+        fallback = _config("LLM_ROUTING_FALLBACK_MODEL")
+        groups = sorted({d["model_name"] for d in deployments})
+        fallbacks = [{g: [fallback]} for g in groups if g != fallback and fallback in groups]
+        router = None
+        error = None
+        if deployments:
+            try:
+                cache = self._cache()
+                router = Router(
+                    model_list=deployments,
+                    num_retries=int(_config("LITELLM_NUM_RETRIES")),
+                    timeout=float(_config("LITELLM_TIMEOUT")),
+                    fallbacks=fallbacks,
+                    enable_pre_call_checks=bool(_config("LITELLM_PRE_CALL_CHECKS")),
+                    cache_responses=cache,
+                    retry_after=0,
+                )
+            except Exception as exc:  # a broken deployment must not take the app down (unless strict)
+                error = redact(f"{type(exc).__name__}: {exc}")
+                logger.error("LiteLLM router could not be built: %s", error)
+        else:
+            error = "no enabled and configured provider"
+        with self._lock:
+            self.router = router
+            self.build_error = error
+            self.init_failures = failures
+            self.init_success_count = sum(1 for p in self.providers.values() if p.active)
+            self.router_built_at = time.time() if router is not None else None
+        logger.info("LiteLLM router %s: %d deployments, %d providers active", "built" if router else "unavailable",
+                    len(deployments), self.init_success_count)
+
+    # ---- model facts -----------------------------------------------------------------------------
+
+    def routable(self, public: str) -> bool:
+        ref = self._refs.get(public)
+        return ref is not None and self.providers[ref.provider].active and self.router is not None
+
+    def is_paid(self, public: str) -> bool:
+        ref = self._refs.get(public)
+        return not (ref and PROVIDERS[ref.provider].is_local)
+
+    def cost_for(self, public: str, prompt: int, completion: int, litellm_cost: float | None) -> tuple[float | None, bool]:
+        """(cost, unpriced) of a successful attempt; LiteLLM's own figure where its price map prices the model."""
+        if not _config("LLM_COST_TRACKING_ENABLED"):
+            return None, False
+        ref = self._refs.get(public)
+        price = pricing.price_of(ref) if ref else None
+        if price is None:
+            self.cost_calc_failures += 1
+            return None, True
+        if price.source == "litellm" and isinstance(litellm_cost, (int, float)) and litellm_cost > 0:
+            return float(litellm_cost), False
+        return price.cost(prompt, completion), False
+
+    def estimate(self, public: str, messages: list[dict], max_tokens: int) -> float:
+        """Upper estimate of a call's cost (prompt tokens + max_tokens of output) for the budget."""
+        import litellm
+
+        ref = self._refs.get(public)
+        price = pricing.price_of(ref) if ref else None
+        if price is None or (price.input_per_token == 0 and price.output_per_token == 0):
+            return 0.0
+        try:
+            prompt_tokens = litellm.token_counter(model=ref.litellm_model, messages=messages)
+        except Exception:
+            prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 3 + 8
+        return price.cost(prompt_tokens, max_tokens)
+
+    def local_models_up(self) -> list[str]:
+        """Local models whose server answered recently (no network call here; see `refresh_local_health`)."""
+        ollama = self.providers.get("ollama")
+        if not ollama or not ollama.active or not self._local_health[1]:
+            return []
+        return [ref.public for ref in ollama.models]
+
+    async def refresh_local_health(self, force: bool = False) -> bool:
+        """Ask the Ollama server for its models (cached for 30 s)."""
+        checked_at, up = self._local_health
+        ollama = self.providers.get("ollama")
+        if not ollama or not ollama.active:
+            self._local_health = (time.time(), False)
+            return False
+        if not force and time.time() - checked_at < LOCAL_HEALTH_TTL_S:
+            return up
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                response = await client.get(ollama.api_base.rstrip("/") + "/api/tags")
+            up = response.status_code == 200
+        except httpx.HTTPError:
+            up = False
+        self._local_health = (time.time(), up)
+        return up
+
+    def _fits(self, public: str, messages: list[dict]) -> bool:
+        ref = self._refs.get(public)
+        if ref is None:
+            return False
+        window = pricing.shipped_info(ref).get("max_input_tokens") or 8192
+        return sum(len(str(m.get("content", ""))) for m in messages) // 4 < window
+
+    def decide(self, messages: list[dict], requested: str | None = None, tools=None) -> routing.RouteDecision:
+        exhausted = budget.exhausted()
+        return routing.choose(
+            messages, _config, self.routable, self.local_models_up, lambda m: self._fits(m, messages),
+            self.is_paid, exhausted, requested=requested, tools=tools)
+
+    # ---- calls -----------------------------------------------------------------------------------
+
+    def record(self, row: dict[str, Any]) -> None:
+        """Hand a ledger row to the buffer (error text redacted first)."""
+        if row.get("_error_message"):
+            row["_error_message"] = redact(row["_error_message"])
+        ledger.record(row)
+
+    async def complete(self, messages: list[dict[str, Any]], purpose: str = "chat", model: str | None = None,
+                       max_tokens: int | None = None, timeout: float | None = None, use_cache: bool = True,
+                       tools=None, allow_fallback: bool = True) -> CallResult:
+        """Route, admit, call and account one LLM request."""
+        if not self.initialized:
+            raise GatewayError("The LLM gateway is not started.")
+        await self.refresh_local_health()
+        decision = self.decide(messages, requested=model, tools=tools)
+        target = decision.model
+        if not self.routable(target):
+            raise ModelNotRoutable(self.why_not_routable(target), "ModelNotRoutable", target)
+        request_id = uuid.uuid4().hex
+        max_tokens = int(max_tokens or DEFAULT_MAX_TOKENS)
+        reason = decision.reason
+        if self.is_paid(target):
+            try:
+                budget.admit(request_id, self.estimate(target, messages, max_tokens))
+            except BudgetExceeded as exc:
+                local = [m for m in self.local_models_up() if self.routable(m)]
+                if not local or decision.reason == "requested":
+                    self.record(make_row(model=target, provider=self._refs[target].provider, outcome="error",
+                                         error_class="BudgetExceeded", purpose=purpose, route_reason="budget",
+                                         request_id=request_id, error_message=str(exc)))
+                    raise
+                target, reason = local[0], "budget"
+        ref = self._refs[target]
+        kwargs: dict[str, Any] = {
+            "model": target, "messages": messages, "max_tokens": max_tokens, "litellm_trace_id": request_id,
+            "metadata": {"resync_request_id": request_id, "resync_purpose": purpose, "resync_route_reason": reason,
+                         "resync_model": target},
+        }
+        if tools:
+            kwargs["tools"] = tools
+        if timeout:
+            kwargs["timeout"] = float(timeout)
+        if not allow_fallback:
+            kwargs.update(disable_fallbacks=True, num_retries=0)
+        if not use_cache:
+            kwargs["cache"] = {"no-cache": True}
+        overall = float(_config("LITELLM_TIMEOUT"))
+        started = time.perf_counter()
+        try:
+            response = await asyncio.wait_for(self.router.acompletion(**kwargs), timeout=overall)
+        except BaseException as exc:
+            budget.release(request_id)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            message = self._error_text(exc, overall)
+            if ledger.rows_seen(request_id) == 0:
+                self.record(make_row(model=target, provider=ref.provider, deployment=ref.litellm_model,
+                                     outcome="error", error_class=type(exc).__name__, purpose=purpose,
+                                     route_reason=reason, request_id=request_id, error_message=message,
+                                     latency_ms=(time.perf_counter() - started) * 1000))
+            raise GatewayError(message, type(exc).__name__, target) from None
+        hidden = getattr(response, "_hidden_params", {}) or {}
+        answered = (hidden.get("additional_headers") or {}).get("x-litellm-model-group") or target
+        usage = getattr(response, "usage", None)
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion = int(getattr(usage, "completion_tokens", 0) or 0)
+        cache_hit = bool(hidden.get("cache_hit"))
+        cost = 0.0 if cache_hit else self.cost_for(answered, prompt, completion, hidden.get("response_cost"))[0]
+        budget.settle(request_id, cost)
+        if answered != target:
+            reason = "fallback"
+        text = response.choices[0].message.content or "" if response.choices else ""
+        answered_ref = self._refs.get(answered, ref)
+        return CallResult(text=text, model=answered, provider=answered_ref.provider, route_reason=reason,
+                          prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost,
+                          latency_ms=round((time.perf_counter() - started) * 1000, 1), cache_hit=cache_hit,
+                          request_id=request_id, explanation=decision.explanation)
+
+    @staticmethod
+    def _error_text(exc: BaseException, overall: float) -> str:
+        if isinstance(exc, asyncio.TimeoutError):
+            return f"The call did not finish within LITELLM_TIMEOUT ({overall:g} s)."
+        return redact(str(exc) or type(exc).__name__)[:800]
+
+    def why_not_routable(self, public: str) -> str:
+        ref = self._refs.get(public)
+        if ref is None:
+            return f"Model {public!r} is not served by any provider."
+        provider = self.providers[ref.provider]
+        if not provider.enabled:
+            return f"Model {public!r} belongs to {provider.spec.name}, which is disabled."
+        if not provider.configured:
+            return f"Model {public!r} belongs to {provider.spec.name}, which is not configured (no API key)."
+        return f"The router is not available: {self.build_error}."
+
+    async def test(self, model: str, prompt: str, timeout: float) -> dict[str, Any]:
+        """`POST /test`: one real call to `model` (no cache, no retries or fallbacks)."""
+        if not self.routable(model):
+            raise ModelNotRoutable(self.why_not_routable(model), "ModelNotRoutable", model)
+        started = time.perf_counter()
+        try:
+            result = await self.complete([{"role": "user", "content": prompt}], purpose="test", model=model,
+                                         timeout=timeout, use_cache=False, allow_fallback=False, max_tokens=256)
+        except ModelNotRoutable:
+            raise
+        except (GatewayError, BudgetExceeded) as exc:
+            return {"success": False, "model": model, "response": None,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 1), "error": str(exc),
+                    "tokens_used": 0, "cost_usd": 0.0}
+        return {"success": True, "model": result.model, "response": result.text, "latency_ms": result.latency_ms,
+                "error": None, "tokens_used": result.prompt_tokens + result.completion_tokens,
+                "cost_usd": result.cost_usd, "cost_known": result.cost_usd is not None,
+                "route_reason": result.route_reason}
+
+    def dry_run(self, question: str) -> dict[str, Any]:
+        """Which model would answer `question` and why, and roughly what it would cost — no provider call."""
+        messages = [{"role": "user", "content": question}]
+        decision = self.decide(messages)
+        ref = self._refs.get(decision.model)
+        price = pricing.price_of(ref) if ref else None
+        estimate = self.estimate(decision.model, messages, DEFAULT_MAX_TOKENS) if price else None
+        return {"model": decision.model, "reason": decision.reason, "classification": decision.classification.kind,
+                "why": decision.explanation, "routable": self.routable(decision.model),
+                "provider": ref.provider if ref else None, "estimated_max_cost_usd": estimate,
+                "priced": price is not None}
+
+    # ---- admin views -----------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "initialized": self.initialized,
+            "router_available": self.router is not None,
+            "init_success_count": self.init_success_count,
+            "init_failures": dict(self.init_failures),
+            "cost_calc_failures": self.cost_calc_failures,
+            "uptime_seconds": round(time.time() - self.started_at, 1),
+            "router_uptime_seconds": round(time.time() - self.router_built_at, 1) if self.router_built_at else None,
+            "build_error": self.build_error,
+            "deployments": len(self._deployments()),
+            "cache": {"enabled": bool(_config("LLM_USE_CACHE")), "ttl_seconds": int(_config("LLM_CACHE_TTL_SECONDS"))},
+            "ledger": {"recorded": ledger.recorded, "flushed": ledger.flushed, "pending": ledger.pending()},
+        }
+
+    def models(self, provider: str | None = None, local_only: bool = False) -> list[dict[str, Any]]:
+        """Every model the router can route to, with LiteLLM's model info and our prices."""
+        out = []
+        for pid, state in self.providers.items():
+            if not state.active or (provider and pid != provider) or (local_only and not state.spec.is_local):
+                continue
+            for ref in state.models:
+                info = pricing.shipped_info(ref)
+                price = pricing.price_of(ref)
+                out.append({
+                    "name": ref.public, "provider": pid, "model_type": info.get("mode") or "chat",
+                    "max_tokens": info.get("max_input_tokens") or info.get("max_tokens"),
+                    "max_output_tokens": info.get("max_output_tokens"),
+                    "input_cost_per_1k": round(price.input_per_token * 1000, 8) if price else None,
+                    "output_cost_per_1k": round(price.output_per_token * 1000, 8) if price else None,
+                    "price_source": price.source if price else None,
+                    "supports_streaming": True,
+                    "supports_function_calling": bool(info.get("supports_function_calling")),
+                    "is_local": state.spec.is_local,
+                    "deployment": ref.litellm_model,
+                })
+        return out
+
+    def option_source(self) -> dict[str, list[str]]:
+        """Model names the configuration store accepts for the model fields, besides the design's list."""
+        names = [m["name"] for m in self.models()]
+        return {f: names for f in ("auditor_model_name", "agent_model_name", "LLM_ROUTING_SIMPLE_MODEL",
+                                   "LLM_ROUTING_COMPLEX_MODEL", "LLM_ROUTING_FALLBACK_MODEL")}
+
+    def provider_view(self, pid: str, latency: dict[str, float] | None = None) -> dict[str, Any]:
+        state = self.providers[pid]
+        if latency is None:
+            latency = provider_latency()
+        return {
+            "id": pid, "name": state.spec.name, "enabled": state.enabled, "configured": state.configured,
+            "models_available": [ref.public for ref in state.models],
+            "model_entries": list(state.entries),
+            "last_success": state.last_success_at.isoformat() if state.last_success_at else None,
+            "last_error": state.last_error,
+            "last_error_at": state.last_error_at.isoformat() if state.last_error_at else None,
+            "avg_latency_ms": latency.get(pid),
+            "api_base": state.api_base,
+            "key_hint": hint(state.api_key),
+            "key_source": state.key_source,
+            "needs_key": state.spec.needs_key,
+            "is_local": state.spec.is_local,
+            "init_error": self.init_failures.get(pid),
+        }
+
+    def provider_views(self) -> list[dict[str, Any]]:
+        self._refresh_outcomes()
+        latency = provider_latency()
+        return [self.provider_view(pid, latency) for pid in self.providers]
+
+    def _refresh_outcomes(self) -> None:
+        with session_scope() as db:
+            rows = {r.id: r for r in db.exec(select(ProviderSettings)).scalars().all()}
+        for pid, state in self.providers.items():
+            if (row := rows.get(pid)) is not None:
+                state.last_success_at, state.last_error_at, state.last_error = (
+                    row.last_success_at, row.last_error_at, row.last_error)
+
+    def update_provider(self, pid: str, changes: dict[str, Any], actor: str, client: str = "") -> dict[str, Any]:
+        """Apply validated changes (see `validate_provider_update`), audit them and rebuild the router."""
+        state = self.providers[pid]
+        detail: dict[str, Any] = {}
+        with session_scope() as db:
+            row = db.get(ProviderSettings, pid) or ProviderSettings(id=pid)
+            if "enabled" in changes and changes["enabled"] != state.enabled:
+                row.enabled = changes["enabled"]
+                detail["enabled"] = [state.enabled, changes["enabled"]]
+            if "api_key" in changes:
+                new_key = changes["api_key"]
+                row.api_key_encrypted = encrypt(new_key) if new_key else None
+                detail["api_key"] = "changed" if new_key else "cleared"
+            if "api_base" in changes:
+                new_base = changes["api_base"] or None
+                if (new_base or "") != (row.api_base or ""):
+                    detail["api_base"] = [state.api_base, new_base or "(default)"]
+                row.api_base = new_base
+            if "models" in changes:
+                new_models = changes["models"]
+                old = [r.public for r in state.models]
+                row.models_json = json.dumps(new_models)
+                detail["models"] = [old, [parse_model_entry(pid, e).public for e in new_models]]
+            row.updated_at, row.updated_by = utcnow(), actor
+            db.add(row)
+            audit(actor, "llm.provider.update", target=pid, detail=detail, client=client, session=db)
+        self.load_providers()
+        self.build_router()
+        return self.provider_view(pid)
+
+    def reset(self, actor: str, client: str = "") -> dict[str, Any]:
+        self.load_providers()
+        pricing.load_custom_prices()
+        self.build_router()
+        audit(actor, "llm.router.reset", target="litellm", client=client)
+        if self.router is None:
+            return {"success": False, "message": f"Router rebuilt but unavailable: {self.build_error}."}
+        return {"success": True, "message": f"Router rebuilt with {len(self._deployments())} deployment(s) from "
+                                            f"{self.init_success_count} provider(s)."}
+
+    def set_price(self, model: str, input_per_1k: float, output_per_1k: float, actor: str, client: str = "") -> dict:
+        """Set a custom price, audit it, rebuild, and recompute the flagged calls of that model."""
+        before = pricing.custom_prices().get(model)
+        pricing.set_custom_price(model, input_per_1k, output_per_1k, actor)
+        recomputed = recompute_unpriced(model, input_per_1k / 1000, output_per_1k / 1000)
+        audit(actor, "llm.price.set", target=model, client=client, detail={
+            "before": [before.input_per_token * 1000, before.output_per_token * 1000] if before else None,
+            "after": [input_per_1k, output_per_1k], "recomputed_calls": recomputed})
+        self.build_router()
+        budget.refresh()
+        return {"model": model, "input_cost_per_1k": input_per_1k, "output_cost_per_1k": output_per_1k,
+                "recomputed_calls": recomputed}
+
+
+def provider_latency(days: int = 7) -> dict[str, float]:
+    """Average latency per provider over the last `days` days (from the rollups)."""
+    from resync_app.llm.budget import current_periods
+
+    table = UsageDaily.__table__
+    since = (current_periods()["daily"].start.date()).toordinal() - days + 1
+    start = datetime.fromordinal(since).strftime("%Y-%m-%d")
+    with get_engine().connect() as conn:
+        rows = conn.execute(select(table.c.provider, func.sum(table.c.latency_ms_sum), func.sum(table.c.requests))
+                            .where(table.c.day >= start).group_by(table.c.provider)).all()
+    return {p: round(total / n, 1) for p, total, n in rows if n}
+
+
+_gateway: LLMGateway | None = None
+_gateway_lock = threading.Lock()
+
+
+def get_gateway() -> LLMGateway:
+    """The process-wide gateway (started by `runtime.startup`)."""
+    global _gateway
+    if _gateway is None:
+        with _gateway_lock:
+            if _gateway is None:
+                _gateway = LLMGateway()
+    return _gateway
+
+
+def reset_gateway() -> None:
+    global _gateway
+    with _gateway_lock:
+        if _gateway is not None:
+            _gateway.stop()
+        _gateway = None

@@ -1,0 +1,242 @@
+"""The LLM call ledger: one row per attempt, written off the call path, with daily rollups kept current.
+
+LiteLLM reports every attempt to `LedgerLogger` (a `CustomLogger`); the hook only turns the report into a
+small dict and appends it to a buffer. A flusher thread writes the buffer in one transaction: the raw rows,
+the per-day × model × provider × route-reason rollups and the latency histograms (upserts), and the
+providers' last success/error. `stop()` flushes what is left, so nothing is lost on a normal shutdown.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Table, and_, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from resync_app.db import get_engine
+from resync_app.llm.models import LatencyDaily, LedgerEntry, ProviderSettings, UsageDaily
+from resync_app.settings import get_settings
+
+logger = logging.getLogger("resync.llm.ledger")
+
+# Upper bounds (ms) of the latency histogram buckets; the last bucket is open-ended.
+LATENCY_BOUNDS = (50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000,
+                  60000)
+FLUSH_INTERVAL_S = 0.5
+_ROLLUP_SUMS = ("requests", "errors", "cache_hits", "prompt_tokens", "completion_tokens", "cost_usd",
+                "unpriced_requests", "latency_ms_sum")
+
+
+def latency_bucket(ms: float) -> int:
+    return bisect.bisect_right(LATENCY_BOUNDS, ms)
+
+
+def local_day(ts: datetime) -> str:
+    """The calendar day of `ts` in RESYNC_TIMEZONE."""
+    return ts.astimezone(get_settings().timezone).strftime("%Y-%m-%d")
+
+
+def make_row(*, model: str, provider: str, deployment: str = "", prompt_tokens: int = 0, completion_tokens: int = 0,
+             cost_usd: float | None = 0.0, unpriced: bool = False, latency_ms: float = 0.0, outcome: str = "success",
+             error_class: str = "", purpose: str = "chat", cache_hit: bool = False, route_reason: str = "",
+             request_id: str = "", timestamp: datetime | None = None, error_message: str = "") -> dict[str, Any]:
+    """A ledger row as the buffer holds it."""
+    ts = timestamp or datetime.now(timezone.utc)
+    return {
+        "timestamp": ts, "day": local_day(ts), "request_id": request_id[:64], "model": model[:200],
+        "provider": provider, "deployment": deployment[:300], "prompt_tokens": int(prompt_tokens or 0),
+        "completion_tokens": int(completion_tokens or 0), "cost_usd": cost_usd, "unpriced": bool(unpriced),
+        "latency_ms": float(latency_ms), "outcome": outcome, "error_class": error_class[:100], "purpose": purpose,
+        "cache_hit": bool(cache_hit), "route_reason": route_reason, "_error_message": error_message[:500],
+    }
+
+
+def _upsert(table: Table, keys: tuple[str, ...], rows: list[dict[str, Any]], sums: Iterable[str]):
+    """INSERT … ON CONFLICT DO UPDATE SET col = col + excluded.col (SQLite and PostgreSQL)."""
+    dialect = get_engine().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(rows)
+    return stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={c: table.c[c] + stmt.excluded[c] for c in sums})
+
+
+def rollup_rows(rows: Iterable[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+    """Aggregate ledger rows into usage-rollup rows and latency-histogram rows."""
+    usage: dict[tuple, dict[str, Any]] = {}
+    latency: dict[tuple, int] = defaultdict(int)
+    for row in rows:
+        key = (row["day"], row["model"], row["provider"], row["route_reason"])
+        agg = usage.get(key)
+        if agg is None:
+            agg = usage[key] = {"day": key[0], "model": key[1], "provider": key[2], "route_reason": key[3],
+                                **{c: 0 for c in _ROLLUP_SUMS}}
+            agg["cost_usd"] = agg["latency_ms_sum"] = 0.0
+        agg["requests"] += 1
+        agg["errors"] += row["outcome"] != "success"
+        agg["cache_hits"] += row["cache_hit"]
+        agg["prompt_tokens"] += row["prompt_tokens"]
+        agg["completion_tokens"] += row["completion_tokens"]
+        agg["cost_usd"] += row["cost_usd"] or 0.0
+        agg["unpriced_requests"] += row["unpriced"]
+        agg["latency_ms_sum"] += row["latency_ms"]
+        latency[(row["day"], row["model"], latency_bucket(row["latency_ms"]))] += 1
+    return list(usage.values()), [{"day": d, "model": m, "bucket": b, "count": c} for (d, m, b), c in latency.items()]
+
+
+def write_rows(conn, rows: list[dict[str, Any]]) -> None:
+    """Insert ledger rows and fold them into the rollups, in the caller's transaction."""
+    if not rows:
+        return
+    clean = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
+    conn.execute(LedgerEntry.__table__.insert(), clean)
+    usage, latency = rollup_rows(clean)
+    for start in range(0, len(usage), 500):
+        conn.execute(_upsert(UsageDaily.__table__, ("day", "model", "provider", "route_reason"),
+                             usage[start:start + 500], _ROLLUP_SUMS))
+    for start in range(0, len(latency), 500):
+        conn.execute(_upsert(LatencyDaily.__table__, ("day", "model", "bucket"), latency[start:start + 500],
+                             ("count",)))
+
+
+def _provider_outcomes(conn, rows: list[dict[str, Any]]) -> None:
+    """Remember each provider's newest success and error (for the provider cards)."""
+    table = ProviderSettings.__table__
+    newest: dict[str, dict[str, dict]] = defaultdict(dict)
+    for row in rows:
+        if row["purpose"] == "demo" or row["cache_hit"]:
+            continue
+        kind = "ok" if row["outcome"] == "success" else "error"
+        current = newest[row["provider"]].get(kind)
+        if current is None or row["timestamp"] > current["timestamp"]:
+            newest[row["provider"]][kind] = row
+    for provider, kinds in newest.items():
+        if conn.execute(select(table.c.id).where(table.c.id == provider)).first() is None:
+            conn.execute(table.insert().values(id=provider, updated_at=datetime.now(timezone.utc), updated_by=""))
+        values: dict[str, Any] = {}
+        if "ok" in kinds:
+            values["last_success_at"] = kinds["ok"]["timestamp"]
+        if "error" in kinds:
+            err = kinds["error"]
+            values["last_error_at"] = err["timestamp"]
+            values["last_error"] = (f"{err['error_class']}: {err['_error_message']}" if err["_error_message"]
+                                    else err["error_class"])[:500]
+        conn.execute(update(table).where(table.c.id == provider).values(**values))
+
+
+class Ledger:
+    """Buffer + flusher thread. `record()` is the only thing the call path does."""
+
+    def __init__(self) -> None:
+        self._buffer: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._after_flush: list[Callable[[list[dict[str, Any]]], None]] = []
+        self.recorded = 0
+        self.flushed = 0
+        self._seen: dict[str, int] = {}
+
+    def record(self, row: dict[str, Any]) -> None:
+        """Queue one row (cheap: called from LiteLLM's logging hooks)."""
+        with self._lock:
+            self._buffer.append(row)
+            self.recorded += 1
+            if row["request_id"]:
+                self._seen[row["request_id"]] = self._seen.get(row["request_id"], 0) + 1
+                if len(self._seen) > 10000:
+                    self._seen.pop(next(iter(self._seen)))
+            wake = len(self._buffer) >= 200
+        if wake:
+            self._wake.set()
+
+    def rows_seen(self, request_id: str) -> int:
+        """How many attempts LiteLLM reported for a gateway request (0: none, the gateway records one)."""
+        return self._seen.get(request_id, 0)
+
+    def after_flush(self, callback: Callable[[list[dict[str, Any]]], None]) -> None:
+        if callback not in self._after_flush:
+            self._after_flush.append(callback)
+
+    def pending(self) -> int:
+        return len(self._buffer)
+
+    def flush(self) -> int:
+        """Write everything buffered now; return how many rows were written."""
+        with self._flush_lock:
+            with self._lock:
+                rows, self._buffer = self._buffer, []
+            if not rows:
+                return 0
+            try:
+                with get_engine().begin() as conn:
+                    write_rows(conn, rows)
+                    _provider_outcomes(conn, rows)
+            except Exception:
+                logger.exception("ledger flush failed; %d rows kept for the next attempt", len(rows))
+                with self._lock:
+                    self._buffer[:0] = rows
+                return 0
+            self.flushed += len(rows)
+        for callback in list(self._after_flush):
+            try:
+                callback(rows)
+            except Exception:
+                logger.exception("after-flush callback failed")
+        return len(rows)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(FLUSH_INTERVAL_S)
+            self._wake.clear()
+            self.flush()
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="resync-ledger", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the flusher and write what is left."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.flush()
+
+
+def recompute_unpriced(model: str, input_per_token: float, output_per_token: float) -> int:
+    """Price the flagged calls of `model` now that a price is known, and rebuild its affected rollups."""
+    ledger_t, usage_t = LedgerEntry.__table__, UsageDaily.__table__
+    with get_engine().begin() as conn:
+        days = [d for (d,) in conn.execute(
+            select(ledger_t.c.day).where(ledger_t.c.model == model, ledger_t.c.unpriced.is_(True)).distinct())]
+        if not days:
+            return 0
+        changed = conn.execute(
+            update(ledger_t).where(ledger_t.c.model == model, ledger_t.c.unpriced.is_(True))
+            .values(cost_usd=ledger_t.c.prompt_tokens * input_per_token
+                    + ledger_t.c.completion_tokens * output_per_token, unpriced=False)).rowcount
+        rebuilt = conn.execute(
+            select(ledger_t.c.day, ledger_t.c.provider, ledger_t.c.route_reason,
+                   func.coalesce(func.sum(ledger_t.c.cost_usd), 0.0),
+                   func.sum(case((ledger_t.c.unpriced.is_(True), 1), else_=0)))
+            .where(ledger_t.c.model == model, ledger_t.c.day.in_(days))
+            .group_by(ledger_t.c.day, ledger_t.c.provider, ledger_t.c.route_reason)).all()
+        for day, provider, reason, cost, unpriced in rebuilt:
+            conn.execute(update(usage_t).where(and_(usage_t.c.day == day, usage_t.c.model == model,
+                                                    usage_t.c.provider == provider, usage_t.c.route_reason == reason))
+                         .values(cost_usd=cost, unpriced_requests=unpriced or 0))
+    return changed or 0
+
+
+ledger = Ledger()

@@ -1,0 +1,438 @@
+"""Browser-test fixtures: one production server for the whole session, headless Chromium, pages that record
+every websocket frame, sign-in helpers and screenshots.
+
+The server is started exactly like `make run` does (`scripts/serve.sh`: migrate, ensure-admin, `reflex run
+--env prod --single-port`) on a free port, with its own temporary data directory (SQLite) and a known admin
+password. Only one production build may run in the repository at a time (it writes `.web/`), so the session
+starts ONE server and every test reuses it; tests reset the configuration through the REST API when they need a
+known starting point.
+
+Environment knobs (all optional): RESYNC_TEST_CHROMIUM (default /usr/bin/chromium),
+RESYNC_TEST_SERVER_TIMEOUT (seconds to wait for the server, default 180), RESYNC_TEST_TWS_SIMULATOR (value of
+RESYNC_TWS_SIMULATOR for the server, default 0: the simulator's fixed port would clash with a running `make run`).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "test-results" / "browser"
+CHROMIUM = os.environ.get("RESYNC_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic"]
+STARTUP_TIMEOUT_S = float(os.environ.get("RESYNC_TEST_SERVER_TIMEOUT", "180"))
+UI_TIMEOUT_MS = 15_000
+SESSION_COOKIE = "resync_session"
+ADMIN_USERNAME = "admin"
+
+# Wraps window.WebSocket before any page script runs: `window.__rxHydrated` follows the last
+# `is_hydrated` value the Reflex backend sent, so tests can wait until the page's state arrived.
+_HYDRATION_PROBE = r"""
+(() => {
+  if (window.__rxProbeInstalled) return;
+  window.__rxProbeInstalled = true;
+  window.__rxHydrated = false;
+  const Native = window.WebSocket;
+  class Watched extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (ev) => {
+        if (typeof ev.data !== "string") return;
+        const on = ev.data.lastIndexOf('"is_hydrated_rx_state_":true');
+        const off = ev.data.lastIndexOf('"is_hydrated_rx_state_":false');
+        if (on >= 0 || off >= 0) window.__rxHydrated = on > off;
+      });
+    }
+  }
+  window.WebSocket = Watched;
+})();
+"""
+
+
+# ---- the live server ---------------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    """The running production server of this test session."""
+
+    base_url: str
+    host: str
+    port: int
+    data_dir: Path
+    log_path: Path
+    admin_username: str
+    admin_password: str
+    process: subprocess.Popen
+    _client: httpx.Client = field(default=None, repr=False)  # type: ignore[assignment]
+    _token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._client = httpx.Client(base_url=self.base_url, timeout=30.0, follow_redirects=False)
+
+    def url(self, path: str = "/") -> str:
+        return self.base_url + path
+
+    # -- REST helpers --
+
+    def basic_header(self, username: str | None = None, password: str | None = None) -> dict[str, str]:
+        raw = f"{username or self.admin_username}:{self.admin_password if password is None else password}"
+        return {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
+
+    def bearer_token(self) -> str:
+        """A bearer token of the admin (minted once per session through `POST /api/v1/auth/token`)."""
+        if self._token is None:
+            answer = self._client.post("/api/v1/auth/token", json={"username": self.admin_username,
+                                                                    "password": self.admin_password})
+            assert answer.status_code == 200, answer.text
+            self._token = answer.json()["access_token"]
+        return self._token
+
+    def api(self, method: str, path: str, *, auth: str | None = "bearer", headers: dict[str, str] | None = None,
+            **kwargs: Any) -> httpx.Response:
+        """Call the REST API; `auth` is "bearer" (default, cheap), "basic" (the admin password) or None."""
+        all_headers = dict(headers or {})
+        if auth == "basic":
+            all_headers.update(self.basic_header())
+        elif auth == "bearer":
+            all_headers["Authorization"] = f"Bearer {self.bearer_token()}"
+        elif auth is not None:
+            raise ValueError(f"unknown auth {auth!r}")
+        return self._client.request(method, path, headers=all_headers, **kwargs)
+
+    def get_json(self, path: str, *, auth: str | None = "bearer") -> Any:
+        answer = self.api("GET", path, auth=auth)
+        assert answer.status_code == 200, f"GET {path}: {answer.status_code} {answer.text}"
+        return answer.json()
+
+    # -- configuration helpers (CONTRACT §5) --
+
+    def config_values(self, *, auth: str = "bearer") -> dict[str, Any]:
+        """Every field's current value, by name."""
+        return {f["name"]: f["value"] for c in self.get_json("/api/v1/system-config/categories", auth=auth)
+                for f in c["fields"]}
+
+    def config_version(self, *, auth: str = "bearer") -> int:
+        """The newest configuration version (0 = nothing saved yet)."""
+        history = self.get_json("/api/v1/system-config/history?limit=1", auth=auth)
+        return history[0]["version"] if history else 0
+
+    def config_update(self, updates: dict[str, Any], *, auth: str = "bearer") -> dict[str, Any]:
+        answer = self.api("POST", "/api/v1/system-config/update", auth=auth, json={"updates": updates})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def reset_config(self) -> int:
+        """Restore the defaults (version 0) as a new version if anything differs; returns the current version."""
+        answer = self.api("POST", "/api/v1/system-config/rollback", json={"version": 0})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["version"]
+
+    def audit(self, limit: int = 200, *, auth: str = "bearer") -> list[dict[str, Any]]:
+        return self.get_json(f"/api/v1/admin/audit?limit={limit}", auth=auth)
+
+    # -- browser-less sessions --
+
+    def open_session_cookie(self) -> str:
+        """Sign in through the /login form endpoint (as a browser would) and return the session cookie value."""
+        answer = self._client.post("/api/v1/auth/session", data={"username": self.admin_username,
+                                                                 "password": self.admin_password,
+                                                                 "next": "/admin"})
+        assert answer.status_code == 303, answer.text
+        cookie = answer.cookies.get(SESSION_COOKIE)
+        assert cookie, f"no {SESSION_COOKIE} cookie in {answer.headers}"
+        self._client.cookies.clear()
+        return cookie
+
+    def close_session_cookie(self, cookie: str) -> None:
+        """Sign that session out (`POST /api/v1/auth/logout`), as the admin shell's button does."""
+        answer = self._client.post("/api/v1/auth/logout", headers={"Cookie": f"{SESSION_COOKIE}={cookie}"})
+        assert answer.status_code == 303, answer.text
+        self._client.cookies.clear()
+
+    # -- diagnostics --
+
+    def log_tail(self, lines: int = 80) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError as exc:
+            return f"(no server log: {exc})"
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(data_dir: Path, port: int, password: str) -> dict[str, str]:
+    from resync_app.config.catalogue import FIELDS
+
+    env = dict(os.environ)
+    # Field-named variables (e.g. LOG_LEVEL) would seed the configuration on first start: keep the defaults.
+    for name in FIELDS:
+        env.pop(name.upper(), None)
+    for var in ("RESYNC_REDIS_URL", "RESYNC_SECRET_KEY", "RESYNC_DATABASE_URL"):
+        env.pop(var, None)
+    env.update({
+        "RESYNC_HOST": "127.0.0.1",
+        "RESYNC_PORT": str(port),
+        "RESYNC_DATA_DIR": str(data_dir),
+        "RESYNC_DATABASE_URL": f"sqlite:///{data_dir / 'resync.db'}",
+        "RESYNC_ADMIN_USERNAME": ADMIN_USERNAME,
+        "RESYNC_ADMIN_PASSWORD": password,
+        "RESYNC_TWS_SIMULATOR": os.environ.get("RESYNC_TEST_TWS_SIMULATOR", "0"),
+        "RESYNC_TIMEZONE": "UTC",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+@contextlib.contextmanager
+def _build_lock() -> Iterator[None]:
+    """Serialise production builds of concurrent browser-test sessions in this checkout (they share `.web/`)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS / ".build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Terminate the server's whole process group (serve.sh → reflex → its workers)."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError):  # stragglers of the group, even if the leader exited
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
+def _wait_until_up(server: LiveServer) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    with httpx.Client(timeout=3.0, follow_redirects=True) as client:
+        while True:
+            if (rc := server.process.poll()) is not None:
+                pytest.fail(f"the server exited with code {rc} while starting; log tail:\n{server.log_tail()}",
+                            pytrace=False)
+            try:
+                health = client.get(server.url("/api/v1/health"))
+                if health.status_code == 200 and health.json() == {"status": "ok"}:
+                    page = client.get(server.url("/login"))
+                    if page.status_code == 200 and 'id="username"' in page.text:
+                        return
+            except (httpx.HTTPError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not answer GET /api/v1/health within {STARTUP_TIMEOUT_S:.0f} s; "
+                            f"log tail:\n{server.log_tail()}", pytrace=False)
+            time.sleep(0.25)  # polling a starting subprocess, not a timing assertion
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """The production server (scripts/serve.sh) on a free port with its own data dir, for the whole session."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    log_path = RESULTS / (f"server-{worker}.log" if worker else "server.log")
+    tmp = Path(tempfile.mkdtemp(prefix="resync-browser-"))
+    data_dir = tmp / "data"
+    data_dir.mkdir()
+    port = _free_port()
+    password = "browser-" + secrets.token_urlsafe(18)
+    with _build_lock():
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=_server_env(data_dir, port, password),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        server = LiveServer(base_url=f"http://127.0.0.1:{port}", host="127.0.0.1", port=port, data_dir=data_dir,
+                            log_path=log_path, admin_username=ADMIN_USERNAME, admin_password=password,
+                            process=process)
+        try:
+            _wait_until_up(server)
+        except BaseException:
+            _stop(process)
+            server.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    try:
+        yield server
+    finally:
+        server.close()
+        _stop(process)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- the browser -----------------------------------------------------------------------------------
+
+
+@dataclass
+class WsFrame:
+    """One websocket frame seen by the page."""
+
+    direction: str  # "sent" | "received"
+    url: str
+    payload: str
+
+
+def frames_text(frames: list[WsFrame], direction: str | None = None) -> str:
+    """All frame payloads (of one direction, if given) joined, for substring checks."""
+    return "\n".join(f.payload for f in frames if direction is None or f.direction == direction)
+
+
+def _text(payload: str | bytes) -> str:
+    return payload.decode("utf-8", "replace") if isinstance(payload, bytes | bytearray) else str(payload)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, for the whole session (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-browser.sh", pytrace=False)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=UI_TIMEOUT_MS)
+    pw = sync_playwright().start()
+    try:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        pw.stop()
+
+
+_REPORTS = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    return report
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:120]
+
+
+@pytest.fixture
+def ws_frames() -> list[WsFrame]:
+    """Every websocket frame the test's page sent or received, in order (across navigations)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, ws_frames, request) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies) with `base_url` set to the live server.
+
+    `page.ws_frames` is the `ws_frames` list; `page.content()` is the current HTML. On failure a screenshot,
+    the HTML and the frames are written to test-results/browser/.
+    """
+    context = browser.new_context(base_url=live_server.base_url, viewport={"width": 1440, "height": 1000})
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    context.add_init_script(_HYDRATION_PROBE)
+    pg = context.new_page()
+
+    def on_websocket(ws) -> None:
+        ws.on("framesent", lambda payload: ws_frames.append(WsFrame("sent", ws.url, _text(payload))))
+        ws.on("framereceived", lambda payload: ws_frames.append(WsFrame("received", ws.url, _text(payload))))
+
+    pg.on("websocket", on_websocket)
+    pg.ws_frames = ws_frames
+    yield pg
+    reports = request.node.stash.get(_REPORTS, {})
+    if any(r.failed for r in reports.values()):
+        stem = RESULTS / _slug(request.node.name)
+        with contextlib.suppress(Exception):
+            pg.screenshot(path=f"{stem}--failure.png", full_page=True)
+        with contextlib.suppress(Exception):
+            Path(f"{stem}--failure.html").write_text(pg.content())
+        with contextlib.suppress(Exception):
+            Path(f"{stem}--frames.jsonl").write_text(
+                "\n".join(json.dumps(f.__dict__) for f in ws_frames))
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page, request) -> Callable[..., Path]:
+    """`screenshot(name)` saves the page (full height) as test-results/browser/<test>--<name>.png."""
+
+    def take(name: str, target=None) -> Path:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path = RESULTS / f"{_slug(request.node.name)}--{_slug(name)}.png"
+        (target or page).screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def wait_hydrated(pg, timeout_ms: int = UI_TIMEOUT_MS) -> None:
+    """Wait until the Reflex backend has sent this page its state (after a full page load)."""
+    pg.wait_for_function("() => window.__rxHydrated === true", timeout=timeout_ms)
+
+
+def fill_login_form(pg, username: str, password: str) -> None:
+    wait_hydrated(pg)
+    pg.locator("#username").fill(username)
+    pg.locator("#password").fill(password)
+    pg.locator("#sign-in").click()
+
+
+@pytest.fixture
+def sign_in(live_server) -> Callable[..., Any]:
+    """`sign_in(page, start="/login", password=None, expect_admin=True)`: sign in through the /login form.
+
+    With `start=None` the page is expected to show the form already (e.g. after an admin-route redirect).
+    """
+    from playwright.sync_api import expect
+
+    def do(pg, start: str | None = "/login", password: str | None = None, expect_admin: bool = True):
+        if start is not None:
+            pg.goto(start)
+        fill_login_form(pg, live_server.admin_username,
+                        live_server.admin_password if password is None else password)
+        if expect_admin:
+            pg.wait_for_url(re.compile(r"/admin(/|$|\?)"))
+            expect(pg.locator("#admin-name")).to_contain_text(live_server.admin_username)
+        return pg
+
+    return do
+
+
+@pytest.fixture
+def signed_in_page(page, sign_in):
+    """`page` after signing in through /login (lands on /admin with the session confirmed by the server)."""
+    return sign_in(page)
