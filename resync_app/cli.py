@@ -104,6 +104,17 @@ def seed_demo(args) -> int:
     return 0
 
 
+def config_docs(args) -> int:
+    """Write the configuration reference generated from the catalogue."""
+    from resync_app.config.docs import render
+
+    target = Path(args.output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render() + "\n")
+    print(f"wrote {target}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m resync_app", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.set_defaults(func=func)
     sub.add_parser("list-admins", help="list admin accounts").set_defaults(func=list_admins)
     sub.add_parser("ensure-admin", help="create the first admin if there is none").set_defaults(func=ensure_admin)
+    docs = sub.add_parser("config-docs", help="write docs/configuration.md from the catalogue")
+    docs.add_argument("--output", default=str(Path(__file__).resolve().parent.parent / "docs" / "configuration.md"))
+    docs.set_defaults(func=config_docs)
     demo = sub.add_parser("seed-demo", help="fill the LLM ledger with synthetic traffic")
     demo.add_argument("--usage-rows", type=int, default=10000)
     demo.add_argument("--days", type=int, default=30)
