@@ -9,6 +9,7 @@ so the ledger callback can attribute every attempt, and settled against the budg
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -18,7 +19,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, select
@@ -134,8 +134,17 @@ class LLMGateway:
             lite_logger.propagate = True
             lite_logger.setLevel(logging.WARNING)
         self._logger = LedgerLogger(self)
-        if self._logger not in litellm.callbacks:
-            litellm.callbacks = [cb for cb in litellm.callbacks if not isinstance(cb, LedgerLogger)] + [self._logger]
+        # LiteLLM copies `litellm.callbacks` into its success/failure lists on the first call and never adds a
+        # second logger of the same class: drop an earlier gateway's logger everywhere, or it keeps the events.
+        lists = ("callbacks", "input_callback", "success_callback", "failure_callback", "_async_success_callback",
+                 "_async_failure_callback")
+        manager = getattr(litellm, "logging_callback_manager", None)
+        with getattr(manager, "callback_lists_lock", None) or contextlib.nullcontext():
+            for name in lists:
+                current = getattr(litellm, name, None)
+                if isinstance(current, list):
+                    current[:] = [cb for cb in current if not isinstance(cb, LedgerLogger)]
+            litellm.callbacks.append(self._logger)
         pricing.load_custom_prices()
         self.load_providers()
         self.build_router()
@@ -231,10 +240,8 @@ class LLMGateway:
             return False
         ttl = int(_config("LLM_CACHE_TTL_SECONDS"))
         url = get_settings().redis_url
-        if url:
-            parts = urlsplit(url)
-            litellm.cache = litellm.Cache(type="redis", host=parts.hostname or "127.0.0.1", port=parts.port or 6379,
-                                          password=parts.password, ttl=ttl)
+        if url:  # the whole URL: its database number, user, password and rediss:// scheme count
+            litellm.cache = litellm.Cache(type="redis", url=url, ttl=ttl)
         else:
             litellm.cache = litellm.Cache(type="local", ttl=ttl)
         return True
@@ -296,14 +303,17 @@ class LLMGateway:
         ref = self._refs.get(public)
         return not (ref and PROVIDERS[ref.provider].is_local)
 
-    def cost_for(self, public: str, prompt: int, completion: int, litellm_cost: float | None) -> tuple[float | None, bool]:
-        """(cost, unpriced) of a successful attempt; LiteLLM's own figure where its price map prices the model."""
+    def cost_for(self, public: str, prompt: int, completion: int, litellm_cost: float | None,
+                 count_failure: bool = True) -> tuple[float | None, bool]:
+        """(cost, unpriced) of a successful attempt; LiteLLM's own figure where its price map prices the model.
+        `count_failure=False` when the same attempt is priced a second time (the ledger hook counts it)."""
         if not _config("LLM_COST_TRACKING_ENABLED"):
             return None, False
         ref = self._refs.get(public)
         price = pricing.price_of(ref) if ref else None
         if price is None:
-            self.cost_calc_failures += 1
+            if count_failure:
+                self.cost_calc_failures += 1
             return None, True
         if price.source == "litellm" and isinstance(litellm_cost, (int, float)) and litellm_cost > 0:
             return float(litellm_cost), False
@@ -429,7 +439,8 @@ class LLMGateway:
         prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion = int(getattr(usage, "completion_tokens", 0) or 0)
         cache_hit = bool(hidden.get("cache_hit"))
-        cost = 0.0 if cache_hit else self.cost_for(answered, prompt, completion, hidden.get("response_cost"))[0]
+        cost = 0.0 if cache_hit else self.cost_for(answered, prompt, completion, hidden.get("response_cost"),
+                                                   count_failure=False)[0]
         budget.settle(request_id, cost)
         if answered != target:
             reason = "fallback"

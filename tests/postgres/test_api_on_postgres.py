@@ -19,3 +19,20 @@ def test_really_on_postgresql(api, database_url):
 
     assert database_url.startswith("postgresql") and get_engine().dialect.name == "postgresql"
 from tests.api.test_config_multiprocess import test_two_processes_each_ten_updates  # noqa: F401
+
+# The LLM ledger, rollups, budgets and prices on PostgreSQL (upserts, recomputation, concurrency).
+from tests.llm.conftest import llm, llm_server, notifier, set_timezone  # noqa: E402,F401  (fixtures)
+from tests.llm.test_budget import (  # noqa: E402,F401
+    test_fifty_concurrent_calls_near_the_limit_do_not_overshoot,
+    test_threshold_alert_fires_exactly_once_per_period_and_threshold,
+)
+from tests.llm.test_gateway import (  # noqa: E402,F401
+    test_failing_primary_falls_back_and_both_attempts_are_recorded,
+    test_unpriced_model_is_flagged_and_recomputed_when_a_price_is_set,
+)
+from tests.llm.test_ledger import (  # noqa: E402,F401
+    test_days_follow_resync_timezone,
+    test_ledger_writes_are_off_the_call_path_and_survive_shutdown,
+    test_nothing_lost_when_shutting_down_with_the_flusher_running,
+    test_usage_and_costs_agree_with_the_ledger_to_the_cent,
+)
