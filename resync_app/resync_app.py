@@ -10,11 +10,15 @@ from resync_app import runtime
 from resync_app.api.app import create_api
 from resync_app.pages.admin import audit as audit_page
 from resync_app.pages.admin import home as home_page
+from resync_app.pages.admin import litellm_analytics as litellm_analytics_page
+from resync_app.pages.admin import litellm_config as litellm_config_page
 from resync_app.pages.admin import placeholders as admin_placeholders
 from resync_app.pages.admin import system_config as system_config_page
 from resync_app.pages.login import login
 from resync_app.pages.operator import placeholders as operator_placeholders
 from resync_app.state.audit import AuditState
+from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
+from resync_app.state.litellm_config import LiteLLMConfigState
 from resync_app.state.session import SessionState
 from resync_app.state.system_config import SystemConfigState
 
@@ -50,3 +54,7 @@ app.add_page(admin_placeholders.teams, route="/admin/teams", title="Resync | Tea
 app.add_page(admin_placeholders.tws, route="/admin/tws", title="Resync | TWS", on_load=_GUARD)
 app.add_page(admin_placeholders.health, route="/admin/health", title="Resync | Health", on_load=_GUARD)
 app.add_page(admin_placeholders.proactive, route="/admin/proactive", title="Resync | Proactive", on_load=_GUARD)
+app.add_page(litellm_config_page.litellm_config, route="/admin/litellm", title="Resync | LiteLLM Configuration",
+             on_load=[_GUARD, LiteLLMConfigState.load])
+app.add_page(litellm_analytics_page.litellm_analytics, route="/admin/litellm-analytics",
+             title="Resync | LiteLLM Analytics", on_load=[_GUARD, LiteLLMAnalyticsState.load])

@@ -27,10 +27,12 @@ ADMIN_PASSWORD = "correct-horse-battery"
 
 
 def pytest_collection_modifyitems(config, items):
+    """Mark the browser tests and run them last: Playwright's sync API keeps an event loop running in the main
+    thread while its session fixture lives, which asyncio-based tests cannot share."""
     for item in items:
-        path = str(item.fspath)
-        if "/browser/" in path:
+        if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: "/browser/" in str(item.fspath))
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,10 @@ from pydantic import BaseModel, Field
 
 from resync_app.api.deps import client_address, locked, require_admin, unauthorized
 from resync_app.auth import sessions
+from resync_app.auth.sessions import SESSION_COOKIE
 from resync_app.auth.service import check_credentials, sign_out, start_session
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-
-SESSION_COOKIE = "resync_session"
 
 
 class TokenRequest(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, status
 
@@ -63,3 +64,19 @@ def require_admin(request: Request) -> sessions.Principal:
         request.state.principal = principal
         return principal
     raise unauthorized("Unsupported authorization scheme; use Bearer or Basic.")
+
+
+def require_admin_session(request: Request) -> sessions.Principal:
+    """Browser-only routes: the HttpOnly session cookie of a signed-in admin, sent from this site.
+
+    Used where a secret typed in the admin UI must reach the server without travelling through the Reflex
+    websocket (provider keys). SameSite=Strict on the cookie plus the Origin check stop cross-site requests.
+    """
+    principal = sessions.resolve(request.cookies.get(sessions.SESSION_COOKIE), "session")
+    if principal is None or not principal.is_admin:
+        raise unauthorized("Sign in as an admin first (no valid session).")
+    origin = request.headers.get("origin")
+    if not origin or urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="This route only accepts requests from this site.")
+    request.state.principal = principal
+    return principal

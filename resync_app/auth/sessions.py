@@ -12,6 +12,7 @@ from sqlmodel import delete, select
 from resync_app.auth.models import AuthSession, User
 from resync_app.db import session_scope, utcnow
 
+SESSION_COOKIE = "resync_session"  # HttpOnly, SameSite=Strict cookie of a browser session
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_ABSOLUTE = timedelta(hours=12)
 TOKEN_LIFETIME = timedelta(hours=1)

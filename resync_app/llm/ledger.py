@@ -20,6 +20,7 @@ from sqlalchemy import Table, and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from resync_app.db import get_engine
+from resync_app.events import feed
 from resync_app.llm.models import LatencyDaily, LedgerEntry, ProviderSettings, UsageDaily
 from resync_app.settings import get_settings
 
@@ -190,6 +191,7 @@ class Ledger:
                 callback(rows)
             except Exception:
                 logger.exception("after-flush callback failed")
+        feed.publish("llm", {"rows": len(rows)})  # live pages (LiteLLM Analytics) refresh on this
         return len(rows)
 
     def _run(self) -> None:

@@ -19,8 +19,9 @@ class AuditState(rx.State):
     action_filter: str = ""
 
     @rx.event
+    @admin_event
     def set_action_filter(self, value: str):
-        self.action_filter = value
+        self.action_filter = value[:64]
 
     @rx.event
     @admin_event

@@ -17,9 +17,9 @@ from urllib.parse import quote
 import reflex as rx
 
 from resync_app.auth import sessions
+from resync_app.auth.sessions import SESSION_COOKIE
 
 logger = logging.getLogger("resync.guard")
-SESSION_COOKIE = "resync_session"
 _acting: contextvars.ContextVar[sessions.Principal | None] = contextvars.ContextVar("acting_admin", default=None)
 
 

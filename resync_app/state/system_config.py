@@ -275,4 +275,6 @@ class SystemConfigState(rx.State):
         self._load_from_store()
         if not result.success:
             return rx.toast.error(result.message)
+        if not result.updated_fields:
+            return rx.toast.info(f"Nothing to restore: the configuration already equals version {version}.")
         return rx.toast.success(f"Restored version {version} as version {result.version}.")

@@ -3,13 +3,16 @@ every websocket frame, sign-in helpers and screenshots.
 
 The server is started exactly like `make run` does (`scripts/serve.sh`: migrate, ensure-admin, `reflex run
 --env prod --single-port`) on a free port, with its own temporary data directory (SQLite) and a known admin
-password. Only one production build may run in the repository at a time (it writes `.web/`), so the session
-starts ONE server and every test reuses it; tests reset the configuration through the REST API when they need a
-known starting point.
+password. Only one production build may run in the repository at a time (it writes `.web/`, and the build
+bakes in the backend port), so the session starts ONE server and every test reuses it; concurrent sessions in
+the same checkout wait for each other (`test-results/browser/.server.lock`), and a test fails with a clear
+message if something else (e.g. a `make run`) rebuilt `.web/` for another port meanwhile. Tests reset the
+configuration through the REST API when they need a known starting point.
 
 Environment knobs (all optional): RESYNC_TEST_CHROMIUM (default /usr/bin/chromium),
-RESYNC_TEST_SERVER_TIMEOUT (seconds to wait for the server, default 180), RESYNC_TEST_TWS_SIMULATOR (value of
-RESYNC_TWS_SIMULATOR for the server, default 0: the simulator's fixed port would clash with a running `make run`).
+RESYNC_TEST_SERVER_TIMEOUT (seconds to wait for the server, default 180), RESYNC_TEST_LOCK_TIMEOUT (seconds to
+wait for another session's server, default 900), RESYNC_TEST_TWS_SIMULATOR (value of RESYNC_TWS_SIMULATOR for
+the server, default 0: the simulator's fixed port would clash with a running `make run`).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ CHROMIUM = os.environ.get("RESYNC_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-quic"]
 STARTUP_TIMEOUT_S = float(os.environ.get("RESYNC_TEST_SERVER_TIMEOUT", "180"))
+LOCK_TIMEOUT_S = float(os.environ.get("RESYNC_TEST_LOCK_TIMEOUT", "900"))
 UI_TIMEOUT_MS = 15_000
 SESSION_COOKIE = "resync_session"
 ADMIN_USERNAME = "admin"
@@ -178,6 +182,15 @@ class LiveServer:
         except OSError as exc:
             return f"(no server log: {exc})"
 
+    def check_build(self) -> None:
+        """Fail clearly if someone rebuilt `.web/` for another server since this one started."""
+        port = built_for_port()
+        if port is not None and port != self.port:
+            pytest.fail(f"{ROOT / '.web'} was rebuilt for a server on port {port} (this test server is on "
+                        f"{self.port}): its pages now talk to the wrong backend. Only one production build may "
+                        "run per checkout; stop the other `make run` / test session and run again.",
+                        pytrace=False)
+
     def close(self) -> None:
         self._client.close()
 
@@ -212,15 +225,38 @@ def _server_env(data_dir: Path, port: int, password: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _build_lock() -> Iterator[None]:
-    """Serialise production builds of concurrent browser-test sessions in this checkout (they share `.web/`)."""
+def _checkout_lock(timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """One browser-test server per checkout at a time, for its whole life.
+
+    The production build in `.web/` bakes in the backend port, and the server serves its pages from there: a
+    second build in the same checkout (another test session, `make run`) makes the first server's pages talk
+    to the other port. Sessions using this conftest therefore wait for each other here.
+    """
     RESULTS.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS / ".build.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with open(RESULTS / ".server.lock", "w") as handle:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another browser-test session in {ROOT} held {handle.name} for {timeout_s:.0f} s",
+                                pytrace=False)
+                time.sleep(0.5)  # waiting for another session's server to stop
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def built_for_port() -> int | None:
+    """The backend port the current `.web/` build talks to (from `.web/env.json`), if known."""
+    try:
+        event_url = json.loads((ROOT / ".web" / "env.json").read_text())["EVENT"]
+        return int(event_url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -265,12 +301,12 @@ def live_server() -> Iterator[LiveServer]:
     RESULTS.mkdir(parents=True, exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     log_path = RESULTS / (f"server-{worker}.log" if worker else "server.log")
-    tmp = Path(tempfile.mkdtemp(prefix="resync-browser-"))
-    data_dir = tmp / "data"
-    data_dir.mkdir()
-    port = _free_port()
     password = "browser-" + secrets.token_urlsafe(18)
-    with _build_lock():
+    with _checkout_lock():
+        tmp = Path(tempfile.mkdtemp(prefix="resync-browser-"))
+        data_dir = tmp / "data"
+        data_dir.mkdir()
+        port = _free_port()
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=_server_env(data_dir, port, password),
@@ -281,17 +317,12 @@ def live_server() -> Iterator[LiveServer]:
                             process=process)
         try:
             _wait_until_up(server)
-        except BaseException:
-            _stop(process)
+            server.check_build()
+            yield server
+        finally:
             server.close()
+            _stop(process)
             shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    try:
-        yield server
-    finally:
-        server.close()
-        _stop(process)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---- the browser -----------------------------------------------------------------------------------
@@ -372,9 +403,11 @@ def page(browser, live_server, ws_frames, request) -> Iterator[Any]:
 
     pg.on("websocket", on_websocket)
     pg.ws_frames = ws_frames
+    live_server.check_build()
     yield pg
     reports = request.node.stash.get(_REPORTS, {})
-    if any(r.failed for r in reports.values()):
+    failed = any(r.failed for r in reports.values())
+    if failed:
         stem = RESULTS / _slug(request.node.name)
         with contextlib.suppress(Exception):
             pg.screenshot(path=f"{stem}--failure.png", full_page=True)
@@ -384,16 +417,22 @@ def page(browser, live_server, ws_frames, request) -> Iterator[Any]:
             Path(f"{stem}--frames.jsonl").write_text(
                 "\n".join(json.dumps(f.__dict__) for f in ws_frames))
     context.close()
+    if failed:
+        live_server.check_build()  # explain a failure caused by a foreign build
 
 
 @pytest.fixture
 def screenshot(page, request) -> Callable[..., Path]:
-    """`screenshot(name)` saves the page (full height) as test-results/browser/<test>--<name>.png."""
+    """`screenshot(name, target=None, full_page=True)` saves the page (or a locator / another page) as
+    test-results/browser/<test>--<name>.png."""
 
-    def take(name: str, target=None) -> Path:
+    def take(name: str, target=None, full_page: bool = True) -> Path:
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"{_slug(request.node.name)}--{_slug(name)}.png"
-        (target or page).screenshot(path=str(path), full_page=True)
+        if target is None or hasattr(target, "context"):  # a Page
+            (target or page).screenshot(path=str(path), full_page=full_page)
+        else:  # a Locator
+            target.screenshot(path=str(path))
         return path
 
     return take

@@ -148,7 +148,7 @@ def test_rollback_from_history(config_page, live_server, screenshot):
     confirm = page.locator("#confirm-rollback")
     expect(confirm).to_be_visible()
     expect(page.get_by_role("alertdialog")).to_contain_text(f"Roll back to version {first}?")
-    screenshot("rollback-confirm")
+    screenshot("rollback-confirm", full_page=False)
     confirm.click()
 
     restored = second + 1

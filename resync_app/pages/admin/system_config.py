@@ -165,7 +165,26 @@ def _history_row(row: VersionRow) -> rx.Component:
 def _history() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("History", size="3"),
+            rx.hstack(
+                rx.heading("History", size="3"),
+                rx.spacer(),
+                rx.alert_dialog.root(
+                    rx.alert_dialog.trigger(rx.button(rx.icon("undo-2", size=14), "Restore defaults", size="1",
+                                                      variant="soft", color_scheme="gray", id="rollback-0")),
+                    rx.alert_dialog.content(
+                        rx.alert_dialog.title("Restore the default configuration?"),
+                        rx.alert_dialog.description(
+                            "Every field gets its catalogue default (version 0), saved as a new version."),
+                        rx.hstack(
+                            rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                            rx.alert_dialog.action(rx.button("Restore defaults", on_click=S.rollback(0),
+                                                             id="confirm-defaults")),
+                            justify="end", spacing="3", margin_top="1em",
+                        ),
+                    ),
+                ),
+                width="100%", align="center",
+            ),
             rx.text("Every saved version: who, when and what changed. Roll back to any of them in one click.",
                     size="2", color_scheme="gray"),
             rx.table.root(
