@@ -143,7 +143,8 @@ def _shoot(base: str, password: str, out: Path) -> list[Path]:
     saved = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu"])
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                           "--disable-component-update", "--disable-sync", "--disable-quic"])
         context = browser.new_context(base_url=base, viewport={"width": 1440, "height": 1000},
                                       device_scale_factor=1)
         page = context.new_page()
@@ -174,6 +175,18 @@ def _shoot(base: str, password: str, out: Path) -> list[Path]:
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 7")
         page.wait_for_timeout(1500)
         saved.append(_full_page(page, out / "litellm-analytics.png"))
+
+        page.goto("/admin/system")
+        page.locator("#cat-tws_monitoring").click()
+        page.locator("#field-tws_polling_interval_seconds").fill("45")
+        page.locator("#field-tws_job_late_threshold_minutes").fill("2")  # out of range: the inline error
+        expect(page.locator("#error-tws_job_late_threshold_minutes")).to_be_visible()
+        page.locator("#field-tws_job_late_threshold_minutes").fill("20")
+        page.locator("#field-tws_polling_mode").click()
+        page.get_by_role("option", name="adaptive").click()
+        expect(page.locator("#config-diff")).to_contain_text("adaptive")
+        page.wait_for_timeout(500)
+        saved.append(_full_page(page, out / "system-config.png"))
         browser.close()
     return saved
 
