@@ -1,4 +1,4 @@
-"""Screenshots of the LiteLLM pages for docs/screenshots/, taken from the production build with seeded data.
+"""Screenshots of the admin pages (LiteLLM configuration and analytics, System Configuration) for docs/screenshots/.
 
     source scripts/env.sh && python scripts/screenshots.py [--rows 200000] [--days 90] [--out docs/screenshots]
 
@@ -8,7 +8,7 @@ running server; the copy reuses `.venv`, `.tools` and the installed `.web/node_m
 ledger with `python -m resync_app seed-demo`, points three providers at a loopback fake LLM server (so the
 cards, the model browser and a provider test show real answers without any cloud call), sets small budgets so
 the gauges and the alert history have something to show, signs in through /login in headless Chromium and saves
-litellm-config.png and litellm-analytics.png. Everything it started is stopped at the end.
+litellm-config.png, litellm-analytics.png and system-config.png. Everything it started is stopped at the end.
 `--serve` skips the screenshots and keeps the seeded app running until interrupted (for a look by hand).
 """
 
