@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from resync_app.api.deps import client_address, locked, require_admin, unauthorized
+from resync_app.api.deps import client_address, from_this_site, locked, require_admin, unauthorized
 from resync_app.auth import sessions
 from resync_app.auth.sessions import SESSION_COOKIE
 from resync_app.auth.service import check_credentials, sign_out, start_session
@@ -55,13 +55,6 @@ def safe_next(target: str | None) -> str:
     return target if not parts.scheme and not parts.netloc else "/admin"
 
 
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host", "")
-
-
 def _to_login(error: str, target: str, extra: str = "") -> RedirectResponse:
     url = f"/login?error={error}&next={quote(target, safe='/')}{extra}"
     return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
@@ -76,7 +69,7 @@ def open_session(
 ) -> RedirectResponse:
     """The /login form posts here: on success an HttpOnly session cookie and a redirect to `next`."""
     target = safe_next(next)
-    if not _same_origin(request):
+    if not from_this_site(request):
         return _to_login("origin", target)
     result = check_credentials(username, password, client_address(request), channel="ui")
     if result.locked:

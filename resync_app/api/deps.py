@@ -18,6 +18,15 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+def from_this_site(request: Request, origin_required: bool = False) -> bool:
+    """Whether the request's Origin is this server (CSRF check of browser POSTs). Without an Origin header it
+    passes only when `origin_required` is false; a "null" origin never passes."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return not origin_required
+    return origin != "null" and urlsplit(origin).netloc == request.headers.get("host", "")
+
+
 def unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers=_CHALLENGE)
 
@@ -75,8 +84,7 @@ def require_admin_session(request: Request) -> sessions.Principal:
     principal = sessions.resolve(request.cookies.get(sessions.SESSION_COOKIE), "session")
     if principal is None or not principal.is_admin:
         raise unauthorized("Sign in as an admin first (no valid session).")
-    origin = request.headers.get("origin")
-    if not origin or urlsplit(origin).netloc != request.headers.get("host", ""):
+    if not from_this_site(request, origin_required=True):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="This route only accepts requests from this site.")
     request.state.principal = principal
     return principal

@@ -122,7 +122,10 @@ class ConfigStore:
         if first:
             feed.subscribe(TOPIC, self._on_feed)
 
-    def _on_feed(self, _payload: Any) -> None:
+    def _on_feed(self, payload: Any) -> None:
+        """Another worker saved a version: read it. Our own publishes carry a version we already applied."""
+        if isinstance(payload, dict) and isinstance(payload.get("version"), int) and payload["version"] <= self._version:
+            return
         self.refresh()
 
     def refresh(self) -> None:
@@ -375,6 +378,11 @@ def get_store() -> ConfigStore:
                 store.load()
                 _store = store
     return _store
+
+
+def setting(name: str) -> Any:
+    """The running value of one configuration field (what the services read)."""
+    return get_store().get(name)
 
 
 def reset_store() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from resync_app.config.store import setting
 from resync_app.db import get_engine
 from resync_app.llm.budget import current_periods, guard as budget
 from resync_app.llm.ledger import LATENCY_BOUNDS
@@ -22,11 +23,6 @@ U = UsageDaily.__table__
 L = LatencyDaily.__table__
 REASONS = ("simple", "complex", "fallback", "local-preferred", "budget", "requested", "default")
 
-
-def _config(name: str) -> Any:
-    from resync_app.config.store import get_store
-
-    return get_store().get(name)
 
 
 def today() -> date:
@@ -81,8 +77,8 @@ def usage() -> dict[str, Any]:
         "cache_hits": int(cache_hits),
         "cache_hit_rate": round(cache_hits / requests, 4) if requests else 0.0,
         "unpriced_requests": int(unpriced),
-        "cost_tracking_enabled": bool(_config("LLM_COST_TRACKING_ENABLED")),
-        "note": None if _config("LLM_COST_TRACKING_ENABLED") else
+        "cost_tracking_enabled": bool(setting("LLM_COST_TRACKING_ENABLED")),
+        "note": None if setting("LLM_COST_TRACKING_ENABLED") else
         "LLM_COST_TRACKING_ENABLED is off: calls are counted but their costs are not recorded.",
     }
 
@@ -236,7 +232,7 @@ def burn_down() -> dict[str, Any]:
     period = current_periods()["monthly"]
     start = period.start.date()
     days_in_month = calendar.monthrange(start.year, start.month)[1]
-    limit = float(_config("LLM_BUDGET_MONTHLY_USD"))
+    limit = float(setting("LLM_BUDGET_MONTHLY_USD"))
     with get_engine().connect() as conn:
         per_day = dict(conn.execute(select(U.c.day, func.sum(U.c.cost_usd)).where(U.c.day.like(period.key + "-%"))
                                     .group_by(U.c.day)).all())

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from resync_app.config.store import setting
 from resync_app.db import get_engine, session_scope
 from resync_app.llm.models import BudgetAlert, UsageDaily
 from resync_app.notify import Alert, notify
@@ -61,11 +62,6 @@ def current_periods(now: datetime | None = None) -> dict[str, Period]:
         "monthly": Period("monthly", local.strftime("%Y-%m"), month_start, next_month),
     }
 
-
-def _config(name: str) -> Any:
-    from resync_app.config.store import get_store
-
-    return get_store().get(name)
 
 
 class BudgetGuard:
@@ -113,7 +109,7 @@ class BudgetGuard:
         periods = current_periods()
         with self._lock:
             for kind, period in periods.items():
-                limit = float(_config(_LIMIT_FIELD[kind]))
+                limit = float(setting(_LIMIT_FIELD[kind]))
                 spent = self._spent_locked(period)
                 in_flight = self._reserved_locked(period)
                 when = period.resets_at.strftime("%Y-%m-%d %H:%M %Z")
@@ -165,12 +161,12 @@ class BudgetGuard:
 
     def check_alerts(self) -> None:
         """Store and send an alert the first time spend crosses the threshold and 100 % in a period."""
-        threshold = float(_config("LLM_BUDGET_ALERT_THRESHOLD"))
+        threshold = float(setting("LLM_BUDGET_ALERT_THRESHOLD"))
         periods = current_periods()
         crossings = []
         with self._lock:
             for kind, period in periods.items():
-                limit = float(_config(_LIMIT_FIELD[kind]))
+                limit = float(setting(_LIMIT_FIELD[kind]))
                 if limit <= 0:
                     continue
                 spent = self._spent_locked(period)
@@ -203,7 +199,7 @@ class BudgetGuard:
         """True when a budget (daily or monthly) is spent: paid models are paused."""
         periods = current_periods()
         with self._lock:
-            return any(self._spent_locked(p) >= float(_config(_LIMIT_FIELD[k])) for k, p in periods.items())
+            return any(self._spent_locked(p) >= float(setting(_LIMIT_FIELD[k])) for k, p in periods.items())
 
     # ---- reporting -------------------------------------------------------------------------------
 
@@ -211,13 +207,13 @@ class BudgetGuard:
         """Per period: limit, spent, used %, reset time, burn rate and projected exhaustion."""
         now = now or datetime.now(timezone.utc)
         periods = current_periods(now)
-        threshold = float(_config("LLM_BUDGET_ALERT_THRESHOLD"))
+        threshold = float(setting("LLM_BUDGET_ALERT_THRESHOLD"))
         out: dict[str, dict[str, Any]] = {}
         with self._lock:
             spent_by = {kind: self._spent_locked(p) for kind, p in periods.items()}
             in_flight = {kind: self._reserved_locked(p) for kind, p in periods.items()}
         for kind, period in periods.items():
-            limit = float(_config(_LIMIT_FIELD[kind]))
+            limit = float(setting(_LIMIT_FIELD[kind]))
             spent = spent_by[kind]
             elapsed_days = max((now - period.start).total_seconds() / 86400, 1 / 1440)
             burn = spent / elapsed_days

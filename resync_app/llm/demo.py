@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from resync_app.db import get_engine
 from resync_app.llm import pricing
-from resync_app.llm.ledger import local_day, write_rows
+from resync_app.llm.ledger import make_row, write_rows
 from resync_app.llm.providers import parse_model_entry
 
 # (provider, model entry, weight, typical route reason, mean latency ms)
@@ -61,14 +61,12 @@ def seed(rows: int, days: int, seed_value: int | None = 42, progress=print) -> d
                 cost, unpriced = price.cost(prompt, completion), False
             route = reason if rng.random() > 0.05 else "fallback"
             latency = 5.0 if cache_hit else max(40.0, rng.gauss(mean_latency * (0.6 + completion / 500), 250))
-            batch.append({
-                "timestamp": ts, "day": local_day(ts), "request_id": uuid.uuid4().hex, "model": ref.public,
-                "provider": ref.provider, "deployment": ref.litellm_model, "prompt_tokens": prompt,
-                "completion_tokens": completion, "cost_usd": cost, "unpriced": unpriced, "latency_ms": latency,
-                "outcome": "success" if ok else "error", "error_class": "" if ok else rng.choice(
-                    ["RateLimitError", "Timeout", "InternalServerError"]), "purpose": "demo", "cache_hit": cache_hit,
-                "route_reason": route,
-            })
+            batch.append(make_row(
+                model=ref.public, provider=ref.provider, deployment=ref.litellm_model, prompt_tokens=prompt,
+                completion_tokens=completion, cost_usd=cost, unpriced=unpriced, latency_ms=latency,
+                outcome="success" if ok else "error",
+                error_class="" if ok else rng.choice(["RateLimitError", "Timeout", "InternalServerError"]),
+                purpose="demo", cache_hit=cache_hit, route_reason=route, request_id=uuid.uuid4().hex, timestamp=ts))
             cost_total += cost or 0.0
         with engine.begin() as conn:
             write_rows(conn, batch)

@@ -17,13 +17,14 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
 from resync_app.audit.service import record as audit
+from resync_app.config.store import get_store, setting
 from resync_app.db import get_engine, session_scope, utcnow
 from resync_app.llm import pricing, routing
 from resync_app.llm.budget import BudgetExceeded, guard as budget
@@ -94,11 +95,6 @@ class CallResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _config(name: str) -> Any:
-    from resync_app.config.store import get_store
-
-    return get_store().get(name)
-
 
 class LLMGateway:
     def __init__(self) -> None:
@@ -122,7 +118,6 @@ class LLMGateway:
         """Load providers and prices, build the router, hook the ledger, follow configuration changes."""
         import litellm
 
-        from resync_app.config.store import get_store
         from resync_app.llm.callback import LedgerLogger
 
         litellm.suppress_debug_info = True
@@ -156,7 +151,7 @@ class LLMGateway:
         store.on_change(self._on_config_change)
         store.set_option_source(self.option_source)
         self.initialized = True
-        if _config("LITELLM_STRICT_INIT") and self.router is None:
+        if setting("LITELLM_STRICT_INIT") and self.router is None:
             raise RuntimeError(f"LITELLM_STRICT_INIT is on and the LiteLLM router cannot be built: {self.build_error}")
 
     def stop(self) -> None:
@@ -185,7 +180,7 @@ class LLMGateway:
             if pid == "ollama":
                 default_base = os.environ.get("OLLAMA_API_BASE") or default_base
             if pid == "nvidia_nim":
-                default_base = _config("llm_endpoint") or default_base
+                default_base = setting("llm_endpoint") or default_base
             entries = json.loads(row.models_json) if row and row.models_json else list(spec.default_models)
             models, valid = [], []
             for entry in entries:
@@ -212,7 +207,7 @@ class LLMGateway:
 
     def _deployments(self) -> list[dict[str, Any]]:
         deployments = []
-        timeout = float(_config("llm_timeout"))
+        timeout = float(setting("llm_timeout"))
         for provider in self.providers.values():
             if not provider.active:
                 continue
@@ -235,10 +230,10 @@ class LLMGateway:
 
         from resync_app.settings import get_settings
 
-        if not _config("LLM_USE_CACHE"):
+        if not setting("LLM_USE_CACHE"):
             litellm.cache = None
             return False
-        ttl = int(_config("LLM_CACHE_TTL_SECONDS"))
+        ttl = int(setting("LLM_CACHE_TTL_SECONDS"))
         url = get_settings().redis_url
         if url:  # the whole URL: its database number, user, password and rediss:// scheme count
             litellm.cache = litellm.Cache(type="redis", url=url, ttl=ttl)
@@ -262,7 +257,7 @@ class LLMGateway:
                     failures[pid] = "enabled but no API base URL"
         deployments = self._deployments()
         pricing.register_with_litellm(list(self._refs.values()))
-        fallback = _config("LLM_ROUTING_FALLBACK_MODEL")
+        fallback = setting("LLM_ROUTING_FALLBACK_MODEL")
         groups = sorted({d["model_name"] for d in deployments})
         fallbacks = [{g: [fallback]} for g in groups if g != fallback and fallback in groups]
         router = None
@@ -272,10 +267,10 @@ class LLMGateway:
                 cache = self._cache()
                 router = Router(
                     model_list=deployments,
-                    num_retries=int(_config("LITELLM_NUM_RETRIES")),
-                    timeout=float(_config("LITELLM_TIMEOUT")),
+                    num_retries=int(setting("LITELLM_NUM_RETRIES")),
+                    timeout=float(setting("LITELLM_TIMEOUT")),
                     fallbacks=fallbacks,
-                    enable_pre_call_checks=bool(_config("LITELLM_PRE_CALL_CHECKS")),
+                    enable_pre_call_checks=bool(setting("LITELLM_PRE_CALL_CHECKS")),
                     cache_responses=cache,
                     retry_after=0,
                 )
@@ -307,7 +302,7 @@ class LLMGateway:
                  count_failure: bool = True) -> tuple[float | None, bool]:
         """(cost, unpriced) of a successful attempt; LiteLLM's own figure where its price map prices the model.
         `count_failure=False` when the same attempt is priced a second time (the ledger hook counts it)."""
-        if not _config("LLM_COST_TRACKING_ENABLED"):
+        if not setting("LLM_COST_TRACKING_ENABLED"):
             return None, False
         ref = self._refs.get(public)
         price = pricing.price_of(ref) if ref else None
@@ -368,7 +363,7 @@ class LLMGateway:
     def decide(self, messages: list[dict], requested: str | None = None, tools=None) -> routing.RouteDecision:
         exhausted = budget.exhausted()
         return routing.choose(
-            messages, _config, self.routable, self.local_models_up, lambda m: self._fits(m, messages),
+            messages, setting, self.routable, self.local_models_up, lambda m: self._fits(m, messages),
             self.is_paid, exhausted, requested=requested, tools=tools)
 
     # ---- calls -----------------------------------------------------------------------------------
@@ -418,7 +413,7 @@ class LLMGateway:
             kwargs.update(disable_fallbacks=True, num_retries=0)
         if not use_cache:
             kwargs["cache"] = {"no-cache": True}
-        overall = float(_config("LITELLM_TIMEOUT"))
+        overall = float(setting("LITELLM_TIMEOUT"))
         started = time.perf_counter()
         try:
             response = await asyncio.wait_for(self.router.acompletion(**kwargs), timeout=overall)
@@ -512,7 +507,7 @@ class LLMGateway:
             "router_uptime_seconds": round(time.time() - self.router_built_at, 1) if self.router_built_at else None,
             "build_error": self.build_error,
             "deployments": len(self._deployments()),
-            "cache": {"enabled": bool(_config("LLM_USE_CACHE")), "ttl_seconds": int(_config("LLM_CACHE_TTL_SECONDS"))},
+            "cache": {"enabled": bool(setting("LLM_USE_CACHE")), "ttl_seconds": int(setting("LLM_CACHE_TTL_SECONDS"))},
             "ledger": {"recorded": ledger.recorded, "flushed": ledger.flushed, "pending": ledger.pending()},
         }
 

@@ -191,8 +191,7 @@ class SystemConfigState(rx.State):
                 path = self.router.url.path.rstrip("/")
                 if path != "/admin/system":
                     return
-                store = get_store()
-                store.refresh()
+                store = get_store()  # already refreshed by its own feed listener, which runs before waiters wake
                 if store.version != self.base_version:
                     before = self.base_version
                     self._load_from_store()
