@@ -6,99 +6,29 @@ to /login. A control run with a live session proves the same client really reach
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import json
-import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import socketio
 
 from resync_app.config.catalogue import FIELDS
 from resync_app.state.system_config import SystemConfigState
-from tests.browser.conftest import SESSION_COOKIE
+from tests.support.raw_events import RawEvent, send_raw_events
 
 STATE = SystemConfigState.get_full_name()
-ROUTER_DATA = {"pathname": "/admin/system/", "asPath": "/admin/system/", "query": {}}
-EVENT_TIMEOUT_S = 10.0
+
+
+def system_event(handler: str, payload: dict | None = None) -> RawEvent:
+    return RawEvent(STATE, "/admin/system/", handler, payload or {})
+
 
 ADMIN_EVENTS = [
-    ("load", {}),
-    ("edit", {"name": "log_level", "raw": "DEBUG"}),
-    ("edit", {"name": "tws_polling_interval_seconds", "raw": "45"}),
-    ("save", {}),
-    ("rollback", {"version": 0}),
-    ("watch_changes", {"watch_id": 1}),
+    system_event("load"),
+    system_event("edit", {"name": "log_level", "raw": "DEBUG"}),
+    system_event("edit", {"name": "tws_polling_interval_seconds", "raw": "45"}),
+    system_event("save"),
+    system_event("rollback", {"version": 0}),
+    system_event("watch_changes", {"watch_id": 1}),
 ]
-
-
-@dataclass
-class RawSession:
-    """What a raw client received over one connection."""
-
-    received: list[Any] = field(default_factory=list)
-    unanswered: list[str] = field(default_factory=list)  # what the client waited for in vain
-
-    @property
-    def text(self) -> str:
-        return "\n".join(json.dumps(m, default=str) for m in self.received)
-
-    def redirects(self) -> list[str]:
-        return [e.get("payload", {}).get("path", "") for m in self.received if isinstance(m, dict)
-                for e in m.get("events") or [] if e.get("name") == "_redirect"]
-
-
-async def _raw_events(base_url: str, events: list[tuple[str, dict]], cookie: str | None,
-                      done: str) -> RawSession:
-    """Connect like the page does (`/_event/?token=<uuid>`, websocket only) and send `events` one by one.
-
-    `done` says when the exchange is over: "redirects" (one /login redirect per event) or a substring that
-    the last answer must contain. A wait that times out is recorded in `unanswered` (the assertions on the
-    outcome then say what went wrong) rather than raised.
-    """
-    session = RawSession()
-    changed = asyncio.Condition()
-    client = socketio.AsyncClient(reconnection=False)
-
-    @client.on("event", namespace="/_event")
-    async def on_event(data):  # noqa: ANN001 - Socket.IO payload
-        async with changed:
-            session.received.append(data)
-            changed.notify_all()
-
-    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie is not None else {}
-    await client.connect(f"{base_url}?token={uuid.uuid4()}", socketio_path="/_event", namespaces=["/_event"],
-                         transports=["websocket"], headers=headers, wait_timeout=EVENT_TIMEOUT_S)
-    try:
-        for index, (handler, payload) in enumerate(events, start=1):
-            await client.emit("event", {"name": f"{STATE}.{handler}", "payload": payload,
-                                        "router_data": ROUTER_DATA}, namespace="/_event")
-            if done == "redirects":  # Reflex answers each event in order: wait for this one's redirect
-                if not await _wait(changed, lambda: len(session.redirects()) >= index):
-                    session.unanswered.append(f"redirect after {handler}")
-        if done != "redirects" and not await _wait(changed, lambda: done in session.text):
-            session.unanswered.append(done)
-    finally:
-        await client.disconnect()
-    return session
-
-
-async def _wait(condition: asyncio.Condition, predicate, timeout: float = EVENT_TIMEOUT_S) -> bool:
-    async with condition:
-        try:
-            await asyncio.wait_for(condition.wait_for(predicate), timeout)
-        except TimeoutError:
-            return False
-    return True
-
-
-def send_raw_events(base_url: str, events: list[tuple[str, dict]], cookie: str | None = None,
-                    done: str = "redirects") -> RawSession:
-    """Run the asyncio client in its own thread (the sync Playwright loop may own this one)."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, _raw_events(base_url, events, cookie, done)).result(timeout=120)
 
 
 @pytest.fixture
@@ -152,7 +82,8 @@ def test_raw_client_with_a_live_session_is_served(live_server, baseline):
     cookie = live_server.open_session_cookie()
     try:
         served = send_raw_events(live_server.base_url,
-                                 [("load", {}), ("edit", {"name": "log_level", "raw": "DEBUG"}), ("save", {})],
+                                 [system_event("load"), system_event("edit", {"name": "log_level", "raw": "DEBUG"}),
+                                  system_event("save")],
                                  cookie=cookie, done="Saved 1 field")
         assert not served.unanswered and not served.redirects(), (served.unanswered, served.text)
         # `load` sent the page's configuration (the fields of the first category).

@@ -8,8 +8,6 @@ is the table; without a live admin session every handler of both pages is refuse
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import csv
 import io
 import json
@@ -18,18 +16,17 @@ import re
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import socketio
 from playwright.sync_api import expect
 
 from resync_app.llm.providers import PROVIDERS
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState, money
-from tests.browser.conftest import ROOT, SESSION_COOKIE, frames_text, wait_hydrated
+from tests.browser.conftest import ROOT, frames_text, wait_hydrated
 from tests.fakes.llm_server import FakeLLMServer
+from tests.support.raw_events import RawEvent, send_raw_events
 
 KEY = "sk-browser-" + uuid.uuid4().hex  # what the admin types; must never come back
 ANSWER = "pong from the fake provider"
@@ -368,77 +365,25 @@ def test_analytics_refreshes_live_when_calls_are_recorded(signed_in_page, live_s
 CONFIG = LiteLLMConfigState.get_full_name()
 ANALYTICS = LiteLLMAnalyticsState.get_full_name()
 CONFIG_EVENTS = [
-    (CONFIG, "/admin/litellm/", "load", {}),
-    (CONFIG, "/admin/litellm/", "set_enabled", {"pid": "anthropic", "enabled": True}),
-    (CONFIG, "/admin/litellm/", "save_provider", {"form": {"provider": "anthropic", "api_key": KEY,
+    RawEvent(CONFIG, "/admin/litellm/", "load", {}),
+    RawEvent(CONFIG, "/admin/litellm/", "set_enabled", {"pid": "anthropic", "enabled": True}),
+    RawEvent(CONFIG, "/admin/litellm/", "save_provider", {"form": {"provider": "anthropic", "api_key": KEY,
                                                            "api_base": "http://127.0.0.1:9/v1"}}),
-    (CONFIG, "/admin/litellm/", "set_routing", {"field": "LLM_ROUTING_SIMPLE_MODEL", "value": "gpt-4"}),
-    (CONFIG, "/admin/litellm/", "save_routing", {}),
-    (CONFIG, "/admin/litellm/", "test_provider", {"pid": "openai"}),
-    (CONFIG, "/admin/litellm/", "test_model", {"model": "gpt-4o-mini"}),
-    (CONFIG, "/admin/litellm/", "dry_run", {}),
-    (CONFIG, "/admin/litellm/", "acknowledge", {"alert_id": 1}),
-    (CONFIG, "/admin/litellm/", "reset_router", {}),
-    (CONFIG, "/admin/litellm/", "watch", {"watch_id": 1}),
+    RawEvent(CONFIG, "/admin/litellm/", "set_routing", {"field": "LLM_ROUTING_SIMPLE_MODEL", "value": "gpt-4"}),
+    RawEvent(CONFIG, "/admin/litellm/", "save_routing", {}),
+    RawEvent(CONFIG, "/admin/litellm/", "test_provider", {"pid": "openai"}),
+    RawEvent(CONFIG, "/admin/litellm/", "test_model", {"model": "gpt-4o-mini"}),
+    RawEvent(CONFIG, "/admin/litellm/", "dry_run", {}),
+    RawEvent(CONFIG, "/admin/litellm/", "acknowledge", {"alert_id": 1}),
+    RawEvent(CONFIG, "/admin/litellm/", "reset_router", {}),
+    RawEvent(CONFIG, "/admin/litellm/", "watch", {"watch_id": 1}),
 ]
 ANALYTICS_EVENTS = [
-    (ANALYTICS, "/admin/litellm-analytics/", "load", {}),
-    (ANALYTICS, "/admin/litellm-analytics/", "set_provider", {"value": "openai"}),
-    (ANALYTICS, "/admin/litellm-analytics/", "export_csv", {}),
-    (ANALYTICS, "/admin/litellm-analytics/", "watch", {"watch_id": 1}),
+    RawEvent(ANALYTICS, "/admin/litellm-analytics/", "load", {}),
+    RawEvent(ANALYTICS, "/admin/litellm-analytics/", "set_provider", {"value": "openai"}),
+    RawEvent(ANALYTICS, "/admin/litellm-analytics/", "export_csv", {}),
+    RawEvent(ANALYTICS, "/admin/litellm-analytics/", "watch", {"watch_id": 1}),
 ]
-
-
-@dataclass
-class Exchange:
-    received: list[Any] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(json.dumps(m, default=str) for m in self.received)
-
-    def redirects(self) -> list[str]:
-        return [e.get("payload", {}).get("path", "") for m in self.received if isinstance(m, dict)
-                for e in m.get("events") or [] if e.get("name") == "_redirect"]
-
-
-async def _exchange(base_url: str, events, cookie: str | None, done: str | None) -> Exchange:
-    """Send events over a raw Socket.IO connection like the page's (no browser); wait for one /login redirect
-    per event (`done=None`) or until an answer contains `done`."""
-    exchange = Exchange()
-    changed = asyncio.Condition()
-    client = socketio.AsyncClient(reconnection=False)
-
-    @client.on("event", namespace="/_event")
-    async def on_event(data):  # noqa: ANN001
-        async with changed:
-            exchange.received.append(data)
-            changed.notify_all()
-
-    async def until(predicate) -> None:
-        async with changed:
-            await asyncio.wait_for(changed.wait_for(predicate), 20)
-
-    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie is not None else {}
-    await client.connect(f"{base_url}?token={uuid.uuid4()}", socketio_path="/_event", namespaces=["/_event"],
-                         transports=["websocket"], headers=headers, wait_timeout=20)
-    try:
-        for index, (state, path, handler, payload) in enumerate(events, start=1):
-            await client.emit("event", {"name": f"{state}.{handler}", "payload": payload,
-                                        "router_data": {"pathname": path, "asPath": path, "query": {}}},
-                              namespace="/_event")
-            if done is None:
-                await until(lambda: len(exchange.redirects()) >= index)
-        if done is not None:
-            await until(lambda: done in exchange.text)
-    finally:
-        await client.disconnect()
-    return exchange
-
-
-def _send(base_url: str, events, cookie: str | None = None, done: str | None = None) -> Exchange:
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, _exchange(base_url, events, cookie, done)).result(timeout=180)
 
 
 def _snapshot(live_server) -> dict[str, Any]:
@@ -460,9 +405,10 @@ def test_litellm_handlers_refuse_clients_without_a_live_session(live_server, ope
     before = _snapshot(live_server)
     calls = openai_on_fake.count()
 
-    exchange = _send(live_server.base_url, CONFIG_EVENTS + ANALYTICS_EVENTS, cookie=cookie)
+    exchange = send_raw_events(live_server.base_url, CONFIG_EVENTS + ANALYTICS_EVENTS, cookie=cookie)
 
     redirects = exchange.redirects()
+    assert not exchange.unanswered, (exchange.unanswered, exchange.text[:2000])
     assert len(redirects) >= len(CONFIG_EVENTS + ANALYTICS_EVENTS), exchange.text[:2000]
     assert all(path.startswith("/login?next=/admin/litellm") for path in redirects), redirects
     text = exchange.text
@@ -479,9 +425,9 @@ def test_a_raw_client_with_a_live_session_is_served(live_server, openai_on_fake)
     """Control: the same raw client with a real session cookie reaches the handlers."""
     cookie = live_server.open_session_cookie()
     try:
-        served = _send(live_server.base_url, [CONFIG_EVENTS[0]], cookie=cookie,
-                       done=LiteLLMConfigState.get_name())
-        assert not served.redirects(), served.text[:2000]
+        served = send_raw_events(live_server.base_url, [CONFIG_EVENTS[0]], cookie=cookie,
+                                 done=LiteLLMConfigState.get_name())
+        assert not served.unanswered and not served.redirects(), (served.unanswered, served.text[:2000])
         assert "gpt-4o-mini" in served.text  # the model browser and the routing options came back
         assert KEY not in served.text
     finally:
