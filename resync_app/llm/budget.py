@@ -192,6 +192,7 @@ class BudgetGuard:
             return  # another worker stored (and sent) this one
         notify(Alert(kind="llm.budget", title=f"LLM budget {period.kind} {level:.0%}", text=message,
                      severity="critical" if full else "warning",
+                     dedupe_key=f"llm.budget:{period.kind}:{period.key}:{level:g}",
                      facts={"period": period.key, "spent_usd": f"{spent:.2f}", "limit_usd": f"{limit:.2f}",
                             "resets_at": period.resets_at.isoformat()}))
 
