@@ -5,8 +5,10 @@ from sqlmodel import SQLModel
 from resync_app.audit.models import AuditEntry  # noqa: F401
 from resync_app.auth.models import AuthSession, LoginFailure, User  # noqa: F401
 from resync_app.config.models import ConfigAudit, ConfigValue, ConfigVersion  # noqa: F401
+from resync_app.health.models import HealthCheckResult  # noqa: F401
 from resync_app.llm.models import (  # noqa: F401
     BudgetAlert, LatencyDaily, LedgerEntry, ModelPrice, ProviderSettings, UsageDaily,
 )
+from resync_app.teams.models import TeamsDelivery, TeamsSettings  # noqa: F401
 
 metadata = SQLModel.metadata

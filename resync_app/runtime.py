@@ -43,6 +43,11 @@ def startup() -> None:
         from resync_app.llm.gateway import get_gateway  # imports LiteLLM (~2 s): only once the app starts
 
         get_gateway().start()
+        from resync_app.health import monitor as health_monitor
+        from resync_app.teams import service as teams_service
+
+        teams_service.install()  # TWS event sink + alert notifier, and this worker's card dispatcher
+        health_monitor.start()  # the registered checks, run periodically
         logger.info("resync started: configuration version %s, database %s", store.version,
                     settings.database_url.split("://", 1)[0])
         _started = True
@@ -54,7 +59,11 @@ def shutdown() -> None:
     with _lock:
         if not _started:
             return
+        from resync_app.health import monitor as health_monitor
         from resync_app.llm.gateway import reset_gateway
+        from resync_app.teams import service as teams_service
 
+        health_monitor.stop()
+        teams_service.uninstall()
         reset_gateway()  # flushes the ledger
         _started = False

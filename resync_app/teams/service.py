@@ -1,0 +1,158 @@
+"""Teams notifications: which TWS events and alerts become cards, the test card, and the worker's dispatcher.
+
+`install()` (from `runtime.startup`) registers the TWS event sink and the alert notifier with `resync_app.notify`
+and starts this worker's dispatcher; `uninstall()` undoes it. The sink and the notifier only queue (one INSERT):
+they never post, so the poller and the budget code are never slowed by Teams.
+
+A TWS event becomes a card when: Teams is `enabled` with a webhook URL, the System Configuration field
+`tws_teams_notifications_enabled` is on, its type is in `notification_types`, its instance is in
+`monitored_tws_instances` (empty = all) and, for a job event, `enable_job_notifications` is on and its job status
+is in `job_status_filters` (empty = any status). An alert becomes a card when Teams is enabled with a webhook URL
+and its kind (`llm.budget` → `llm_budget`) is in `notification_types`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from typing import Any
+
+from resync_app import notify
+from resync_app.audit.service import record as audit
+from resync_app.config.store import setting
+from resync_app.events import feed
+from resync_app.notify import Alert, TwsEventNotice
+from resync_app.teams import cards, outbox
+from resync_app.teams import config as teams_config
+from resync_app.teams.config import JOB_EVENT_TYPES, TeamsConfig
+from resync_app.teams.dispatcher import Dispatcher, post_card
+
+logger = logging.getLogger("resync.teams")
+_lock = threading.Lock()
+_dispatcher: Dispatcher | None = None
+
+
+# ---- what becomes a card -----------------------------------------------------------------------------
+
+
+def event_matches(config: TeamsConfig, event: TwsEventNotice) -> bool:
+    """Whether this TWS event is sent, given the Teams settings (the global switches are checked by the caller)."""
+    if event.type not in config.notification_types:
+        return False
+    if config.monitored_tws_instances and event.instance not in config.monitored_tws_instances:
+        return False
+    if event.type in JOB_EVENT_TYPES:
+        if not config.enable_job_notifications:
+            return False
+        if config.job_status_filters and (event.status or "").upper() not in config.job_status_filters:
+            return False
+    return True
+
+
+def alert_type(alert: Alert) -> str:
+    return alert.kind.replace(".", "_")
+
+
+def on_tws_events(events: list[TwsEventNotice]) -> int:
+    """The event sink: queue a card for each matching event (once per event id); returns how many were queued."""
+    if not events:
+        return 0
+    config = teams_config.load()
+    if not (config.enabled and config.has_webhook and setting("tws_teams_notifications_enabled")):
+        return 0
+    queued = [outbox.NewCard(source_key=outbox.source_key("tws", str(e.id)), kind="tws_event",
+                             card=cards.tws_event_card(e, config.bot_name, config.avatar_url),
+                             title=cards.event_title(e), event_type=e.type, severity=e.severity, instance=e.instance)
+              for e in events if event_matches(config, e)]
+    return _queue(queued)
+
+
+class TeamsNotifier:
+    """The alert notifier: queue a card per alert (once per `dedupe_key`)."""
+
+    def send(self, alert: Alert) -> None:
+        config = teams_config.load()
+        kind = alert_type(alert)
+        if not (config.enabled and config.has_webhook and kind in config.notification_types):
+            return
+        key = alert.dedupe_key or uuid.uuid4().hex
+        _queue([outbox.NewCard(source_key=outbox.source_key("alert", key), kind="alert",
+                               card=cards.alert_card(alert, config.bot_name, config.avatar_url), title=alert.title,
+                               event_type=kind, severity=alert.severity)])
+
+
+def _queue(new: list[outbox.NewCard]) -> int:
+    if not new:
+        return 0
+    added = outbox.enqueue(new)
+    if added:
+        if _dispatcher is not None:
+            _dispatcher.wake()
+        feed.publish(teams_config.TOPIC, {"what": "deliveries"})
+    return added
+
+
+_notifier = TeamsNotifier()
+
+
+# ---- the test card -----------------------------------------------------------------------------------
+
+
+def send_test(actor: str, client: str = "") -> dict[str, Any]:
+    """Post one test card now with the saved settings: `{success, status_code, error}` (never raises for a
+    failing webhook). Recorded in the deliveries list and the audit log."""
+    config = teams_config.load()
+    url = config.webhook_url() if config.has_webhook else None
+    if not url:
+        error = ("The stored webhook URL cannot be decrypted (the secret key changed): enter it again."
+                 if config.has_webhook else "No webhook URL is configured: save one first.")
+        return {"success": False, "status_code": None, "error": error}
+    card = cards.sample_card(actor, config.channel_name, config.bot_name, config.avatar_url)
+    result = post_card(url, card)
+    outbox.record_sent_now(outbox.NewCard(source_key=outbox.source_key("test", uuid.uuid4().hex), kind="test",
+                                          card=card, title="Resync test notification", event_type="test"),
+                           "sent" if result.ok else "failed", result.status_code, result.error)
+    audit(actor, "teams.test", target="teams", client=client,
+          detail={"success": result.ok, "status_code": result.status_code, "error": result.error})
+    feed.publish(teams_config.TOPIC, {"what": "deliveries"})
+    return {"success": result.ok, "status_code": result.status_code, "error": result.error}
+
+
+# ---- status (the page, the API, the health check) -----------------------------------------------------
+
+
+def status() -> dict[str, Any]:
+    """Delivery figures and whether notifications can flow."""
+    config = teams_config.load()
+    return {**outbox.stats(), "enabled": config.enabled, "webhook_configured": config.has_webhook,
+            "tws_teams_notifications_enabled": bool(setting("tws_teams_notifications_enabled")),
+            "dispatcher_running": _dispatcher is not None}
+
+
+# ---- process start / stop ----------------------------------------------------------------------------
+
+
+def install(start_dispatcher: bool = True) -> None:
+    """Plug Teams into `notify` and start this worker's dispatcher (idempotent)."""
+    global _dispatcher
+    with _lock:
+        notify.register_event_sink(on_tws_events)
+        notify.register(_notifier)
+        if start_dispatcher and _dispatcher is None:
+            _dispatcher = Dispatcher()
+            _dispatcher.start()
+
+
+def uninstall() -> None:
+    global _dispatcher
+    with _lock:
+        notify.unregister_event_sink(on_tws_events)
+        notify.unregister(_notifier)
+        if _dispatcher is not None:
+            _dispatcher.stop()
+            _dispatcher = None
+
+
+def current_dispatcher() -> Dispatcher | None:
+    return _dispatcher
