@@ -1,0 +1,36 @@
+"""Child process of the multi-process test: a worker that is handed the same stored events as the other worker
+(the sink is called in both) and runs its own dispatcher until nothing is due.
+
+    python -m tests.teams.dispatch_worker <events> <go-file>
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from resync_app.teams import service
+from resync_app.teams.dispatcher import Dispatcher
+from tests.teams.conftest import make_event
+
+if __name__ == "__main__":
+    count, go = int(sys.argv[1]), Path(sys.argv[2])
+    events = [make_event(event_id=5000 + i, job=f"JOB_{i:03d}") for i in range(count)]
+    deadline = time.monotonic() + 60
+    while not go.exists():  # start together with the other process
+        if time.monotonic() > deadline:
+            sys.exit("no go signal")
+        time.sleep(0.01)
+    service.on_tws_events(events)
+    dispatcher = Dispatcher(f"process-{os.getpid()}")
+    sent = idle = 0
+    while idle < 5:  # a few empty rounds in a row: what is left is claimed by the other process
+        outcomes = dispatcher.deliver_due()
+        sent += sum(1 for o in outcomes if o["status"] == "sent")
+        idle = 0 if outcomes else idle + 1
+        if not outcomes:
+            time.sleep(0.05)
+    dispatcher.stop()
+    print(f"sent={sent}")

@@ -1,0 +1,47 @@
+"""Two worker processes on one PostgreSQL database, both handed the same events, each with its own dispatcher:
+still exactly one card per event at the webhook."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support import dbutil
+from tests.support.pg import fresh_database
+from tests.teams.conftest import TeamsHarness
+
+EVENTS = 60
+
+
+@pytest.mark.postgres
+def test_two_processes_send_one_card_per_event(database_url, hook, tmp_path):
+    from resync_app.config import store
+    from resync_app.teams import config as teams_config
+
+    with fresh_database() as url:
+        dbutil.use_database(url, migrate=True)
+        try:
+            store.reset_store()
+            assert store.get_store().update({"tws_teams_notifications_enabled": True}, "tests").success
+            teams_config.update({"enabled": True, "webhook_url": hook.url}, "tests")
+            go = tmp_path / "go"
+            env = {**os.environ, "RESYNC_DATABASE_URL": url}
+            procs = [subprocess.Popen([sys.executable, "-m", "tests.teams.dispatch_worker", str(EVENTS), str(go)],
+                                      env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+            go.touch()
+            outputs = [p.communicate(timeout=120)[0] for p in procs]
+            assert [p.returncode for p in procs] == [0, 0], outputs
+            sent = [int(out.strip().rsplit("sent=", 1)[1]) for out in outputs]
+            print("cards sent per process:", sent)
+            assert sum(sent) == EVENTS
+            assert len(hook.requests) == EVENTS
+            jobs = sorted(c["attachments"][0]["content"]["body"][-1]["facts"][1]["value"] for c in hook.cards)
+            assert jobs == [f"JOB_{i:03d}" for i in range(EVENTS)]
+            rows = TeamsHarness.rows()
+            assert len(rows) == EVENTS and all(r["status"] == "sent" and r["attempts"] == 1 for r in rows)
+        finally:
+            store.reset_store()
+            dbutil.use_database(database_url)
