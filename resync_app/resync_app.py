@@ -9,18 +9,22 @@ import reflex as rx
 from resync_app import runtime
 from resync_app.api.app import create_api
 from resync_app.pages.admin import audit as audit_page
+from resync_app.pages.admin import health as health_page
 from resync_app.pages.admin import home as home_page
 from resync_app.pages.admin import litellm_analytics as litellm_analytics_page
 from resync_app.pages.admin import litellm_config as litellm_config_page
 from resync_app.pages.admin import placeholders as admin_placeholders
 from resync_app.pages.admin import system_config as system_config_page
+from resync_app.pages.admin import teams_config as teams_config_page
 from resync_app.pages.login import login
 from resync_app.pages.operator import placeholders as operator_placeholders
 from resync_app.state.audit import AuditState
+from resync_app.state.health import HealthState
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
 from resync_app.state.session import SessionState
 from resync_app.state.system_config import SystemConfigState
+from resync_app.state.teams_config import TeamsConfigState
 
 
 @contextlib.asynccontextmanager
@@ -50,9 +54,11 @@ app.add_page(home_page.home, route="/admin", title="Resync | Admin", on_load=[_G
 app.add_page(audit_page.audit, route="/admin/audit", title="Resync | Audit log", on_load=[_GUARD, AuditState.load])
 app.add_page(system_config_page.system_config, route="/admin/system", title="Resync | System Configuration",
              on_load=[_GUARD, SystemConfigState.load])
-app.add_page(admin_placeholders.teams, route="/admin/teams", title="Resync | Teams", on_load=_GUARD)
+app.add_page(teams_config_page.teams_config, route="/admin/teams", title="Resync | Teams Configuration",
+             on_load=[_GUARD, TeamsConfigState.load])
 app.add_page(admin_placeholders.tws, route="/admin/tws", title="Resync | TWS", on_load=_GUARD)
-app.add_page(admin_placeholders.health, route="/admin/health", title="Resync | Health", on_load=_GUARD)
+app.add_page(health_page.health, route="/admin/health", title="Resync | Health Monitoring",
+             on_load=[_GUARD, HealthState.load])
 app.add_page(admin_placeholders.proactive, route="/admin/proactive", title="Resync | Proactive", on_load=_GUARD)
 app.add_page(litellm_config_page.litellm_config, route="/admin/litellm", title="Resync | LiteLLM Configuration",
              on_load=[_GUARD, LiteLLMConfigState.load])

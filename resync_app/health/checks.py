@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import ssl
 import time
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -36,6 +37,12 @@ PROBE_TIMEOUT_S = 5.0
 RAG_PROBE_TIMEOUT_S = 5.0
 TEAMS_BACKLOG_LIMIT = timedelta(minutes=10)
 ANTHROPIC_VERSION = "2023-06-01"
+
+
+@lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every probe (building one loads the CA bundle, ~50 ms that would block the loop)."""
+    return httpx.create_ssl_context()
 
 
 def _ms(started: float) -> float:
@@ -105,7 +112,7 @@ async def check_redis(url: str | None = None) -> CheckResult:
     """PING the Redis of RESYNC_REDIS_URL (or `url`); the URL itself (it may hold a password) is never reported."""
     url = url or get_settings().redis_url
     if not url:
-        return CheckResult(False, "RESYNC_REDIS_URL is not set")
+        return CheckResult(False, "RESYNC_REDIS_URL is not set", probed=False)
     return await asyncio.to_thread(_redis, url)
 
 
@@ -174,19 +181,21 @@ async def check_llm() -> CheckResult:
 
     gateway = get_gateway()
     if not gateway.initialized:
-        return CheckResult(False, "the LLM gateway is not started")
+        return CheckResult(False, "the LLM gateway is not started", probed=False)
     enabled = [state for state in gateway.providers.values() if state.enabled]
     router = gateway.router is not None
     if not enabled:
-        return CheckResult(False, "no LLM provider is enabled (LiteLLM Configuration)",
+        return CheckResult(False, "no LLM provider is enabled (LiteLLM Configuration)", probed=False,
                            data={"providers": [], "router_available": router})
-    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S, follow_redirects=True) as client:
+    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S, follow_redirects=True, verify=_tls()) as client:
         providers = list(await asyncio.gather(*(probe_provider(state, client) for state in enabled)))
     ok = router and all(p["ok"] for p in providers)
+    latencies = [p["latency_ms"] for p in providers if p["latency_ms"] is not None]
     parts = [f"{p['name']}: {p['detail']}" for p in providers]
     if not router:
         parts.insert(0, f"router unavailable ({gateway.build_error or 'not built'})")
-    return CheckResult(ok, "; ".join(parts), data={"providers": providers, "router_available": router})
+    return CheckResult(ok, "; ".join(parts), max(latencies) if latencies else None,
+                       {"providers": providers, "router_available": router}, probed=bool(latencies))
 
 
 # ---- Teams -------------------------------------------------------------------------------------------
@@ -231,23 +240,22 @@ def rag_url() -> str:
 async def check_rag(url: str | None = None) -> CheckResult:
     base = (url or rag_url()).rstrip("/")
     if not base:
-        return CheckResult(False, "rag_service_url is not set")
+        return CheckResult(False, "rag_service_url is not set", probed=False)
     timeout = min(float(setting("rag_service_timeout")), RAG_PROBE_TIMEOUT_S)
-    started = time.perf_counter()
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as client:
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=True, verify=_tls()) as client:
+        started = time.perf_counter()
         try:
             response = await client.get(base + "/health")
-            probed = "/health"
+            route = "/health"
             if response.status_code in (404, 405):
                 response = await client.get(base + "/")
-                probed = "/"
+                route = "/"
         except httpx.HTTPError as exc:
             return CheckResult(False, f"RAG service {_error_text(exc)}", _ms(started), {"timeout_s": timeout})
     latency = _ms(started)
-    data = {"status_code": response.status_code, "probed": probed, "timeout_s": timeout}
-    if 200 <= response.status_code < 400:
-        return CheckResult(True, f"GET {probed} answered HTTP {response.status_code}", latency, data)
-    return CheckResult(False, f"GET {probed} answered HTTP {response.status_code}", latency, data)
+    data = {"status_code": response.status_code, "probed": route, "timeout_s": timeout}
+    ok = 200 <= response.status_code < 400
+    return CheckResult(ok, f"GET {route} answered HTTP {response.status_code}", latency, data)
 
 
 # ---- TWS ---------------------------------------------------------------------------------------------
@@ -299,16 +307,17 @@ async def _test_instance(service: Any, name: str) -> dict[str, Any]:
 async def check_tws() -> CheckResult:
     service = tws_service()
     if service is None or not hasattr(service, "test_instance"):
-        return CheckResult(False, "TWS not configured", data={"instances": []})
+        return CheckResult(False, "TWS not configured", data={"instances": []}, probed=False)
     names = [str(_field(i, "name")) for i in await asyncio.to_thread(_tws_instances, service)
              if _field(i, "name") and _field(i, "enabled", True)]
     if not names:
-        return CheckResult(False, "TWS not configured: no enabled instance", data={"instances": []})
+        return CheckResult(False, "TWS not configured: no enabled instance", data={"instances": []}, probed=False)
     instances = list(await asyncio.gather(*(_test_instance(service, n) for n in names)))
     ok = all(i["ok"] for i in instances)
     detail = "; ".join(f"{i['name']}: {i['detail']}" for i in instances)
     latencies = [i["latency_ms"] for i in instances if i["latency_ms"] is not None]
-    return CheckResult(ok, detail, max(latencies) if latencies else None, {"instances": instances})
+    return CheckResult(ok, detail, max(latencies) if latencies else None, {"instances": instances},
+                       probed=bool(latencies))
 
 
 # ---- the registry ------------------------------------------------------------------------------------

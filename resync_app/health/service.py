@@ -43,6 +43,7 @@ class CheckResult:
     detail: str
     latency_ms: float | None = None  # None: the runner's measurement
     data: dict[str, Any] = field(default_factory=dict)
+    probed: bool = True  # False: nothing was contacted (e.g. not configured), so there is no latency to report
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ async def _run_one(check: Check) -> dict[str, Any]:
         logger.warning("health check %s raised %s", check.component, type(exc).__name__)
         result = CheckResult(False, redact(f"check failed: {type(exc).__name__}: {exc}")[:500])
     measured = round((time.perf_counter() - started) * 1000, 1)
-    latency = measured if result.latency_ms is None else round(float(result.latency_ms), 1)
+    latency = (None if not result.probed else measured if result.latency_ms is None
+               else round(float(result.latency_ms), 1))
     return {"ok": bool(result.ok), "latency_ms": latency, "detail": redact(str(result.detail))[:1000],
             "data": result.data}
 
@@ -204,21 +206,22 @@ def report(results: dict[str, dict[str, Any]] | None = None, now: datetime | Non
 def history(component: str, hours: int = 24, bucket_minutes: int = 10,
             now: datetime | None = None) -> list[dict[str, Any]]:
     """The component's checks over the last `hours` (≤ 24) in buckets: `{at, checks, failures, avg_latency_ms,
-    max_latency_ms, last_detail}`, oldest first."""
+    max_latency_ms, last_detail, triggers: {periodic|manual|api|deep: n}}`, oldest first."""
     now = now or utcnow()
     hours = max(1, min(int(hours), 24))
     since = now - timedelta(hours=hours)
     with get_engine().connect() as conn:
-        rows = conn.execute(select(_T.c.checked_at, _T.c.ok, _T.c.latency_ms, _T.c.detail)
+        rows = conn.execute(select(_T.c.checked_at, _T.c.ok, _T.c.latency_ms, _T.c.detail, _T.c.trigger)
                             .where(_T.c.component == component, _T.c.checked_at >= since)
                             .order_by(_T.c.checked_at)).all()
     size = timedelta(minutes=max(1, int(bucket_minutes)))
     buckets: dict[datetime, dict[str, Any]] = {}
-    for at, ok, latency, detail in rows:
+    for at, ok, latency, detail, trigger in rows:
         start = since + size * int((at - since) / size)
         b = buckets.setdefault(start, {"at": start.isoformat(), "checks": 0, "failures": 0, "_lat": [],
-                                       "last_detail": ""})
+                                       "last_detail": "", "triggers": {}})
         b["checks"] += 1
+        b["triggers"][trigger] = b["triggers"].get(trigger, 0) + 1
         b["failures"] += 0 if ok else 1
         if latency is not None:
             b["_lat"].append(float(latency))

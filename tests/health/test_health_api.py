@@ -316,3 +316,10 @@ def test_history_route_and_the_monitor_skips_a_fresh_run(health, api):
     assert HealthMonitor(interval_s=0).run_once() is True
     answer = api.get(HEALTH_URL + "/history", headers=health.headers, params={"component": "database"})
     assert sum(p["checks"] for p in answer.json()["points"]) == 2
+
+
+def test_a_component_that_contacted_nothing_reports_no_latency(health):
+    report = health.get()
+    assert report["tws"]["latency_ms"] is None  # "TWS not configured": nothing was probed
+    assert report["llm"]["latency_ms"] is None  # no provider enabled
+    assert report["rag"]["latency_ms"] is not None  # the RAG URL was tried
