@@ -305,3 +305,18 @@ def test_the_webhook_url_is_in_no_log_line(teams, hook, caplog):
     messages = "\n".join(r.getMessage() for r in caplog.records)
     assert "Teams card" in messages  # the failures were logged …
     assert hook.url not in caplog.text and hook.path not in messages  # … without the URL
+
+
+def test_finished_rows_are_pruned_after_the_retention(teams, hook):
+    from resync_app.teams import outbox
+
+    teams.enable()
+    teams.emit(make_event(), make_event())
+    teams.deliver()
+    hook.fail_next(500, count=10)
+    teams.emit(make_event())
+    teams.deliver()  # this one waits for a retry
+    now = utcnow()
+    assert outbox.prune(now + outbox.RETENTION - timedelta(minutes=1)) == 0
+    assert outbox.prune(now + outbox.RETENTION + timedelta(minutes=1)) == 2  # the sent ones
+    assert [r["status"] for r in teams.rows()] == ["pending"]  # what still waits is kept
