@@ -323,3 +323,27 @@ def test_a_component_that_contacted_nothing_reports_no_latency(health):
     assert report["tws"]["latency_ms"] is None  # "TWS not configured": nothing was probed
     assert report["llm"]["latency_ms"] is None  # no provider enabled
     assert report["rag"]["latency_ms"] is not None  # the RAG URL was tried
+
+
+def test_the_monitor_thread_runs_and_publishes(health):
+    import threading
+
+    from resync_app.events import feed
+    from resync_app.health import service
+    from resync_app.health.monitor import HealthMonitor
+
+    ran = threading.Event()
+
+    def listener(_payload) -> None:
+        ran.set()
+
+    feed.subscribe(service.TOPIC, listener)
+    monitor = HealthMonitor(interval_s=60, first_delay_s=0)
+    try:
+        monitor.start()
+        assert ran.wait(20), "the monitor thread stored no run"
+    finally:
+        monitor.stop()
+        feed.unsubscribe(service.TOPIC, listener)
+    assert service.last_run_at() is not None
+    assert set(service.report()) >= {"database", "tws", "llm", "teams"}

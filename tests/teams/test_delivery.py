@@ -320,3 +320,18 @@ def test_finished_rows_are_pruned_after_the_retention(teams, hook):
     assert outbox.prune(now + outbox.RETENTION - timedelta(minutes=1)) == 0
     assert outbox.prune(now + outbox.RETENTION + timedelta(minutes=1)) == 2  # the sent ones
     assert [r["status"] for r in teams.rows()] == ["pending"]  # what still waits is kept
+
+
+def test_the_workers_dispatcher_thread_delivers_by_itself(teams, hook):
+    from resync_app.teams import service
+
+    teams.enable()
+    service.uninstall()
+    service.install()  # as runtime.startup does: sink, notifier and this worker's dispatcher thread
+    try:
+        teams.emit(make_event(event_id=9001))  # the sink wakes the thread: no test-driven round here
+        assert hook.wait_for_cards(1, timeout=15), "the dispatcher thread did not deliver the card"
+        assert teams.rows()[0]["status"] in ("sent", "sending")
+    finally:
+        service.uninstall()
+    assert len(hook.cards) == 1 and teams.rows()[0]["status"] == "sent"
