@@ -109,6 +109,7 @@ def test_teams_page_sets_the_webhook_masked_and_the_test_card_arrives(
     expect(deliveries.locator("[data-status=failed]")).to_have_count(1, timeout=UI_SLOW_MS)
     expect(deliveries).to_contain_text("Bad payload")
     expect(page.locator("#delivery-stats")).to_contain_text("failed 24 h: 1")
+    expect(page.locator("[data-sonner-toast]")).to_have_count(0, timeout=UI_SLOW_MS)  # a clean screenshot
     shot = screenshot("teams-config")
     _publish_screenshot(shot, "teams-config.png")
 
