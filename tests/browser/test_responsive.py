@@ -205,6 +205,20 @@ def test_admin_sidebar_folds_into_a_menu_on_a_phone(phone_page, sign_in, live_se
     expect(pg.locator("#admin-menu")).to_have_count(0)
 
 
+def test_every_admin_page_fits_a_phone(phone_page, sign_in):
+    pg = sign_in(phone_page)
+    problems = {}
+    for path in ["/admin", *[href for _section, links in ADMIN_NAV for _label, href, _icon in links]]:
+        pg.goto(path)
+        wait_hydrated(pg)
+        expect(pg.locator("#admin-name")).to_be_visible()  # the page's content is rendered
+        try:
+            assert_no_sideways_scroll(pg)
+        except AssertionError as exc:
+            problems[path] = str(exc)
+    assert not problems, problems
+
+
 def test_litellm_analytics_cards_fit_a_phone(phone_page, sign_in, seeded):  # noqa: F811
     pg = sign_in(phone_page)
     pg.goto("/admin/litellm-analytics")
