@@ -8,6 +8,7 @@ import reflex as rx
 
 from resync_app import runtime
 from resync_app.api.app import create_api
+from resync_app.components import brand
 from resync_app.pages.admin import audit as audit_page
 from resync_app.pages.admin import health as health_page
 from resync_app.pages.admin import home as home_page
@@ -36,7 +37,8 @@ async def _services():
         runtime.shutdown()
 
 
-app = rx.App(api_transformer=create_api(), theme=None)
+# head_components: the tab icon (SVG, ICO fallback) and the home-screen icon on every page (assets/).
+app = rx.App(api_transformer=create_api(), theme=None, head_components=brand.head_components())
 app.register_lifespan_task(_services)
 
 # Operator pages: no sign-in.

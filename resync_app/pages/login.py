@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resync_app.components.brand import mark
 from resync_app.components.native_form import native_form
 from resync_app.state.session import SessionState
 
@@ -13,8 +14,7 @@ def login() -> rx.Component:
         rx.card(
             native_form(
                 rx.vstack(
-                    rx.hstack(rx.icon("workflow", size=26), rx.heading("Resync admin sign-in", size="6"),
-                              align="center"),
+                    rx.hstack(mark("32px"), rx.heading("Resync admin sign-in", size="6"), align="center"),
                     rx.cond(SessionState.signed_out,
                             rx.callout("You have signed out.", icon="info", color_scheme="green", width="100%")),
                     rx.cond(SessionState.login_message != "",
@@ -35,9 +35,11 @@ def login() -> rx.Component:
                 action="/api/v1/auth/session",
                 method="post",
             ),
-            width="26em",
-            padding="2em",
+            width="100%",
+            max_width="26em",
+            padding=rx.breakpoints(initial="1.25em", xs="2em"),
         ),
-        height="100vh",
+        min_height="100vh",
+        padding="1em",
         background=rx.color("gray", 2),
     )

@@ -475,3 +475,114 @@ def sign_in(live_server) -> Callable[..., Any]:
 def signed_in_page(page, sign_in):
     """`page` after signing in through /login (lands on /admin with the session confirmed by the server)."""
     return sign_in(page)
+
+
+# ---- phone width -------------------------------------------------------------------------------------
+
+PHONE_VIEWPORT = {"width": 390, "height": 844}  # an iPhone 12-15 in CSS pixels
+
+# Everything visible on the page that reaches past the right (or left) edge of a `width`-px screen, except
+# what sits inside a box that scrolls sideways by design (overflow-x auto/scroll) and itself fits the screen.
+_OVERFLOW_PROBE = r"""
+(width) => {
+  const insideScroller = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX === 'auto' || s.overflowX === 'scroll') return p.getBoundingClientRect().right <= width + 0.5;
+    }
+    return false;
+  };
+  const describe = (el, r) => {
+    const id = el.id ? '#' + el.id : '';
+    const cls = typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).slice(0, 3).join('.') : '';
+    const text = (el.innerText || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+    return `${el.tagName.toLowerCase()}${id}${cls} [${Math.round(r.left)}..${Math.round(r.right)}] ${text}`;
+  };
+  const offenders = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || (r.width <= 1 && r.height <= 1)) continue;  // hidden or a11y-only
+    if (r.right <= 0) continue;  // parked off-screen on purpose (e.g. Plotly's text-measuring svg): never scrolls
+    if (el.ownerSVGElement) continue;  // drawn inside an <svg>, which clips it (the svg itself is checked)
+    if (getComputedStyle(el).visibility === 'hidden') continue;
+    if ((r.right > width + 0.5 || r.left < -0.5) && !insideScroller(el)) offenders.push(describe(el, r));
+  }
+  const before = window.scrollX;
+  window.scrollTo(width * 4, window.scrollY);  // try to scroll sideways
+  const scrolled = window.scrollX;
+  window.scrollTo(before, window.scrollY);
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, scrolled,
+          offenders};
+}
+"""
+
+
+def sideways_overflow(pg, width: int | None = None) -> dict[str, Any]:
+    """What of the page reaches past a `width`-px screen (default: the page's viewport width)."""
+    width = width or pg.viewport_size["width"]
+    return pg.evaluate(_OVERFLOW_PROBE, width)
+
+
+def assert_no_sideways_scroll(pg, width: int | None = None) -> None:
+    """The page fits `width` CSS px: nothing to scroll sideways, no element past the edge (boxes that scroll
+    sideways by design excepted). On a mobile viewport a too-wide page makes the browser zoom out instead of
+    scrolling, which shows as `window.innerWidth` growing: that fails too."""
+    width = width or pg.viewport_size["width"]
+    found = sideways_overflow(pg, width)
+    where = f"{pg.url} at {width} px"
+    assert found["innerWidth"] == width, f"{where}: the browser zoomed out to {found['innerWidth']} px " \
+                                         f"(content too wide): {found['offenders'][:10]}"
+    assert found["scrollWidth"] <= width, f"{where}: the page is {found['scrollWidth']} px wide: " \
+                                          f"{found['offenders'][:10]}"
+    assert found["scrolled"] == 0, f"{where}: the page scrolled sideways by {found['scrolled']} px"
+    assert not found["offenders"], f"{where}: elements past the edge: {found['offenders'][:10]}"
+
+
+@contextlib.contextmanager
+def _context_page(browser, live_server, ws_frames, request, **context_options) -> Iterator[Any]:
+    """A page in a fresh context with the given options, wired like `page` (hydration probe, frame log,
+    failure artefacts)."""
+    context = browser.new_context(base_url=live_server.base_url, **context_options)
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    context.add_init_script(_HYDRATION_PROBE)
+    pg = context.new_page()
+
+    def on_websocket(ws) -> None:
+        ws.on("framesent", lambda payload: ws_frames.append(WsFrame("sent", ws.url, _text(payload))))
+        ws.on("framereceived", lambda payload: ws_frames.append(WsFrame("received", ws.url, _text(payload))))
+
+    pg.on("websocket", on_websocket)
+    pg.ws_frames = ws_frames
+    live_server.check_build()
+    try:
+        yield pg
+    finally:
+        reports = request.node.stash.get(_REPORTS, {})
+        if any(r.failed for r in reports.values()):
+            stem = RESULTS / _slug(request.node.name)
+            with contextlib.suppress(Exception):
+                pg.screenshot(path=f"{stem}--failure.png", full_page=True)
+            with contextlib.suppress(Exception):
+                Path(f"{stem}--failure.html").write_text(pg.content())
+            with contextlib.suppress(Exception):
+                Path(f"{stem}--frames.jsonl").write_text("\n".join(json.dumps(f.__dict__) for f in ws_frames))
+        context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server, ws_frames, request) -> Iterator[Any]:
+    """Like `page`, on a phone: 390×844 CSS px, device scale 2, touch, mobile viewport rules (`pg.tap`)."""
+    with _context_page(browser, live_server, ws_frames, request, viewport=dict(PHONE_VIEWPORT),
+                       device_scale_factor=2, is_mobile=True, has_touch=True) as pg:
+        yield pg
+
+
+def save_shot(pg, name: str, request, *, full_page: bool = False) -> Path:
+    """Save a screenshot as test-results/browser/<test>--<name>.png; with RESYNC_DOCS_SCREENSHOTS=1 also as
+    docs/screenshots/<name>.png (the README's pictures)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{_slug(request.node.name)}--{_slug(name)}.png"
+    pg.screenshot(path=str(path), full_page=full_page)
+    if os.environ.get("RESYNC_DOCS_SCREENSHOTS") == "1":
+        shutil.copyfile(path, ROOT / "docs" / "screenshots" / f"{_slug(name)}.png")
+    return path

@@ -35,8 +35,9 @@ def audit() -> rx.Component:
         "Audit log",
         rx.hstack(
             rx.input(placeholder="Filter by action prefix (e.g. login, config)", value=AuditState.action_filter,
-                     on_change=AuditState.set_action_filter, width="24em"),
+                     on_change=AuditState.set_action_filter, width="100%", max_width="24em"),
             rx.button("Apply", on_click=AuditState.load),
+            width="100%",
         ),
         audit_table(AuditState.rows),
         subtitle="Newest first; secrets are never written here.",

@@ -17,7 +17,7 @@ def home() -> rx.Component:
     ]
     return admin_page(
         "Administration",
-        rx.grid(*cards, columns="4", spacing="3", width="100%"),
+        rx.grid(*cards, columns=rx.breakpoints(initial="2", sm="3", lg="4"), spacing="3", width="100%"),
         rx.heading("Recent activity", size="4"),
         audit_table(AuditState.rows),
         subtitle="Configure Resync and watch its health. Operators use the dashboards without signing in.",

@@ -40,6 +40,7 @@ def _filters() -> rx.Component:
                     rx.segmented_control.item("90 days", value="90"),
                     rx.segmented_control.item("Custom", value="custom"),
                     value=S.range_key, on_change=S.set_range, id="range",
+                    size=rx.breakpoints(initial="1", xs="2"),  # fits a 390 px phone
                 ),
                 spacing="1",
             ),

@@ -17,10 +17,12 @@ def _control(row: FieldRow) -> rx.Component:
         ("bool", rx.switch(checked=row.value == "true", on_change=lambda checked: S.edit_bool(row.name, checked),
                            id=field_id)),
         ("select", rx.select(row.options, value=row.value, on_change=lambda value: S.edit(row.name, value),
-                             id=field_id, width="16em")),
+                             id=field_id, width="16em", max_width="100%")),
         ("number", rx.input(value=row.value, type="number", min=row.min_value, max=row.max_value, step=row.step,
-                            on_change=lambda value: S.edit(row.name, value), id=field_id, width="12em")),
-        rx.input(value=row.value, on_change=lambda value: S.edit(row.name, value), id=field_id, width="24em"),
+                            on_change=lambda value: S.edit(row.name, value), id=field_id, width="12em",
+                            max_width="100%")),
+        rx.input(value=row.value, on_change=lambda value: S.edit(row.name, value), id=field_id, width="24em",
+                 max_width="100%"),
     )
 
 
@@ -42,16 +44,16 @@ def _field(row: FieldRow) -> rx.Component:
                                                              rx.code(row.max_value, size="1"))),
                     size="1", color_scheme="gray",
                 ),
-                spacing="1", align="start", flex="1",
+                spacing="1", align="start", flex="1 1 16em", min_width="0",
             ),
             rx.vstack(
                 _control(row),
                 rx.cond(row.error != "", rx.text(row.error, color_scheme="red", size="1", id="error-" + row.name,
                                                  max_width="24em")),
                 rx.cond(row.dirty, rx.link("undo", size="1", on_click=S.discard(row.name), cursor="pointer")),
-                align="end", spacing="1",
+                align="end", spacing="1", max_width="100%", margin_left="auto",
             ),
-            width="100%", align="start", spacing="4",
+            width="100%", align="start", spacing="4", wrap="wrap",
         ),
         padding="0.75em 1em",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
@@ -96,7 +98,7 @@ def _diff_panel() -> rx.Component:
                           disabled=(S.diff.length() == 0) & (S.error_count == 0)),
                 rx.button(rx.icon("save", size=14), "Save ", S.diff.length(), " change(s)", on_click=S.save,
                           disabled=(S.diff.length() == 0) | (S.error_count > 0), id="save-config"),
-                width="100%", align="center",
+                width="100%", align="center", wrap="wrap",
             ),
             rx.cond(
                 S.diff.length() > 0,
@@ -207,15 +209,17 @@ def system_config() -> rx.Component:
         _restart_banner(),
         rx.hstack(
             rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder="Search fields by name or description",
-                     value=S.search, on_change=S.set_search, width="28em", id="config-search"),
+                     value=S.search, on_change=S.set_search, width="28em", max_width="100%", id="config-search"),
             rx.spacer(),
             width="100%",
         ),
         rx.flex(rx.foreach(S.categories, _category_button), wrap="wrap", spacing="2"),
-        rx.hstack(
+        rx.flex(
             rx.card(rx.vstack(rx.foreach(S.rows, _field), spacing="0", width="100%"), width="100%", flex="3",
                     padding="0", id="config-fields"),
-            rx.box(_diff_panel(), flex="2", min_width="24em", position="sticky", top="1em"),
+            rx.box(_diff_panel(), flex="2", width="100%", min_width=rx.breakpoints(initial="0", md="24em"),
+                   position=rx.breakpoints(initial="static", md="sticky"), top="1em"),
+            direction=rx.breakpoints(initial="column-reverse", md="row"),  # phones: the review (Save) first
             width="100%", align="start", spacing="4",
         ),
         _history(),
