@@ -8,14 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from resync_app.api import admin, auth, health, litellm, system_config, ui
+from resync_app.api import admin, auth, health, litellm, ops, system_config, ui
+from resync_app.web import errors
+from resync_app.web.middleware import EdgeMiddleware
 
 logger = logging.getLogger("resync.api")
 
 
 def _routers():
     """Every router of the API, in the order they are documented."""
-    return [health.router, auth.router, admin.router, system_config.router, litellm.router, ui.router]
+    return [health.router, auth.router, admin.router, system_config.router, litellm.router, ui.router, ops.router]
 
 
 def create_api(*, standalone: bool = False) -> FastAPI:
@@ -45,6 +47,9 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     )
     for router in _routers():
         api.include_router(router)
+
+    errors.install(api)  # database / Redis unreachable → 503 with a detail
+    api.add_middleware(EdgeMiddleware)  # rate limits and request metrics, around everything Reflex mounts in
 
     @api.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:  # a 500 is a bug: log it, leak nothing

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from resync_app import metrics
 from resync_app.audit.service import record as audit
 from resync_app.config.store import get_store, setting
 from resync_app.db import get_engine, session_scope, utcnow
@@ -396,6 +397,7 @@ class LLMGateway:
         if row.get("_error_message"):
             row["_error_message"] = redact(row["_error_message"])
         ledger.record(row)
+        metrics.observe_llm_row(row)
 
     async def complete(self, messages: list[dict[str, Any]], purpose: str = "chat", model: str | None = None,
                        max_tokens: int | None = None, timeout: float | None = None, use_cache: bool = True,
