@@ -11,7 +11,7 @@ import time
 
 from resync_app import metrics
 from resync_app.web.clientaddr import scope_client_ip
-from resync_app.web.ratelimit import get_limiter, refusal_body
+from resync_app.web import ratelimit
 from resync_app.web.routes import limit_classes, route_class
 
 
@@ -37,7 +37,7 @@ class EdgeMiddleware:
         if classes:
             from resync_app.config.store import setting
 
-            decision = get_limiter().check(scope_client_ip(scope), classes, setting)
+            decision = ratelimit.get_limiter().check(scope_client_ip(scope), classes, setting)
             if not decision.allowed:
                 metrics.count_rate_limited(decision.route_class)
                 if kind == "http":
@@ -83,7 +83,7 @@ class EdgeMiddleware:
 
     @staticmethod
     async def _refuse_http(send, decision) -> None:
-        body = refusal_body(decision)
+        body = ratelimit.refusal_body(decision)
         await send({"type": "http.response.start", "status": 429, "headers": [
             (b"content-type", b"application/json"), (b"retry-after", str(decision.retry_after).encode()),
             (b"content-length", str(len(body)).encode())]})
@@ -92,7 +92,7 @@ class EdgeMiddleware:
     @staticmethod
     async def _refuse_websocket(scope, send, decision) -> None:
         if "websocket.http.response" in (scope.get("extensions") or {}):
-            body = refusal_body(decision)
+            body = ratelimit.refusal_body(decision)
             await send({"type": "websocket.http.response.start", "status": 429, "headers": [
                 (b"content-type", b"application/json"), (b"retry-after", str(decision.retry_after).encode())]})
             await send({"type": "websocket.http.response.body", "body": body})

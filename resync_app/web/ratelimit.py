@@ -28,6 +28,14 @@ from resync_app.web.routes import LIMIT_FIELDS
 logger = logging.getLogger("resync.ratelimit")
 
 
+class _PerMinute(RateLimitItemPerMinute):
+    """A per-minute limit whose counter key leaves out the amount: a live change of the limit keeps counting
+    the hits already made (the `limits` default would start a fresh counter per amount)."""
+
+    def key_for(self, *identifiers) -> str:
+        return "/".join([self.namespace, *(str(i) for i in identifiers), "minute"])
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -43,8 +51,8 @@ class Decision:
 class RateLimiter:
     """Checks a client against every class a request counts in."""
 
-    def __init__(self, redis_url: str | None) -> None:
-        self.redis_url = redis_url
+    def __init__(self, redis_url: str | None, clock=time.time) -> None:
+        self.redis_url, self._clock = redis_url, clock
         if redis_url:
             self.storage = RedisStorage(redis_url, key_prefix="resync-rl", socket_connect_timeout=1,
                                         socket_timeout=2)
@@ -63,10 +71,10 @@ class RateLimiter:
             window = "moving" if sliding else "fixed"
             for cls in classes:
                 limit = int(setting(LIMIT_FIELDS[cls]))
-                item = RateLimitItemPerMinute(limit)
+                item = _PerMinute(limit)
                 if not strategy.hit(item, window, cls, client):
                     stats = strategy.get_window_stats(item, window, cls, client)
-                    retry = max(1, math.ceil(stats.reset_time - time.time()))
+                    retry = max(1, math.ceil(stats.reset_time - self._clock()))
                     self.refused += 1
                     return Decision(False, cls, limit, retry)
         except Exception as exc:  # the counter store is down: serve rather than fail
