@@ -120,11 +120,26 @@ def render() -> tuple[bytes, str]:
     if MULTIPROCESS:
         from prometheus_client import multiprocess
 
+        _forget_dead_workers()
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
         from prometheus_client import REGISTRY as registry
     return generate_latest(registry) + generate_latest(budget), CONTENT_TYPE_LATEST
+
+
+def _forget_dead_workers() -> None:
+    """Live gauges (open websockets) of a worker that died must not count: drop their files."""
+    import glob
+    import re
+
+    import psutil
+    from prometheus_client import multiprocess
+
+    for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "gauge_live*_*.db")):
+        match = re.search(r"_(\d+)\.db$", path)
+        if match and not psutil.pid_exists(int(match.group(1))):
+            multiprocess.mark_process_dead(int(match.group(1)))
 
 
 def mark_process_dead(pid: int) -> None:
