@@ -32,6 +32,7 @@ from tests.support.cluster import Cluster, TempPostgres, TempRedis, wait_for
 RESULTS = Path(__file__).with_name("chaos-results.json")
 LLM_KEY = "rk-chaos-" + uuid.uuid4().hex
 CALL_COST = 256 * 0.01 / 1000  # 256 output tokens (the /test route's max) at $0.01 per 1 k
+# the load phases make thousands of admin calls a minute from one address; brute_force sets the real limits live
 LOAD_LIMITS = {"RATE_LIMIT_CRITICAL_PER_MINUTE": "1000", "RATE_LIMIT_AUTHENTICATED_PER_MINUTE": "100000"}
 
 
@@ -157,7 +158,9 @@ def scenario_llm_load(ctx: Context, calls: int = 1000) -> dict:
     before = ledger_figures(ctx)
     sent_before = ctx.llm.count("gpt-4o")
     started = time.monotonic()
-    results = run(drive(ctx.cluster, [llm_call(f"call {i}") for i in range(calls)], 24, ctx.cluster.token()))
+    # four admin clients (critical limit: at most 1000 per minute per client)
+    requests = [{**llm_call(f"call {i}"), "source": f"127.0.0.{2 + i % 4}"} for i in range(calls)]
+    results = run(drive(ctx.cluster, requests, 24, ctx.cluster.token()))
     seconds = time.monotonic() - started
     ok = [r for r in results if r["status"] == 200 and r["body"].get("success")]
     refused = [r for r in results if r["status"] == 200 and not r["body"].get("success")]
@@ -274,7 +277,14 @@ def scenario_kill_worker(ctx: Context, calls: int = 300) -> dict:
     ok_after = [r for r in results if r["after_kill"] and r["status"] == 200 and r["body"].get("success")]
     failed = [r for r in results if r["status"] != 200]
     answered = [r for r in results if r["status"] == 200 and r["body"].get("success")]
-    after = wait_ledger(ctx, before["rows"] + len(answered), timeout=15)
+    # the killed worker's unflushed rows are in its Redis journal: a survivor writes them once its heartbeat
+    # expires (ALIVE_S = 10 s)
+    try:
+        wait_for(lambda: ledger_figures(ctx)["successes"] - before["successes"] >= len(answered), 40,
+                 "every answered call in the ledger")
+    except TimeoutError as exc:
+        ctx.fail(str(exc))
+    after = ledger_figures(ctx)
     survivors = [p for p in ctx.cluster.worker_pids() if p != victim]
     figures = {"calls": calls, "killed_pid": victim, "workers_after": survivors, "http_statuses": statuses(results),
                "answered": len(answered), "answered_after_kill": len(ok_after),
@@ -383,8 +393,8 @@ def scenario_brute_force(ctx: Context, attempts: int = 1000, clients: int = 10) 
     ctx.expect(all(r["status"] in (401, 429) for r in results), "only 401/429 answers")
     ctx.expect(figures["max_requests_past_the_limiter_per_client"] <= critical, "per-client limit held on both workers")
     ctx.expect(all(r["status"] == 429 for r in right), "the lockout holds for the right password on every worker")
-    ctx.expect(len(checked) <= 5 * 2, "lockout: at most a handful of password checks got through "
-               "(exactly 5 needs the atomic lockout of issue 10)")
+    ctx.expect(len(checked) <= 5, f"lockout: {len(checked)} wrong passwords were checked, at most 5 may be (the "
+               "lockout is checked before bcrypt and counted after: the race of issue 10 #4, fixed on branch hard)")
     return figures
 
 

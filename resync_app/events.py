@@ -155,7 +155,6 @@ class ChangeFeed:
                 pubsub.subscribe(_CHANNEL)
                 pubsub.get_message(timeout=1)  # the subscribe confirmation
                 self.connected = True
-                ready.set()
                 if down_since is not None:
                     logger.warning("change feed: Redis is back after %.1f s; catching up", time.monotonic() - down_since)
                     self.reconnects += 1
@@ -163,6 +162,7 @@ class ChangeFeed:
                 self._resend_unsent()
                 self._catch_up(initial=first)
                 first = False
+                ready.set()
                 delay = 0.2
                 last_check = time.monotonic()
                 while not self._stop.is_set():
