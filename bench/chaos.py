@@ -295,10 +295,13 @@ def scenario_kill_worker(ctx: Context, calls: int = 300) -> dict:
     ctx.expect(len(ok_after) > 0, "the surviving worker keeps serving")
     ctx.expect(after["doubled_rows"] == 0, "no ledger row doubled")
     ctx.expect(figures["rows_lost"] == 0, "no ledger row of an answered call lost")
-    # serve.sh/granian do not respawn a killed worker: restart the cluster for the next scenarios
-    ctx.cluster.stop()
-    ctx.cluster.start()
-    figures["restarted_for_next_scenarios"] = True
+    # the server respawns the killed worker (rxconfig.py): wait for it
+    try:
+        wait_for(lambda: len(ctx.cluster.worker_pids()) == 2 and victim not in ctx.cluster.worker_pids(), 60,
+                 "a replacement worker")
+        figures["replacement_worker"] = [p for p in ctx.cluster.worker_pids() if p not in pids]
+    except TimeoutError as exc:
+        ctx.fail(str(exc))
     return figures
 
 
