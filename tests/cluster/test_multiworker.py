@@ -136,3 +136,28 @@ def test_event_socket_opens_on_new_connections_and_tab_state_lives_in_redis(clus
     assert all(s.received and not s.unanswered for s in sessions), [s.unanswered for s in sessions]
     state_keys = {k for k in set(client.keys("*")) - before if b"session_state" in k}
     assert len({k.split(b"_")[0] for k in state_keys}) >= 4, sorted(state_keys)[:8]  # one per tab (token)
+
+
+def _upgrade_status(cluster, source: str) -> int:
+    """Open `/_event` like a browser (HTTP/1.1 websocket upgrade) from `source`; return the HTTP status."""
+    import base64
+    import os
+    import socket
+
+    with socket.create_connection(("127.0.0.1", cluster.port), timeout=10, source_address=(source, 0)) as sock:
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall((f"GET /_event/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{cluster.port}\r\n"
+                      f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                      "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+        status_line = sock.recv(4096).split(b"\r\n", 1)[0].decode()
+    return int(status_line.split()[1])
+
+
+def test_new_event_sockets_are_rate_limited_per_client_across_workers(cluster):
+    cluster.json("POST", "/api/v1/system-config/update", json={"updates": {"rate_limit_websocket_per_minute": 3}})
+    seen_everywhere(cluster, lambda: next(
+        f["value"] for f in cluster.json("GET", "/api/v1/system-config/category/rate_limiting")["fields"]
+        if f["name"] == "rate_limit_websocket_per_minute"), 3)
+    statuses = [_upgrade_status(cluster, "127.0.0.8") for _ in range(5)]
+    assert statuses[:3] == [101] * 3 and all(s in (403, 429) for s in statuses[3:]), statuses
+    assert _upgrade_status(cluster, "127.0.0.9") == 101  # another client has its own count
