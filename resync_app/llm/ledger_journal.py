@@ -22,6 +22,7 @@ from typing import Any, Callable
 logger = logging.getLogger("resync.llm.ledger")
 ALIVE_S = 10
 RECOVER_EVERY_S = 3.0
+RETRY_AFTER_FAILURE_S = 5.0
 _PREFIX = "resync:ledger:journal:"
 _ALIVE = "resync:ledger:alive:"
 
@@ -35,6 +36,7 @@ class LedgerJournal:
         self._last_recover = 0.0
         self.recovered = 0
         self._failing = False
+        self._failed_at = 0.0
 
     @staticmethod
     def _encode(row: dict[str, Any]) -> str:
@@ -48,6 +50,8 @@ class LedgerJournal:
 
     def add(self, row: dict[str, Any]) -> None:
         row.setdefault("_journal_key", uuid.uuid4().hex)
+        if self._failing and time.monotonic() - self._failed_at < RETRY_AFTER_FAILURE_S:
+            return  # Redis was down a moment ago: do not hold the call path up with another connect timeout
         try:
             self._redis.hset(_PREFIX + self.origin, row["_journal_key"], self._encode(row))
             self._failing = False
@@ -55,7 +59,7 @@ class LedgerJournal:
             if not self._failing:
                 logger.warning("ledger journal unavailable (%s): rows are only in memory until flushed",
                                type(exc).__name__)
-            self._failing = True
+            self._failing, self._failed_at = True, time.monotonic()
 
     def done(self, rows: list[dict[str, Any]]) -> None:
         keys = [r["_journal_key"] for r in rows if r.get("_journal_key")]

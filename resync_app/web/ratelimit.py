@@ -26,6 +26,7 @@ from resync_app.web.clientaddr import in_networks
 from resync_app.web.routes import LIMIT_FIELDS
 
 logger = logging.getLogger("resync.ratelimit")
+RETRY_AFTER_FAILURE_S = 2.0
 
 
 class _PerMinute(RateLimitItemPerMinute):
@@ -60,11 +61,14 @@ class RateLimiter:
             self.storage = MemoryStorage()
         self._strategies = {True: MovingWindowRateLimiter(self.storage), False: FixedWindowRateLimiter(self.storage)}
         self._down_since: float | None = None
+        self._last_try = 0.0
         self.refused = 0
 
     def check(self, client: str, classes: list[str], setting) -> Decision:
         if not classes or in_networks(client, os.environ.get("RESYNC_RATE_LIMIT_EXEMPT", "")):
             return Decision(True)
+        if self._down_since is not None and time.monotonic() - self._last_try < RETRY_AFTER_FAILURE_S:
+            return Decision(True)  # the store was down a moment ago: no connect timeout on every request
         try:
             sliding = bool(setting("rate_limit_sliding_window"))
             strategy = self._strategies[sliding]
@@ -78,6 +82,7 @@ class RateLimiter:
                     self.refused += 1
                     return Decision(False, cls, limit, retry)
         except Exception as exc:  # the counter store is down: serve rather than fail
+            self._last_try = time.monotonic()
             if self._down_since is None:
                 self._down_since = time.monotonic()
                 logger.warning("rate limiter: counter store unreachable (%s); requests are not limited meanwhile",
