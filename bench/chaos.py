@@ -231,6 +231,7 @@ def scenario_config_writes(ctx: Context, updates: int = 100) -> dict:
 
 def scenario_provider_disable(ctx: Context) -> dict:
     """A provider disabled through one request is refused by both workers within 1 s."""
+    ctx.config(LLM_BUDGET_DAILY_USD=1000.0, LLM_BUDGET_MONTHLY_USD=10000.0)  # llm_load spent the day's budget
     put = {"enabled": True, "api_base": ctx.llm.openai_base, "api_key": LLM_KEY, "models": ["gpt-4o"]}
     ctx.cluster.json("PUT", "/api/v1/litellm/providers/openai", json=put)
     token = ctx.cluster.token()
@@ -393,6 +394,9 @@ def scenario_brute_force(ctx: Context, attempts: int = 1000, clients: int = 10) 
                "passwords_checked_and_wrong (401)": len(checked),
                "max_requests_past_the_limiter_per_client": max(per_client.values()) if per_client else 0,
                "right_password_while_locked": statuses(right)}
+    restore = ctx.cluster.request("POST", "/api/v1/system-config/update", source="127.0.0.40",
+                                  json={"updates": {"rate_limit_critical_per_minute": 1000}})
+    ctx.expect(restore.status_code == 200, f"limits restored: {restore.status_code}")
     ctx.expect(all(r["status"] in (401, 429) for r in results), "only 401/429 answers")
     ctx.expect(figures["max_requests_past_the_limiter_per_client"] <= critical, "per-client limit held on both workers")
     ctx.expect(all(r["status"] == 429 for r in right), "the lockout holds for the right password on every worker")
@@ -413,8 +417,8 @@ SCENARIOS = {
     "provider_disable": scenario_provider_disable,
     "restart_postgres": scenario_restart_postgres,
     "restart_redis": scenario_restart_redis,
-    "brute_force": scenario_brute_force,
     "kill_worker": scenario_kill_worker,
+    "brute_force": scenario_brute_force,
     "poller_failover": scenario_poller_failover,
 }
 
