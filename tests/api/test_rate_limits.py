@@ -187,3 +187,14 @@ def test_refusals_are_counted_in_metrics(api, clock):
     text = api.get("/metrics").text
     line = next(l for l in text.splitlines() if l.startswith('resync_rate_limited_total{route_class="public"}'))
     assert float(line.split()[-1]) >= 1
+
+
+def test_an_unreachable_counter_store_lets_requests_through(clean_db):
+    from resync_app.config.store import setting
+    from resync_app.web.ratelimit import RateLimiter
+    from tests.support.cluster import free_port
+
+    configure(rate_limit_public_per_minute=1)
+    limiter = RateLimiter(f"redis://127.0.0.1:{free_port()}/0")
+    assert all(limiter.check("127.0.0.5", ["public"], setting).allowed for _ in range(3))
+    assert limiter._down_since is not None and limiter.refused == 0
