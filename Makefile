@@ -3,12 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PYTEST_ARGS ?=
 
-.PHONY: help setup run dev test test-fast bench lint clean
+.PHONY: help setup run dev test test-fast bench chaos lint clean
 
 help:
 	@echo "make run    - set up, migrate, ensure the first admin and serve UI + API on \$${RESYNC_PORT:-8000}"
 	@echo "make test   - set up and run the whole suite (unit, API, migrations, PostgreSQL/Redis, browser)"
 	@echo "make bench  - benchmarks (dashboard latency vs ledger size, recording overhead)"
+	@echo "make chaos  - load and fault suite: 2 workers + own PostgreSQL and Redis (bench/chaos-results.json)"
 
 setup:
 	@scripts/setup.sh
@@ -25,6 +26,9 @@ test-fast: setup
 
 bench: setup
 	@source scripts/env.sh && python -m bench $(BENCH_ARGS)
+
+chaos: setup
+	@source scripts/env.sh && python -m bench.chaos $(CHAOS_ARGS)
 
 lint: setup
 	@source scripts/env.sh && python -m compileall -q resync_app tests

@@ -4,6 +4,34 @@ import os
 
 import reflex as rx
 
+
+def _respawn_failed_workers() -> None:
+    """Reflex's production server (Granian) shuts the whole server down when one worker dies, unless told to
+    respawn it; Reflex does not pass that option, so default it here (this module is read by the `reflex` command
+    before it starts the server). A killed or crashed worker is replaced within Granian's respawn interval while
+    the others keep serving. RESYNC_RESPAWN_WORKERS=0 turns this off."""
+    if os.environ.get("RESYNC_RESPAWN_WORKERS", "1") in ("0", "false", "no"):
+        return
+    try:
+        import granian.server as granian_server
+    except ImportError:
+        return
+    base = granian_server.Server
+    if getattr(base, "_resync_respawns", False):
+        return
+
+    class RespawningServer(base):  # type: ignore[misc, valid-type]
+        _resync_respawns = True
+
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("respawn_failed_workers", True)
+            super().__init__(*args, **kwargs)
+
+    granian_server.Server = RespawningServer
+
+
+_respawn_failed_workers()
+
 config = rx.Config(
     app_name="resync_app",
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],

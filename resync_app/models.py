@@ -6,6 +6,7 @@ from resync_app.audit.models import AuditEntry  # noqa: F401
 from resync_app.auth.models import AuthSession, LoginFailure, User  # noqa: F401
 from resync_app.config.models import ConfigAudit, ConfigValue, ConfigVersion  # noqa: F401
 from resync_app.health.models import HealthCheckResult  # noqa: F401
+from resync_app.llm.budget_models import BudgetHold, BudgetLock  # noqa: F401
 from resync_app.llm.models import (  # noqa: F401
     BudgetAlert, LatencyDaily, LedgerEntry, ModelPrice, ProviderSettings, UsageDaily,
 )

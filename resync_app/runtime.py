@@ -53,6 +53,11 @@ def startup() -> None:
         _started = True
 
 
+def started() -> bool:
+    """Whether this process's services are running (the readiness probe asks)."""
+    return _started
+
+
 def shutdown() -> None:
     """Flush and stop what `startup` started."""
     global _started

@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from resync_app.api import admin, auth, health, health_admin, litellm, system_config, teams_config, ui
+from resync_app.api import admin, auth, health, health_admin, litellm, ops, system_config, teams_config, ui
+from resync_app.web import errors
+from resync_app.web.middleware import EdgeMiddleware
 
 logger = logging.getLogger("resync.api")
 
@@ -16,7 +18,7 @@ logger = logging.getLogger("resync.api")
 def _routers():
     """Every router of the API, in the order they are documented."""
     return [health.router, auth.router, admin.router, system_config.router, litellm.router, teams_config.router,
-            health_admin.router, ui.router, teams_config.ui_router]
+            health_admin.router, ui.router, teams_config.ui_router, ops.router]
 
 
 def create_api(*, standalone: bool = False) -> FastAPI:
@@ -46,6 +48,9 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     )
     for router in _routers():
         api.include_router(router)
+
+    errors.install(api)  # database / Redis unreachable → 503 with a detail
+    api.add_middleware(EdgeMiddleware)  # rate limits and request metrics, around everything Reflex mounts in
 
     @api.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:  # a 500 is a bug: log it, leak nothing

@@ -15,7 +15,10 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="resync"'}
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address (X-Forwarded-For only behind a proxy listed in RESYNC_TRUSTED_PROXIES)."""
+    from resync_app.web.clientaddr import scope_client_ip
+
+    return scope_client_ip(request.scope)
 
 
 def from_this_site(request: Request, origin_required: bool = False) -> bool:
@@ -47,12 +50,47 @@ def _basic(credentials: str, request: Request) -> sessions.Principal:
         raise unauthorized("Malformed Basic credentials.") from None
     if not sep:
         raise unauthorized("Malformed Basic credentials.")
+    if (principal := _basic_from_cache(username, password)) is not None:
+        return principal
     result = check_credentials(username, password, client_address(request), channel="basic")
     if result.locked:
         raise locked(result.retry_after)
     if result.principal is None:
         raise unauthorized("Invalid username or password.")
+    _remember_basic(username, password, result.principal)
     return result.principal
+
+
+def _basic_from_cache(username: str, password: str) -> sessions.Principal | None:
+    """A recent successful verification of the same credentials, if the user's row still agrees (see
+    `auth.basic_cache`); the lockout applies as for a full check."""
+    from resync_app.auth.basic_cache import cache
+    from resync_app.auth.lockout import get_lockout
+    from resync_app.auth.service import find_user
+
+    key = cache.key(username, password)
+    entry = cache.get(key)
+    if entry is None:
+        return None
+    if (wait := get_lockout().retry_after(entry.username)) > 0:
+        cache.drop(key)
+        raise locked(wait)
+    user = find_user(entry.username)
+    if (user is None or user.id != entry.user_id or not user.is_admin
+            or user.password_changed_at != entry.password_changed_at):
+        cache.drop(key)
+        return None
+    cache.hits += 1
+    return sessions.Principal(user.id, user.username, user.is_admin)
+
+
+def _remember_basic(username: str, password: str, principal: sessions.Principal) -> None:
+    from resync_app.auth.basic_cache import cache
+    from resync_app.auth.service import find_user
+
+    user = find_user(principal.username)
+    if user is not None and user.id == principal.user_id:
+        cache.put(cache.key(username, password), user.id, user.username, user.is_admin, user.password_changed_at)
 
 
 def require_admin(request: Request) -> sessions.Principal:

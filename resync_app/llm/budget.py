@@ -1,10 +1,10 @@
 """Daily and monthly LLM budgets: admission of paid calls, spend, alerts, reset times and projections.
 
-Periods are calendar days and months in RESYNC_TIMEZONE. Spend = what the rollups hold for the period
-(refreshed after every ledger flush, so other workers' calls count too) + calls settled but not yet flushed.
-A paid call is admitted only if spend + the estimates of the calls in flight + its own estimate stay within
-every limit, so concurrent calls cannot overshoot by more than the difference between those estimates and
-the real costs. Local models are never refused. An alert is stored and sent once per period and threshold
+Periods are calendar days and months in RESYNC_TIMEZONE. Spend = what the rollups hold for the period + calls
+settled but not yet flushed, of every worker (`budget_store`: Redis or the database). A paid call is admitted
+only if spend + the estimates of every worker's calls in flight + its own estimate stay within every limit,
+checked and reserved in one atomic step, so N workers cannot overshoot N-fold: at most by the difference
+between those estimates and the real costs. Local models are never refused. An alert is stored and sent once per period and threshold
 (`LLM_BUDGET_ALERT_THRESHOLD` and 100 %).
 """
 
@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from resync_app.config.store import setting
-from resync_app.db import get_engine, session_scope
-from resync_app.llm.models import BudgetAlert, UsageDaily
+from resync_app.db import session_scope
+from resync_app.llm.budget_store import Refusal, make_store
+from resync_app.llm.models import BudgetAlert
 from resync_app.notify import Alert, notify
 from resync_app.settings import get_settings
 
@@ -65,88 +66,91 @@ def current_periods(now: datetime | None = None) -> dict[str, Period]:
 
 
 class BudgetGuard:
+    """Admission, settlement and spend of paid calls; the figures live in a store every worker shares
+    (`budget_store`: Redis when configured, else the database)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._db_spent: dict[str, tuple[str, float]] = {}
-        self._settled: dict[str, tuple[float, str, str]] = {}   # request_id -> (cost, day key, month key)
-        self._reserved: dict[str, tuple[float, str, str]] = {}
+        self._store = None
+        self._store_url: str | None = "unset"
+        self._keys: dict[str, dict[str, str]] = {}   # request_id -> period keys it was admitted in (this worker)
+        self._flushed: dict[str, None] = {}           # recently flushed request ids (settled after the flush)
         self._fired: set[tuple[str, str, float]] = set()
+
+    @property
+    def store(self):
+        """The spend store for the current settings (re-chosen if RESYNC_REDIS_URL changed, e.g. in tests)."""
+        url = get_settings().redis_url
+        if self._store is None or url != self._store_url:
+            self._store, self._store_url = make_store(url), url
+        return self._store
+
+    @staticmethod
+    def _period_keys(periods: dict[str, Period]) -> dict[str, str]:
+        return {kind: p.key for kind, p in periods.items()}
 
     # ---- spend -----------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Re-read this day's and month's spend from the rollups (all workers' flushed calls)."""
-        periods = current_periods()
-        table = UsageDaily.__table__
-        with get_engine().connect() as conn:
-            day = conn.execute(select(func.coalesce(func.sum(table.c.cost_usd), 0.0))
-                               .where(table.c.day == periods["daily"].key)).scalar_one()
-            month = conn.execute(select(func.coalesce(func.sum(table.c.cost_usd), 0.0))
-                                 .where(table.c.day.like(periods["monthly"].key + "-%"))).scalar_one()
-        with self._lock:
-            self._db_spent = {"daily": (periods["daily"].key, float(day)),
-                              "monthly": (periods["monthly"].key, float(month))}
+        """Spend changed in the database other than by settled calls (start, a price recomputed old calls):
+        re-read it (Redis counters are rebuilt from the rollups; the database store always reads fresh)."""
+        self.store.resync(self._period_keys(current_periods()))
 
-    def _spent_locked(self, period: Period) -> float:
-        key, amount = self._db_spent.get(period.kind, (period.key, 0.0))
-        total = amount if key == period.key else 0.0
-        index = 1 if period.kind == "daily" else 2
-        return total + sum(entry[0] for entry in self._settled.values() if entry[index] == period.key)
-
-    def _reserved_locked(self, period: Period) -> float:
-        index = 1 if period.kind == "daily" else 2
-        return sum(entry[0] for entry in self._reserved.values() if entry[index] == period.key)
+    def _totals(self, periods: dict[str, Period]) -> tuple[dict[str, float], dict[str, float]]:
+        return self.store.totals(self._period_keys(periods))
 
     def spent(self) -> dict[str, float]:
-        periods = current_periods()
-        with self._lock:
-            return {kind: self._spent_locked(p) for kind, p in periods.items()}
+        return self._totals(current_periods())[0]
 
     # ---- admission -------------------------------------------------------------------------------
 
     def admit(self, request_id: str, estimate: float) -> None:
-        """Reserve `estimate` USD for a paid call or raise BudgetExceeded (the message says why and until when)."""
+        """Reserve `estimate` USD for a paid call or raise BudgetExceeded (the message says why and until when).
+        Spend, every worker's calls in flight and this estimate are checked and reserved in one atomic step."""
         periods = current_periods()
+        keys = self._period_keys(periods)
+        limits = {kind: float(setting(_LIMIT_FIELD[kind])) for kind in periods}
+        hold_for = timedelta(seconds=float(setting("LITELLM_TIMEOUT")) + 60)
+        refusal = self.store.admit(request_id, float(estimate), keys, limits, hold_for)
+        if refusal is not None:
+            raise BudgetExceeded(_refusal_message(refusal, estimate, periods[refusal.kind]))
         with self._lock:
-            for kind, period in periods.items():
-                limit = float(setting(_LIMIT_FIELD[kind]))
-                spent = self._spent_locked(period)
-                in_flight = self._reserved_locked(period)
-                when = period.resets_at.strftime("%Y-%m-%d %H:%M %Z")
-                if limit <= 0:
-                    raise BudgetExceeded(f"The {kind} LLM budget is $0 (no cloud spend): paid models are disabled; "
-                                         "local models remain available.")
-                if spent >= limit:
-                    raise BudgetExceeded(f"The {kind} LLM budget of ${limit:,.2f} is spent (${spent:,.4f}); paid "
-                                         f"models are paused until {when}. Local models remain available.")
-                if spent + in_flight + estimate > limit:
-                    raise BudgetExceeded(
-                        f"This call (about ${estimate:,.4f}) with the ${in_flight:,.4f} in flight would exceed the "
-                        f"{kind} LLM budget of ${limit:,.2f} (${spent:,.4f} spent); try again shortly or use a "
-                        "local model.")
-            self._reserved[request_id] = (estimate, periods["daily"].key, periods["monthly"].key)
+            self._keys[request_id] = keys
+            if len(self._keys) > 20000:
+                self._keys.pop(next(iter(self._keys)))
 
     def settle(self, request_id: str, cost: float | None) -> None:
         """The call finished: its reservation becomes its real cost until the ledger has flushed it."""
-        periods = current_periods()
         with self._lock:
-            self._reserved.pop(request_id, None)
-            if cost:
-                self._settled[request_id] = (float(cost), periods["daily"].key, periods["monthly"].key)
+            keys = self._keys.pop(request_id, None)
+            already_flushed = request_id in self._flushed
+        if keys is None:
+            return
+        self.store.settle(request_id, float(cost or 0.0), keys)
+        if already_flushed:  # the ledger wrote it before we settled: the rollups count it already
+            self.store.flushed({request_id}, {request_id: keys})
         if cost:
             self.check_alerts()
 
     def release(self, request_id: str) -> None:
         with self._lock:
-            self._reserved.pop(request_id, None)
+            keys = self._keys.pop(request_id, None)
+        if keys is not None:
+            self.store.release(request_id, keys)
 
     def on_flushed(self, rows: list[dict[str, Any]]) -> None:
         """Ledger callback: flushed calls are now in the rollups; count them from there."""
-        ids = {row["request_id"] for row in rows if row.get("request_id")}
-        self.refresh()
+        keys_by_id = {}
+        for row in rows:
+            request_id = row.get("request_id")
+            if request_id and row.get("day"):
+                keys_by_id[request_id] = {"daily": row["day"], "monthly": row["day"][:7]}
         with self._lock:
-            for request_id in ids:
-                self._settled.pop(request_id, None)
+            for request_id in keys_by_id:
+                self._flushed[request_id] = None
+            while len(self._flushed) > 20000:
+                self._flushed.pop(next(iter(self._flushed)))
+        self.store.flushed(set(keys_by_id), keys_by_id)
         self.check_alerts()
 
     # ---- alerts ----------------------------------------------------------------------------------
@@ -164,12 +168,13 @@ class BudgetGuard:
         threshold = float(setting("LLM_BUDGET_ALERT_THRESHOLD"))
         periods = current_periods()
         crossings = []
+        spent_by = self._totals(periods)[0]
         with self._lock:
             for kind, period in periods.items():
                 limit = float(setting(_LIMIT_FIELD[kind]))
                 if limit <= 0:
                     continue
-                spent = self._spent_locked(period)
+                spent = spent_by[kind]
                 for level in sorted({threshold, 1.0}):
                     fired_key = (kind, period.key, level)
                     if spent >= level * limit and fired_key not in self._fired:
@@ -198,9 +203,8 @@ class BudgetGuard:
 
     def exhausted(self) -> bool:
         """True when a budget (daily or monthly) is spent: paid models are paused."""
-        periods = current_periods()
-        with self._lock:
-            return any(self._spent_locked(p) >= float(setting(_LIMIT_FIELD[k])) for k, p in periods.items())
+        spent = self.spent()
+        return any(spent[k] >= float(setting(_LIMIT_FIELD[k])) for k in PERIODS)
 
     # ---- reporting -------------------------------------------------------------------------------
 
@@ -210,9 +214,7 @@ class BudgetGuard:
         periods = current_periods(now)
         threshold = float(setting("LLM_BUDGET_ALERT_THRESHOLD"))
         out: dict[str, dict[str, Any]] = {}
-        with self._lock:
-            spent_by = {kind: self._spent_locked(p) for kind, p in periods.items()}
-            in_flight = {kind: self._reserved_locked(p) for kind, p in periods.items()}
+        spent_by, in_flight = self._totals(periods)
         for kind, period in periods.items():
             limit = float(setting(_LIMIT_FIELD[kind]))
             spent = spent_by[kind]
@@ -240,6 +242,19 @@ class BudgetGuard:
                 "exhausted": limit <= 0 or spent >= limit,
             }
         return out
+
+
+def _refusal_message(refusal: Refusal, estimate: float, period: Period) -> str:
+    kind, limit, spent, in_flight = refusal.kind, refusal.limit, refusal.spent, refusal.in_flight
+    when = period.resets_at.strftime("%Y-%m-%d %H:%M %Z")
+    if refusal.reason == "zero":
+        return (f"The {kind} LLM budget is $0 (no cloud spend): paid models are disabled; "
+                "local models remain available.")
+    if refusal.reason == "spent":
+        return (f"The {kind} LLM budget of ${limit:,.2f} is spent (${spent:,.4f}); paid "
+                f"models are paused until {when}. Local models remain available.")
+    return (f"This call (about ${estimate:,.4f}) with the ${in_flight:,.4f} in flight would exceed the "
+            f"{kind} LLM budget of ${limit:,.2f} (${spent:,.4f} spent); try again shortly or use a local model.")
 
 
 def alerts(limit: int = 50) -> list[dict[str, Any]]:

@@ -23,9 +23,11 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from resync_app import metrics
 from resync_app.audit.service import record as audit
 from resync_app.config.store import get_store, setting
 from resync_app.db import get_engine, session_scope, utcnow
+from resync_app.events import feed
 from resync_app.llm import pricing, routing
 from resync_app.llm.budget import BudgetExceeded, guard as budget
 from resync_app.llm.ledger import ledger, make_row, recompute_unpriced
@@ -40,6 +42,8 @@ LOCAL_HEALTH_TTL_S = 30.0
 _ROUTER_FIELDS = {"LITELLM_NUM_RETRIES", "LITELLM_TIMEOUT", "llm_timeout", "llm_endpoint", "LLM_ROUTING_FALLBACK_MODEL",
                   "LLM_USE_CACHE", "LLM_CACHE_TTL_SECONDS"}
 _BUDGET_FIELDS = {"LLM_BUDGET_DAILY_USD", "LLM_BUDGET_MONTHLY_USD", "LLM_BUDGET_ALERT_THRESHOLD"}
+# Change-feed topics: every worker reloads from the database when another one changed these.
+TOPIC_PROVIDERS, TOPIC_PRICES, TOPIC_ROUTER = "llm.providers", "llm.prices", "llm.router"
 
 
 class GatewayError(Exception):
@@ -147,6 +151,8 @@ class LLMGateway:
         budget.load_fired()
         ledger.after_flush(budget.on_flushed)
         ledger.start()
+        for topic, handler in self._topic_handlers().items():  # changes made on another worker
+            feed.subscribe(topic, handler)
         store = get_store()
         store.on_change(self._on_config_change)
         store.set_option_source(self.option_source)
@@ -155,7 +161,25 @@ class LLMGateway:
             raise RuntimeError(f"LITELLM_STRICT_INIT is on and the LiteLLM router cannot be built: {self.build_error}")
 
     def stop(self) -> None:
+        for topic, handler in self._topic_handlers().items():
+            feed.unsubscribe(topic, handler)
         ledger.stop()
+
+    def _topic_handlers(self) -> dict[str, Any]:
+        if not hasattr(self, "_handlers"):
+            self._handlers = {TOPIC_PROVIDERS: self._on_providers_changed, TOPIC_PRICES: self._on_prices_changed,
+                              TOPIC_ROUTER: self._on_providers_changed}
+        return self._handlers
+
+    def _on_providers_changed(self, _payload: Any = None) -> None:
+        """Another worker changed a provider or reset the router: reload from the database and rebuild."""
+        self.load_providers()
+        self.build_router()
+
+    def _on_prices_changed(self, _payload: Any = None) -> None:
+        pricing.load_custom_prices()
+        self.build_router()
+        budget.refresh()
 
     def _on_config_change(self, changed: dict[str, Any]) -> None:
         if _ROUTER_FIELDS & set(changed):
@@ -189,7 +213,7 @@ class LLMGateway:
                     valid.append(entry)
                 except ValueError:
                     logger.warning("ignoring invalid stored model entry %r of %s", entry, pid)
-            enabled_default = bool(env_key) or (pid == "ollama" and bool(os.environ.get("OLLAMA_API_BASE")))
+            enabled_default = _enabled_by_default(pid)
             providers[pid] = ProviderState(
                 spec=spec, enabled=row.enabled if row and row.enabled is not None else enabled_default,
                 api_key=key, key_source="admin" if admin_key else ("env" if env_key else "none"),
@@ -373,6 +397,7 @@ class LLMGateway:
         if row.get("_error_message"):
             row["_error_message"] = redact(row["_error_message"])
         ledger.record(row)
+        metrics.observe_llm_row(row)
 
     async def complete(self, messages: list[dict[str, Any]], purpose: str = "chat", model: str | None = None,
                        max_tokens: int | None = None, timeout: float | None = None, use_cache: bool = True,
@@ -574,14 +599,19 @@ class LLMGateway:
                     row.last_success_at, row.last_error_at, row.last_error)
 
     def update_provider(self, pid: str, changes: dict[str, Any], actor: str, client: str = "") -> dict[str, Any]:
-        """Apply validated changes (see `validate_provider_update`), audit them and rebuild the router."""
-        state = self.providers[pid]
+        """Apply validated changes (see `validate_provider_update`), audit them and rebuild the router on every
+        worker. What changed is computed against the database row (locked), not this worker's memory, so a
+        change that lands on a worker which missed an earlier one is neither lost nor audited wrongly."""
+        spec = PROVIDERS[pid]
         detail: dict[str, Any] = {}
         with session_scope() as db:
-            row = db.get(ProviderSettings, pid) or ProviderSettings(id=pid)
-            if "enabled" in changes and changes["enabled"] != state.enabled:
+            row = db.exec(select(ProviderSettings).where(ProviderSettings.id == pid).with_for_update()
+                          ).scalars().first() or ProviderSettings(id=pid)
+            was_enabled = row.enabled if row.enabled is not None else _enabled_by_default(pid)
+            if "enabled" in changes:
+                if changes["enabled"] != was_enabled:
+                    detail["enabled"] = [was_enabled, changes["enabled"]]
                 row.enabled = changes["enabled"]
-                detail["enabled"] = [state.enabled, changes["enabled"]]
             if "api_key" in changes:
                 new_key = changes["api_key"]
                 row.api_key_encrypted = encrypt(new_key) if new_key else None
@@ -589,24 +619,29 @@ class LLMGateway:
             if "api_base" in changes:
                 new_base = changes["api_base"] or None
                 if (new_base or "") != (row.api_base or ""):
-                    detail["api_base"] = [state.api_base, new_base or "(default)"]
+                    detail["api_base"] = [row.api_base or "(default)", new_base or "(default)"]
                 row.api_base = new_base
             if "models" in changes:
                 new_models = changes["models"]
-                old = [r.public for r in state.models]
+                old_entries = json.loads(row.models_json) if row.models_json else list(spec.default_models)
+                old = [parse_model_entry(pid, e).public for e in old_entries]
+                new = [parse_model_entry(pid, e).public for e in new_models]
+                if old != new or old_entries != new_models:
+                    detail["models"] = [old, new]
                 row.models_json = json.dumps(new_models)
-                detail["models"] = [old, [parse_model_entry(pid, e).public for e in new_models]]
             row.updated_at, row.updated_by = utcnow(), actor
             db.add(row)
             audit(actor, "llm.provider.update", target=pid, detail=detail, client=client, session=db)
         self.load_providers()
         self.build_router()
+        feed.publish(TOPIC_PROVIDERS, {"provider": pid})
         return self.provider_view(pid)
 
     def reset(self, actor: str, client: str = "") -> dict[str, Any]:
         self.load_providers()
         pricing.load_custom_prices()
         self.build_router()
+        feed.publish(TOPIC_ROUTER, {"reset": True})
         audit(actor, "llm.router.reset", target="litellm", client=client)
         if self.router is None:
             return {"success": False, "message": f"Router rebuilt but unavailable: {self.build_error}."}
@@ -623,8 +658,16 @@ class LLMGateway:
             "after": [input_per_1k, output_per_1k], "recomputed_calls": recomputed})
         self.build_router()
         budget.refresh()
+        feed.publish(TOPIC_PRICES, {"model": model})
         return {"model": model, "input_cost_per_1k": input_per_1k, "output_cost_per_1k": output_per_1k,
                 "recomputed_calls": recomputed}
+
+
+def _enabled_by_default(pid: str) -> bool:
+    """A provider without a stored choice starts enabled when its key (or OLLAMA_API_BASE) is in the environment."""
+    spec = PROVIDERS[pid]
+    env_key = os.environ.get(spec.key_env) if spec.key_env else None
+    return bool(env_key) or (pid == "ollama" and bool(os.environ.get("OLLAMA_API_BASE")))
 
 
 def provider_latency(days: int = 7) -> dict[str, float]:

@@ -144,9 +144,12 @@ class Ledger:
         self.recorded = 0
         self.flushed = 0
         self._seen: dict[str, int] = {}
+        self._journal = None  # ledger_journal.LedgerJournal with Redis
 
     def record(self, row: dict[str, Any]) -> None:
         """Queue one row (cheap: called from LiteLLM's logging hooks)."""
+        if self._journal is not None:  # several workers: survive this one being killed before the flush
+            self._journal.add(row)
         with self._lock:
             self._buffer.append(row)
             self.recorded += 1
@@ -186,12 +189,29 @@ class Ledger:
                     self._buffer[:0] = rows
                 return 0
             self.flushed += len(rows)
+            if self._journal is not None:
+                self._journal.done(rows)
+        self._after_flushed(rows)
+        return len(rows)
+
+    def _after_flushed(self, rows: list[dict[str, Any]]) -> None:
         for callback in list(self._after_flush):
             try:
                 callback(rows)
             except Exception:
                 logger.exception("after-flush callback failed")
         feed.publish("llm", {"rows": len(rows)})  # live pages (LiteLLM Analytics) refresh on this
+
+    def _write_recovered(self, rows: list[dict[str, Any]]) -> int:
+        """Rows a stopped worker left in its journal: write those not in the ledger yet."""
+        from resync_app.llm.ledger_journal import missing_rows
+
+        with get_engine().begin() as conn:
+            rows = missing_rows(conn, rows)
+            write_rows(conn, rows)
+        if rows:
+            self.flushed += len(rows)
+            self._after_flushed(rows)
         return len(rows)
 
     def _run(self) -> None:
@@ -199,8 +219,21 @@ class Ledger:
             self._wake.wait(FLUSH_INTERVAL_S)
             self._wake.clear()
             self.flush()
+            if self._journal is not None:
+                self._journal.beat()
+                self._journal.recover(self._write_recovered)
 
     def start(self) -> None:
+        from resync_app.settings import get_settings
+
+        url = get_settings().redis_url
+        if url and self._journal is None:
+            from resync_app.llm.ledger_journal import LedgerJournal
+
+            self._journal = LedgerJournal(url, feed.origin)
+            self._journal.beat()
+        elif not url:
+            self._journal = None
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="resync-ledger", daemon=True)

@@ -9,7 +9,7 @@ import pytest
 from resync_app.api.app import create_api
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, basic
 
-PUBLIC = {("/api/v1/health", "GET"), ("/api/v1/auth/token", "POST"), ("/api/v1/auth/session", "POST"),
+PUBLIC = {("/api/v1/health", "GET"), ("/api/v1/health/ready", "GET"), ("/api/v1/auth/token", "POST"), ("/api/v1/auth/session", "POST"),
           ("/api/v1/auth/logout", "POST")}
 
 

@@ -220,6 +220,9 @@ def _server_env(data_dir: Path, port: int, password: str) -> dict[str, str]:
         "RESYNC_TWS_SIMULATOR": os.environ.get("RESYNC_TEST_TWS_SIMULATOR", "0"),
         "RESYNC_TIMEZONE": "UTC",
         "PYTHONUNBUFFERED": "1",
+        # one browser and the REST helpers, all from 127.0.0.1, load pages and call admin routes faster than the
+        # default per-client limits allow (30 new sockets, 50 admin calls a minute); rate limits have their own tests
+        "RESYNC_RATE_LIMIT_EXEMPT": "127.0.0.1",
     })
     return env
 

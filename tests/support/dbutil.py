@@ -39,9 +39,14 @@ def reset_services() -> None:
     from resync_app.auth import lockout
     from resync_app.config import store
 
+    from resync_app.auth.basic_cache import cache
+    from resync_app.web.ratelimit import reset_limiter
+
     runtime.shutdown()
     store.reset_store()
     lockout.reset_lockout_store()
+    reset_limiter()
+    cache.clear()
 
 
 def ensure_admin(username: str, password: str) -> None:
