@@ -11,7 +11,9 @@ Each document is a small Markdown file with a front matter block::
 
 The index is an in-memory SQLite database (stdlib `sqlite3`, FTS5 with the Porter stemmer over `unicode61`) built
 from the shipped files on first use, so it works whatever the main database is (SQLite or PostgreSQL). Ranking is
-BM25F (title weighted above the tags, tags above the body) from FTS5's token statistics. Queries are free text: every word is
+BM25F (title weighted above the tags, tags above the body) from FTS5's token statistics, plus a bonus (the code's
+IDF) for each upper-case code of the query (ABEND, STARTED) found verbatim in a document, since stemming conflates STARTED with
+"start". Queries are free text: every word is
 quoted before it reaches FTS5, so punctuation and FTS operators in a question (`"`, `*`, `NEAR`, `-`, `:`) are
 plain words, never syntax.
 """
@@ -30,6 +32,7 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _MAX_TERMS = 24
+_CODE_RE = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")  # status codes and other upper-case identifiers
 # words that say nothing about the topic of an operator's question
 STOPWORDS = frozenset("""
 a an the and or of to in on at for from by with about into is are was were be been being do does did doing done
@@ -143,10 +146,17 @@ class KnowledgeBase:
                              [(d.id, d.title, " ".join(d.tags), d.body) for d in self._docs.values()])
         self._db.commit()
         self._index_statistics()
+        self._codes = {self._id_to_rowid[d.id]: set(_CODE_RE.findall(f"{d.title} {' '.join(d.tags)} {d.body}"))
+                       for d in self._docs.values()}
+        self._code_df: dict[str, int] = {}
+        for codes in self._codes.values():
+            for code in codes:
+                self._code_df[code] = self._code_df.get(code, 0) + 1
 
     def _index_statistics(self) -> None:
         """Per document and column: term frequencies and lengths (tokens); per term: document frequency."""
         self._rowid_to_id = dict(self._db.execute("SELECT rowid, id FROM kb").fetchall())
+        self._id_to_rowid = {v: k for k, v in self._rowid_to_id.items()}
         tf: dict[int, dict[str, dict[str, int]]] = {}
         length: dict[int, dict[str, int]] = {}
         for term, rowid, column, _offset in self._db.execute("SELECT term, doc, col, offset FROM kb_terms"):
@@ -185,9 +195,13 @@ class KnowledgeBase:
         finally:
             self._db.execute("DELETE FROM query WHERE rowid = 1")
 
-    def _score(self, rowid: int, terms: list[str]) -> float:
+    @staticmethod
+    def _idf(n: int, df: int) -> float:
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def _score(self, rowid: int, terms: list[str], codes: set[str]) -> float:
         n = len(self._rowid_to_id)
-        score = 0.0
+        score = sum(self._idf(n, self._code_df[c]) for c in codes & self._codes[rowid])
         for term in terms:
             columns = self._tf.get(rowid, {}).get(term)
             if not columns:
@@ -196,9 +210,7 @@ class KnowledgeBase:
             for column, count in columns.items():
                 norm = 1 - self.B + self.B * self._length[rowid].get(column, 0) / self._avg[column]
                 pseudo_tf += self.WEIGHTS.get(column, 0.0) * count / norm
-            df = self._df.get(term, 0)
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            score += idf * pseudo_tf / (self.K1 + pseudo_tf)
+            score += self._idf(n, self._df.get(term, 0)) * pseudo_tf / (self.K1 + pseudo_tf)
         return score
 
     def search(self, query: str, limit: int = 5) -> list[Hit]:
@@ -209,8 +221,9 @@ class KnowledgeBase:
         expression = " OR ".join(f'"{w}"' for w in words)  # \w+ words, quoted: never FTS5 syntax
         with self._lock:
             terms = self._stems(words)
+            codes = set(_CODE_RE.findall(query))
             rowids = [r[0] for r in self._db.execute("SELECT rowid FROM kb WHERE kb MATCH ?", (expression,))]
-            ranked = sorted(((self._score(r, terms), r) for r in rowids), key=lambda x: (-x[0], x[1]))[:limit]
+            ranked = sorted(((self._score(r, terms, codes), r) for r in rowids), key=lambda x: (-x[0], x[1]))[:limit]
             hits = []
             for score, rowid in ranked:
                 doc_id, title, snippet = self._db.execute(
