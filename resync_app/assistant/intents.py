@@ -207,6 +207,9 @@ def _names(text: str) -> list[_Name]:
     lowered = [t.lower() for t in tokens]
     found: list[_Name] = []
     for i, token in enumerate(tokens):
+        if (token.isalpha() and token.islower() and (not i or lowered[i - 1] not in _NAME_KEYWORDS)
+                and token.upper() not in quoted) or lowered[i] in _COMMON:
+            continue  # plain words (the most tokens) are names only when quoted or after "job", "stream", …
         match = _NAME_RE.match(token)
         if not match or _NOT_A_NAME_RE.match(token):
             continue
