@@ -166,7 +166,7 @@ def _headline(job: dict) -> str:
     phrase = STATUS_PHRASE.get(status)
     rc = job.get("return_code")
     rc_text = f", return code {rc}" if rc is not None and status in FINISHED | {"PEND"} else ""
-    return (f"{name(job.get('name'))}{f' ({where})' if where else ''} is **{status}**"
+    return (f"{name(job.get('name'))}{f' ({where})' if where else ''} is **{fmt.plain(status)}**"
             f"{f' ({phrase})' if phrase else ''}{rc_text}.")
 
 
@@ -188,7 +188,7 @@ async def _job_status(intent: Intent, reads: _Reads, ctx: _Context) -> tuple[str
     if job.get("stuck"):
         lines.append("- **Stuck**: running longer than the stuck threshold.")
     if job.get("critical"):
-        lines.append(f"- Critical job: deadline {ctx.at(job.get('deadline'))}, risk {job.get('risk') or '–'} "
+        lines.append(f"- Critical job: deadline {ctx.at(job.get('deadline'))}, risk {fmt.plain(job.get('risk'))} "
                      f"(confidence {fmt.percent(job.get('confidence'))}).")
     if job.get("status") in ("ABEND", "FAIL"):
         lines.append(f"\nAsk “why did {job.get('name')} fail?” for an analysis, or “show the log of "
@@ -218,8 +218,8 @@ async def _job_dependencies(intent: Intent, reads: _Reads, ctx: _Context) -> tup
     lines = [_headline(job), "", f"{plural(len(deps), 'dependency', 'dependencies')}, {open_count} not satisfied:"]
     for dep in deps[:20]:
         label = qualified(dep) if dep.get("name") else name(dep.get("type") or "dependency")
-        status = f" — {dep['status']}" if dep.get("status") else ""
-        kind = f" ({dep['type']})" if dep.get("type") and dep.get("name") else ""
+        status = f" — {fmt.plain(dep['status'])}" if dep.get("status") else ""
+        kind = f" ({fmt.plain(dep['type'])})" if dep.get("type") and dep.get("name") else ""
         mark = "✓ satisfied" if dep.get("satisfied") else "✗ not satisfied"
         lines.append(f"- {label}{kind}{status} · {mark}")
     return "\n".join(lines), None
@@ -343,7 +343,7 @@ async def _summary(intent: Intent, reads: _Reads, ctx: _Context) -> tuple[str, N
     s = ctx.summary
     counts, ws = s.get("counts") or {}, s.get("workstations") or {}
     keys = ("running", "completed", "failed", "pending", "late", "stuck", "total")
-    lines = [f"The plan is **{s.get('health', 'unknown')}**.", "",
+    lines = [f"The plan is **{fmt.plain(s.get('health', 'unknown'))}**.", "",
              fmt.table(keys, [[counts.get(k, "–") for k in keys]])]
     if ws:
         lines.append(f"\nWorkstations: {ws.get('linked', '–')} linked, {ws.get('unlinked', '–')} unlinked "
@@ -361,7 +361,7 @@ async def _workstation_status(intent: Intent, reads: _Reads, ctx: _Context) -> t
             return f"No workstation named {name(wanted)} is in the current plan.", None
         r = match[0]
         state = "linked" if r.get("linked") else "**not linked**"
-        extra = f", status {r['status']}" if r.get("status") else ""
+        extra = f", status {fmt.plain(r['status'])}" if r.get("status") else ""
         return f"Workstation {name(wanted)} is {state}{extra}.", None
     link = intent.get("link")
     if link:
@@ -385,8 +385,9 @@ async def _recent_events(intent: Intent, reads: _Reads, ctx: _Context) -> tuple[
     lines = [f"**{total} {scope}**{when}, newest first:", ""]
     for e in rows[:SHOWN_ROWS]:
         subject = " ".join(name(e[k]) for k in ("job", "workstation") if e.get(k))
-        message = " ".join(str(e.get("message") or "").split())
-        lines.append(f"- {ctx.at(e.get('at'))} · {e.get('severity', '–')} · {str(e.get('type', '')).replace('_', ' ')}"
+        message = fmt.plain(e["message"]) if e.get("message") else ""
+        kind = fmt.plain(str(e.get("type") or "event").replace("_", " "))
+        lines.append(f"- {ctx.at(e.get('at'))} · {fmt.plain(e.get('severity'))} · {kind}"
                      f"{' · ' + subject if subject else ''}{' — ' + message if message else ''}")
     return "\n".join(lines) + _more(min(len(rows), SHOWN_ROWS), total), None
 
@@ -400,8 +401,8 @@ async def _deadline_threats(intent: Intent, reads: _Reads, ctx: _Context) -> tup
     data = await reads("deadline_threats", job.get("id") or intent.get("job"))
     if not data or not data.get("deadline"):
         return f"{name(job.get('name'))} has no deadline in the plan (it is not a critical job).", None
-    risk = data.get("risk") or "unknown"
-    lines = [f"{name(job.get('name'))} is **{job.get('status', '?')}**, deadline {ctx.at(data.get('deadline'))}: "
+    risk = fmt.plain(data.get("risk") or "unknown")
+    lines = [f"{name(job.get('name'))} is **{fmt.plain(job.get('status', '?'))}**, deadline {ctx.at(data.get('deadline'))}: "
              f"**{risk} risk**, confidence {fmt.percent(data.get('confidence'))} of ending on time "
              f"(estimated end {ctx.at(data.get('estimated_end'))})."]
     threats = list(data.get("threats") or [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any
@@ -72,15 +73,32 @@ def slack(seconds: Any) -> str:
     return f"{duration(-value)} behind" if value < 0 else duration(value)
 
 
-def name(value: Any) -> str:
+class Code(str):
+    """Markdown that is already safe (an inline code span)."""
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`\[\]<>|])")  # links, images, autolinks, HTML, code, table cells
+
+
+def name(value: Any) -> Code:
     """A TWS identifier as inline code (backticks removed from the value)."""
-    text = str(value or "?").replace("`", "").replace("\n", " ")
-    return f"`{text}`"
+    text = " ".join(str(value or "?").replace("`", "").split())
+    return Code(f"`{text}`")
+
+
+def plain(value: Any) -> str:
+    """Free text from the plan (event messages, reasons) on one line, with the Markdown that could turn it into a
+    link, an image, HTML, code or a table cell break escaped (emphasis is left alone: harmless)."""
+    if isinstance(value, Code):
+        return str(value)
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(value if value is not None else "–").split())) or "–"
 
 
 def cell(value: Any) -> str:
-    """A table cell: one line, no pipe."""
-    return " ".join(str(value if value is not None else "–").split()).replace("|", "\\|") or "–"
+    """A table cell: one line, Markdown escaped (pipes too); code spans kept, with their pipes escaped."""
+    if isinstance(value, Code):
+        return str(value).replace("|", "\\|")
+    return plain(value)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -100,7 +118,7 @@ def percent(probability: Any) -> str:
         return "–"
 
 
-def qualified(row: dict) -> str:
+def qualified(row: dict) -> Code:
     """`STREAM.JOB` when the row has a stream, else `JOB`."""
     stream = row.get("job_stream")
     return name(f"{stream}.{row.get('name')}" if stream else row.get("name"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -281,3 +282,23 @@ def test_time_helpers():
     assert fmt.to_datetime("2025-03-03T09:00:00") == datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
     assert fmt.to_datetime("not a time") is None
     assert fmt.cell("a|b\nc") == "a\\|b c" and fmt.name("x`y") == "`xy`"
+
+
+async def test_text_from_the_plan_cannot_inject_markdown():
+    plan = MemoryPlan()
+    original = plan.events
+
+    def events(instance, **kwargs):
+        page = original(instance, **kwargs)
+        for event in page["results"]:
+            event["message"] = "click [here](javascript:alert(1)) <img src=x onerror=alert(1)> | # title"
+        return page
+
+    plan.events = events
+    text = (await ask("show critical events today", plan)).text
+    lines = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(lines) == 3
+    for line in lines:
+        message = line.split(" — ", 1)[1]
+        assert message == "click \\[here\\](javascript:alert(1)) \\<img src=x onerror=alert(1)\\> \\| # title"
+        assert not re.search(r"(?<!\\)[\[\]<>|]", message)  # no unescaped link, HTML or cell syntax
