@@ -158,7 +158,8 @@ _LAST_RE = re.compile(r"\b(?:last|past|previous)\s+(\d+|a|an|one|two|three|four|
                       r"forty-five|half an)?\s*(hours?|hrs?|h|minutes?|mins?|m)\b")
 _SINCE_RE = re.compile(r"\bsince\s+(\d{1,2})(?:[:h.](\d{2}))?\s*(am|pm|h)?(?![\w:])")
 _TODAY_RE = re.compile(r"\b(?:today|this morning|so far|since midnight)\b")
-_UNPARSED_TIME_RE = re.compile(r"\b(?:since|before|after|between|until|from)\s+\S")
+_UNPARSED_TIME_RE = re.compile(r"\b(?:since|before|after|between|until|till|from)\s+(?:\d|noon|midnight|morning|"
+                               r"evening|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the start|start)")
 
 
 @dataclass(frozen=True)

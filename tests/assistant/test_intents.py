@@ -72,6 +72,7 @@ PARAPHRASES = [
     ("anything suspended?", {"intent": "list_jobs", "status": ["SUSP"]}),
     ("how many jobs succeeded today", {"intent": "list_jobs", "status": ["SUCC"], "since": "today"}),
     ("jobs on CPU_WIN02", {"intent": "list_jobs", "workstation": "CPU_WIN02"}),
+    ("list jobs from stream PAYROLL", {"intent": "list_jobs", "stream": "PAYROLL"}),
     ("show late jobs in the PAYROLL stream", {"intent": "late_jobs", "stream": "PAYROLL"}),
     ("WHAT IS LATE", {"intent": "late_jobs"}),
     ("anything stuck on CPU_LINUX01?", {"intent": "stuck_jobs", "workstation": "CPU_LINUX01"}),
@@ -201,6 +202,7 @@ def test_time_expressions(question, since):
 
 
 @pytest.mark.parametrize("question", ["failures since 25:00", "failures since 7:75", "abends since tuesday",
-                                      "abends before 8:00", "abends between 8 and 9"])
+                                      "abends before 8:00", "abends between 8 and 9",
+                                      "failures after midnight"])
 def test_time_expressions_it_cannot_read_go_to_the_model(question):
     assert parse(question) is None
