@@ -7,6 +7,8 @@
    success reports captured from a real LiteLLM call, against a mocked call through the gateway's LiteLLM
    router (`mock_response=`, no network) without the hook. Goal: ≤ 5 % of the call or ≤ 0.2 ms.
 3. `seed-demo` throughput (rows/s) for the large ledger.
+4. The assistant's fast-path share on the 50 operator questions (`bench/assistant.py`; alone:
+   `python -m bench.assistant`).
 
 Environment: BENCH_ROWS (default 1000000) sizes the large ledger, e.g. `BENCH_ROWS=100000 python -m bench` for a
 quick run; BENCH_CALLS (default 30) the number of timed dashboard calls; BENCH_KEEP=1 keeps the temporary
@@ -348,6 +350,10 @@ def main() -> int:
         if not os.environ.get("BENCH_KEEP") and not _CHILD:
             shutil.rmtree(_TMP, ignore_errors=True)
 
+    from bench import assistant
+
+    say("[+] assistant fast path on the 50 operator questions")
+    fast_path = assistant.run()
     ratio = large["median_ms"] / small["median_ms"]
     overhead_ok = recording["overhead_pct"] <= OVERHEAD_GOAL_PCT or recording["hook_us_per_call"] <= OVERHEAD_GOAL_MS * 1000
     results = {
@@ -363,6 +369,7 @@ def main() -> int:
         "recording_overhead": {**recording, "goal_pct": OVERHEAD_GOAL_PCT, "goal_ms": OVERHEAD_GOAL_MS,
                                "ok": overhead_ok},
         "seed_demo": {"small": seed_small, "large": seed_large},
+        "assistant_fast_path": fast_path,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
@@ -391,6 +398,7 @@ def main() -> int:
     say(table(rows))
     say(f"\nrollup rows read: {rollups_small:,} (small) / {rollups_large:,} (large); large SQLite file "
         f"{db_mb:,.0f} MB; {CALLS} timed calls each after {WARMUP} warm-up calls")
+    say(assistant.report(fast_path))
     say(f"written: {RESULTS}")
     return 0
 
