@@ -43,6 +43,9 @@ def startup() -> None:
         from resync_app.llm.gateway import get_gateway  # imports LiteLLM (~2 s): only once the app starts
 
         get_gateway().start()
+        from resync_app.tws import service as tws_service
+
+        tws_service.startup()  # the default simulator instance, and this worker's poller election loop
         logger.info("resync started: configuration version %s, database %s", store.version,
                     settings.database_url.split("://", 1)[0])
         _started = True
@@ -55,6 +58,8 @@ def shutdown() -> None:
         if not _started:
             return
         from resync_app.llm.gateway import reset_gateway
+        from resync_app.tws import service as tws_service
 
+        tws_service.shutdown()  # stops polling and releases the poller lock
         reset_gateway()  # flushes the ledger
         _started = False

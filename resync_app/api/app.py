@@ -8,14 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from resync_app.api import admin, auth, health, litellm, system_config, ui
+from resync_app.api import admin, auth, health, litellm, system_config, tws, tws_config, ui
 
 logger = logging.getLogger("resync.api")
 
 
 def _routers():
     """Every router of the API, in the order they are documented."""
-    return [health.router, auth.router, admin.router, system_config.router, litellm.router, ui.router]
+    return [health.router, auth.router, admin.router, system_config.router, litellm.router, tws_config.router,
+            tws.router, ui.router, tws_config.ui_router]
 
 
 def create_api(*, standalone: bool = False) -> FastAPI:
