@@ -9,6 +9,7 @@ PUT    /_sim/rates      {"abend": 0.05, "stuck": 0.01, "late": 0.02, "flap": 0.1
 PUT    /_sim/faults     {"latency_s": 3, "fail_status": 500, "fail_count": 2, "bad_answer": "html",
                          "down_for_s": 10}      (down_for_s: stop listening now, listen again after that long)
 DELETE /_sim/faults                              clear every fault
+POST   /_sim/shutdown                            ask the process to exit (`python -m …` does; in-process: a flag)
 """
 
 from __future__ import annotations
@@ -120,6 +121,9 @@ def _route(sim: Simulator, method: str, parts: list[str], query: dict, payload: 
             raise _Bad(f"unknown rates: {', '.join(sorted(unknown))}")
         sim.set_rates(**{k: _number(v, k) for k, v in payload.items()})
         return ok(sim.state()["rates"])
+    if parts == ["shutdown"] and method == "POST":
+        sim.shutdown_requested.set()
+        return ok({"stopping": True})
     if parts == ["faults"] and method == "DELETE":
         sim.clear_faults()
         return ok(sim.state()["faults"])

@@ -68,6 +68,7 @@ class Simulator:
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
         self._timers: list[threading.Timer] = []
+        self.shutdown_requested = threading.Event()  # set by POST /_sim/shutdown; the CLI process then exits
 
     # ---- lifecycle --------------------------------------------------------------------------------------------
 
