@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -410,24 +412,43 @@ def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and its causes (httpx wraps the socket error, anyio wraps it again)."""
+    out: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in out and len(out) < 10:
+        out.append(current)
+        current = current.__cause__ or current.__context__
+    return out
+
+
 def _is_tls_failure(exc: Exception) -> bool:
-    text = repr(exc) + repr(exc.__cause__ or exc.__context__)
-    return "CERTIFICATE_VERIFY_FAILED" in text or "SSLCertVerificationError" in text or "WRONG_VERSION" in text
+    return any(isinstance(e, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(e)
+               for e in _chain(exc))
 
 
 def _reason(exc: Exception) -> str:
-    text = str(exc) or exc.__class__.__name__
+    """Why a connection failed, in a few words."""
+    for cause in _chain(exc):
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "the host name does not resolve"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"certificate verify failed: {cause.verify_message}" if cause.verify_message else \
+                "certificate verify failed"
+        if isinstance(cause, ssl.SSLError):
+            return "TLS handshake failed (is the server https? is the base URL http?)"
+        if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
+            return "connection reset by the server"
+        if isinstance(cause, OSError) and cause.errno in (101, 113):
+            return "network unreachable"
+    text = " ".join(str(exc).split()) or exc.__class__.__name__
     lowered = text.lower()
     if "refused" in lowered:
         return "connection refused"
-    if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered:
+    if "name or service not known" in lowered or "nodename nor servname" in lowered:
         return "the host name does not resolve"
-    if "certificate_verify_failed" in lowered:
-        return "certificate verify failed"
-    if "wrong_version_number" in lowered:
-        return "TLS handshake failed (is it http, not https?)"
-    if "unreachable" in lowered:
-        return "network unreachable"
     return text[:200]
 
 
