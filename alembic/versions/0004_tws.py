@@ -96,6 +96,7 @@ def upgrade() -> None:
     sa.Column('run_number', sa.Integer(), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=True),
     sa.Column('predecessors', sa.Text(), nullable=False),
+    sa.Column('deps_state', sa.Integer(), nullable=False),
     sa.Column('late', sa.Boolean(), nullable=False),
     sa.Column('stuck', sa.Boolean(), nullable=False),
     sa.Column('risk', sa.String(length=10), nullable=False),
@@ -107,6 +108,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('tws_plan_jobs', schema=None) as batch_op:
         batch_op.create_index('ix_tws_jobs_critical', ['instance', 'critical', 'deadline'], unique=False)
+        batch_op.create_index('ix_tws_jobs_deps', ['instance', 'deps_state'], unique=False)
         batch_op.create_index('ix_tws_jobs_duration', ['instance', 'duration_s', 'job_id'], unique=False)
         batch_op.create_index('ix_tws_jobs_end', ['instance', 'end', 'job_id'], unique=False)
         batch_op.create_index('ix_tws_jobs_name', ['instance', 'name', 'job_id'], unique=False)
@@ -227,6 +229,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tws_jobs_name')
         batch_op.drop_index('ix_tws_jobs_end')
         batch_op.drop_index('ix_tws_jobs_duration')
+        batch_op.drop_index('ix_tws_jobs_deps')
         batch_op.drop_index('ix_tws_jobs_critical')
 
     op.drop_table('tws_plan_jobs')

@@ -41,7 +41,9 @@ class Thresholds:
 
 @dataclass(slots=True)
 class Known:
-    """What the poller remembers of a job between polls (also stored in its snapshot row)."""
+    """What the poller remembers of a job between polls. The first seven fields are also in its snapshot row;
+    `raw` (a digest of the job's JSON, valid in this process only), `start`, `scheduled` and `critical` let the
+    next poll skip unchanged jobs without parsing them again."""
 
     fingerprint: int
     status: str
@@ -50,6 +52,10 @@ class Known:
     stuck: bool
     risk: str
     confidence: float | None = None
+    raw: int | None = None
+    start: datetime | None = None
+    scheduled: datetime | None = None
+    critical: bool = False
 
 
 @dataclass(slots=True)
@@ -96,18 +102,25 @@ def fingerprint(view: JobView) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def stuck_flag(status: str, start: datetime | None, now: datetime, th: Thresholds) -> bool:
+    """Running for longer than `stuck_minutes`."""
+    return status in RUNNING_STATUSES and start is not None and now - start > timedelta(minutes=th.stuck_minutes)
+
+
+def late_flag(status: str, start: datetime | None, scheduled: datetime | None, now: datetime,
+              th: Thresholds) -> bool:
+    """Not started (not running, not finished) `late_minutes` after its scheduled start."""
+    if scheduled is None or start is not None or status in RUNNING_STATUSES or status in FINAL_STATUSES:
+        return False
+    return now - scheduled > timedelta(minutes=th.late_minutes)
+
+
 def is_stuck(view: JobView, now: datetime, th: Thresholds) -> bool:
-    return (view.status in RUNNING_STATUSES and view.start is not None
-            and now - view.start > timedelta(minutes=th.stuck_minutes))
+    return stuck_flag(view.status, view.start, now, th)
 
 
 def is_late(view: JobView, now: datetime, th: Thresholds) -> bool:
-    """Not started (not running, not finished) `late_minutes` after its scheduled start."""
-    if view.scheduled_start is None or view.start is not None:
-        return False
-    if view.status in RUNNING_STATUSES or view.status in FINAL_STATUSES:
-        return False
-    return now - view.scheduled_start > timedelta(minutes=th.late_minutes)
+    return late_flag(view.status, view.start, view.scheduled_start, now, th)
 
 
 def normal_cdf(x: float) -> float:
@@ -156,6 +169,13 @@ def deadline_risk(view: JobView, now: datetime, stats: DurationStats | None) -> 
     return RISK_HIGH, confidence
 
 
+def counts_as_at_risk(view: JobView, risk: str, now: datetime) -> bool:
+    """A critical job that may still make it but probably will not: at potential or high risk, not finished
+    successfully, deadline not passed yet (a passed deadline is missed, not at risk)."""
+    return (risk in (RISK_POTENTIAL, RISK_HIGH) and view.status not in SUCCESS_STATUSES
+            and view.deadline is not None and now <= view.deadline)
+
+
 def _job_candidate(instance: str, view: JobView, type_: str, severity: str, message: str, key: str) -> Candidate:
     return Candidate(type=type_, severity=severity, message=message[:500], dedupe_key=f"{instance}:{key}"[:400],
                      job=view.name, job_id=view.id, job_stream=view.job_stream, workstation=view.workstation,
@@ -163,7 +183,7 @@ def _job_candidate(instance: str, view: JobView, type_: str, severity: str, mess
 
 
 def job_events(instance: str, prev: Known | None, view: JobView, *, late: bool, stuck: bool, risk: str,
-               confidence: float | None, th: Thresholds) -> list[Candidate]:
+               confidence: float | None, th: Thresholds, now: datetime | None = None) -> list[Candidate]:
     """The events one job's change gives (none when nothing that matters changed)."""
     out: list[Candidate] = []
     label = f"{view.workstation}#{view.job_stream}.{view.name}"
@@ -201,9 +221,12 @@ def job_events(instance: str, prev: Known | None, view: JobView, *, late: bool, 
         severity = "critical" if risk == RISK_HIGH else "warning"
         words = "high risk" if risk == RISK_HIGH else "potential risk"
         pct = f"{confidence * 100:.0f}%" if confidence is not None else "unknown"
-        out.append(_job_candidate(instance, view, "deadline_at_risk", severity,
-                                  f"Critical job {label} is at {words} of missing its deadline "
-                                  f"({view.deadline:%Y-%m-%d %H:%M} UTC): {pct} chance to finish in time.",
+        if view.deadline is not None and now is not None and now > view.deadline:
+            text = f"Critical job {label} has missed its deadline ({view.deadline:%Y-%m-%d %H:%M} UTC)."
+        else:
+            text = (f"Critical job {label} is at {words} of missing its deadline "
+                    f"({view.deadline:%Y-%m-%d %H:%M} UTC): {pct} chance to finish in time.")
+        out.append(_job_candidate(instance, view, "deadline_at_risk", severity, text,
                                   f"deadline_at_risk:{view.id}:{run}:{risk}"))
     return out
 

@@ -84,6 +84,7 @@ class TwsPlanJob(SQLModel, table=True):
         Index("ix_tws_jobs_end", "instance", "end", "job_id"),
         Index("ix_tws_jobs_duration", "instance", "duration_s", "job_id"),
         Index("ix_tws_jobs_critical", "instance", "critical", "deadline"),
+        Index("ix_tws_jobs_deps", "instance", "deps_state"),
     )
 
     instance: str = Field(primary_key=True, max_length=64)
@@ -105,6 +106,7 @@ class TwsPlanJob(SQLModel, table=True):
     run_number: int = Field(default=1)
     priority: int | None = Field(default=None)
     predecessors: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list of job ids
+    deps_state: int = Field(default=0)  # predecessors: 0 not needed yet, 1 wanted (critical path), 2 known
     late: bool = Field(default=False)
     stuck: bool = Field(default=False)
     risk: str = Field(default="", max_length=10)  # normal | potential | high ("" = not a critical job)

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+import orjson
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from resync_app import notify
@@ -47,8 +48,10 @@ PAGE_SIZE = 1000
 _CHUNK = 2000
 _JOB_COLUMNS = ("instance", "job_id", "name", "job_stream", "job_stream_id", "workstation", "status",
                 "external_status", "start", "end", "duration_s", "scheduled_start", "deadline",
-                "estimated_duration_s", "critical", "return_code", "run_number", "priority", "predecessors", "late",
-                "stuck", "risk", "confidence", "fingerprint", "changed_seq", "updated_at")
+                "estimated_duration_s", "critical", "return_code", "run_number", "priority", "predecessors",
+                "deps_state", "late", "stuck", "risk", "confidence", "fingerprint", "changed_seq", "updated_at")
+DEPS_UNKNOWN, DEPS_WANTED, DEPS_KNOWN = 0, 1, 2
+DEPS_PER_POLL = 40  # predecessor look-ups per poll (critical jobs first, then their predecessors, …)
 
 
 def thresholds() -> Thresholds:
@@ -125,6 +128,7 @@ class PollResult:
     running: int = 0
     pending: int = 0
     failed_new: int = 0
+    dependencies_fetched: int = 0
     poll_seq: int = 0
 
 
@@ -144,18 +148,32 @@ class _Collector:
         self.runs: list[dict[str, Any]] = []
         self.status_counts: Counter[str] = Counter()
         self.late = self.stuck = 0
-        self.critical: list[tuple[JobView, Known | None, bool, bool, int]] = []
+        self.critical: list[tuple[JobView, Known | None, bool, bool, int, int | None]] = []
         self.failed_new = 0
 
     def add_page(self, page: list[dict]) -> None:
+        """Take one page of JobInPlanV2 dicts. A job whose JSON is byte-for-byte what this process saw last poll
+        (and whose time-based flags did not flip) is counted without being parsed again: at 50 000 jobs that is
+        most of a poll's cost."""
+        previous, seen, now, th = self.memory.jobs, self.seen, self.now, self.th
         for raw in page:
-            view = job_view(raw)
-            if not view.id or view.id in self.seen:
+            job_id = raw.get("id")
+            if not isinstance(job_id, str) or not job_id or job_id in seen:
                 continue  # a page boundary moved under us: each job once
-            self._add(view)
+            digest = hash(orjson.dumps(raw))
+            prev = previous.get(job_id)
+            if prev is not None and prev.raw == digest and not prev.critical:
+                late = detect.late_flag(prev.status, prev.start, prev.scheduled, now, th)
+                stuck = detect.stuck_flag(prev.status, prev.start, now, th)
+                if late == prev.late and stuck == prev.stuck:
+                    seen[job_id] = prev
+                    self.status_counts[prev.status] += 1
+                    self.late += late
+                    self.stuck += stuck
+                    continue
+            self._add(job_view(raw), prev, digest)
 
-    def _add(self, view: JobView) -> None:
-        prev = self.memory.jobs.get(view.id)
+    def _add(self, view: JobView, prev: Known | None, digest: int | None) -> None:
         fp = detect.fingerprint(view)
         late = detect.is_late(view, self.now, self.th)
         stuck = detect.is_stuck(view, self.now, self.th)
@@ -163,20 +181,26 @@ class _Collector:
         self.late += late
         self.stuck += stuck
         if view.critical and view.deadline is not None:
-            self.critical.append((view, prev, late, stuck, fp))  # risk needs the run history: after the pages
-            self.seen[view.id] = Known(fp, view.status, view.run_number, late, stuck, "")
+            self.critical.append((view, prev, late, stuck, fp, digest))  # risk needs the run history: later
+            self.seen[view.id] = self._known(view, fp, late, stuck, "", None, digest)
             return
-        self._settle(view, prev, late, stuck, fp, "", None)
+        self._settle(view, prev, late, stuck, fp, "", None, digest)
+
+    @staticmethod
+    def _known(view: JobView, fp: int, late: bool, stuck: bool, risk: str, confidence: float | None,
+               digest: int | None) -> Known:
+        return Known(fp, view.status, view.run_number, late, stuck, risk, confidence, digest, view.start,
+                     view.scheduled_start, view.critical and view.deadline is not None)
 
     def _settle(self, view: JobView, prev: Known | None, late: bool, stuck: bool, fp: int, risk: str,
-                confidence: float | None) -> None:
-        self.seen[view.id] = Known(fp, view.status, view.run_number, late, stuck, risk, confidence)
+                confidence: float | None, digest: int | None) -> None:
+        known = self._known(view, fp, late, stuck, risk, confidence, digest)
+        self.seen[view.id] = known
         changed = prev is None or prev.fingerprint != fp or prev.late != late or prev.stuck != stuck \
             or prev.risk != risk or (confidence is not None and (
                 prev.confidence is None or abs(prev.confidence - confidence) >= 0.01))
         if not changed:
-            if prev is not None and prev.confidence is not None and confidence is not None:
-                self.seen[view.id].confidence = prev.confidence  # what the row still says
+            known.confidence = prev.confidence  # what the row still says
             return
         self.rows.append(_row(self.instance, view, late, stuck, risk, confidence, fp, self.seq, self.now))
         finished_now = view.status in FINAL_STATUSES and (
@@ -186,18 +210,18 @@ class _Collector:
         if self.baseline:
             return
         found = detect.job_events(self.instance, prev, view, late=late, stuck=stuck, risk=risk,
-                                  confidence=confidence, th=self.th)
+                                  confidence=confidence, th=self.th, now=self.now)
         self.failed_new += sum(1 for c in found if c.type == "job_abended")
         self.events.extend(found)
 
     def settle_critical(self, stats: dict[str, DurationStats]) -> int:
         """Risk of the critical jobs (needs their run history); returns how many are at risk now."""
         at_risk = 0
-        for view, prev, late, stuck, fp in self.critical:
+        for view, prev, late, stuck, fp, digest in self.critical:
             risk, confidence = detect.deadline_risk(view, self.now, stats.get(view.key))
-            if risk in (detect.RISK_POTENTIAL, detect.RISK_HIGH) and view.status not in SUCCESS_STATUSES:
+            if detect.counts_as_at_risk(view, risk, self.now):
                 at_risk += 1
-            self._settle(view, prev, late, stuck, fp, risk, confidence)
+            self._settle(view, prev, late, stuck, fp, risk, confidence, digest)
         return at_risk
 
 
@@ -207,8 +231,9 @@ def _row(instance: str, view: JobView, late: bool, stuck: bool, risk: str, confi
     return (instance, view.id, view.name[:200], view.job_stream[:200], view.job_stream_id[:200],
             view.workstation[:200], view.status[:24], view.common_status[:32], view.start, view.end, duration,
             view.scheduled_start, view.deadline, view.estimated_duration_s, view.critical, view.return_code,
-            view.run_number, view.priority, json.dumps(view.predecessors), late, stuck, risk, confidence, fp, seq,
-            now)
+            view.run_number, view.priority, json.dumps(view.predecessors),
+            DEPS_KNOWN if view.predecessors else DEPS_WANTED if view.critical else DEPS_UNKNOWN,
+            late, stuck, risk, confidence, fp, seq, now)
 
 
 def _run_row(instance: str, view: JobView, now: datetime) -> dict[str, Any]:
@@ -283,9 +308,14 @@ def _insert_events(db, candidates: list[Candidate], now: datetime, instance: str
 def _upsert_jobs(db, rows: list[tuple]) -> None:
     table = TwsPlanJob.__table__
     base = _dialect_insert(table)
-    stmt = base.on_conflict_do_update(
-        index_elements=["instance", "job_id"],
-        set_={name: base.excluded[name] for name in _JOB_COLUMNS if name not in ("instance", "job_id")})
+    values = {name: base.excluded[name] for name in _JOB_COLUMNS if name not in ("instance", "job_id")}
+    # Query results carry no dependencies: keep the predecessors the crawl found unless TWS sent some.
+    values["predecessors"] = case((base.excluded.predecessors == "[]", table.c.predecessors),
+                                  else_=base.excluded.predecessors)
+    values["deps_state"] = case((base.excluded.deps_state == DEPS_KNOWN, DEPS_KNOWN),
+                                (table.c.deps_state == DEPS_UNKNOWN, base.excluded.deps_state),
+                                else_=table.c.deps_state)
+    stmt = base.on_conflict_do_update(index_elements=["instance", "job_id"], set_=values)
     for start in range(0, len(rows), _CHUNK):
         db.execute(stmt, [dict(zip(_JOB_COLUMNS, row)) for row in rows[start:start + _CHUNK]])
 
@@ -328,7 +358,53 @@ async def poll_instance(instance: str, client, *, now: datetime | None = None, c
     result = await asyncio.to_thread(_store_success, instance, collector, workstations, engine, now, th, at_risk,
                                      started, leader)
     cache.put(instance, InstanceMemory(poll_seq=result.poll_seq, jobs=collector.seen))
+    try:
+        result.dependencies_fetched = await crawl_dependencies(instance, client)
+    except Exception:  # the crawl is best effort: the next poll tries again
+        logger.exception("dependency crawl of %s failed", instance)
     return result
+
+
+async def crawl_dependencies(instance: str, client, budget: int = DEPS_PER_POLL) -> int:
+    """Look up the predecessors of up to `budget` jobs whose dependencies are wanted (critical jobs, then the jobs
+    they depend on, transitively): query results carry no dependencies, and the critical path needs them."""
+    wanted = await asyncio.to_thread(_wanted_dependencies, instance, budget)
+    if not wanted:
+        return 0
+    gate = asyncio.Semaphore(8)
+
+    async def one(job_id: str) -> tuple[str, list[str] | None]:
+        async with gate:
+            try:
+                nodes = await client.predecessors(job_id)
+            except TWSError as exc:
+                return job_id, [] if exc.kind == "not_found" else None
+        return job_id, [str(n["id"]) for n in nodes if isinstance(n, dict) and n.get("id")]
+
+    found = [(job_id, preds) for job_id, preds in await asyncio.gather(*(one(j) for j in wanted))
+             if preds is not None]
+    await asyncio.to_thread(_store_dependencies, instance, found)
+    return len(found)
+
+
+def _wanted_dependencies(instance: str, budget: int) -> list[str]:
+    with get_engine().connect() as conn:
+        return list(conn.execute(select(TwsPlanJob.job_id).where(
+            TwsPlanJob.instance == instance, TwsPlanJob.deps_state == DEPS_WANTED).limit(budget)).scalars())
+
+
+def _store_dependencies(instance: str, found: list[tuple[str, list[str]]]) -> None:
+    if not found:
+        return
+    with session_scope() as db:
+        for job_id, preds in found:
+            db.execute(update(TwsPlanJob).where(TwsPlanJob.instance == instance, TwsPlanJob.job_id == job_id)
+                       .values(predecessors=json.dumps(preds), deps_state=DEPS_KNOWN))
+        upstream = sorted({p for _, preds in found for p in preds})
+        for start in range(0, len(upstream), 500):
+            db.execute(update(TwsPlanJob).where(
+                TwsPlanJob.instance == instance, TwsPlanJob.job_id.in_(upstream[start:start + 500]),
+                TwsPlanJob.deps_state == DEPS_UNKNOWN).values(deps_state=DEPS_WANTED))
 
 
 def _begin(instance: str) -> tuple[int, bool, bool]:
@@ -379,8 +455,9 @@ def _store_success(instance: str, c: _Collector, workstations, engine: dict | No
     ws_linked = sum(1 for ws in workstations if ws.linked and not ws.offline)
     ws_down = len(workstations) - ws_linked
     rate = detect.failure_rate(failed, completed)
-    high_risk = sum(1 for view, *_ in c.critical if c.seen[view.id].risk == detect.RISK_HIGH
-                    and view.status not in SUCCESS_STATUSES)
+    high_risk = sum(1 for view, *_ in c.critical
+                    if c.seen[view.id].risk == detect.RISK_HIGH
+                    and detect.counts_as_at_risk(view, detect.RISK_HIGH, now))
     health = detect.health_of(rate=rate, th=th, ws_total=len(workstations), ws_down=ws_down, stuck=c.stuck,
                               high_risk=high_risk)
     candidates = list(c.events)
