@@ -119,7 +119,7 @@ class HWAClient:
         self._sleep = sleep or asyncio.sleep
         self._http = httpx.AsyncClient(
             auth=httpx.BasicAuth(conn.username, conn.password),
-            verify=conn.verify_tls,
+            verify=conn.verify_tls if self._api.startswith("https:") else False,  # no CA bundle to load for http
             timeout=httpx.Timeout(conn.timeout_s),
             transport=transport,
             follow_redirects=False,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-import uuid
 from dataclasses import dataclass, field
 
 from resync_app.tws_simulator import names
@@ -20,7 +19,9 @@ DAY = 86400.0
 
 
 def new_id(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A random (version 4) UUID drawn from `rng`, so ids are the same for the same seed."""
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 @dataclass
@@ -96,10 +97,11 @@ def make_templates(rng: random.Random, total_jobs: int, workstations: int, criti
                         job.preds.append(extra)
             job.path = max([jobs[p].path for p in job.preds] + [job.delay]) + job.est
             jobs.append(job)
-        earlier = [k for k, t in enumerate(templates) if t.at < at]
-        if earlier and rng.random() < 0.08:
-            other = rng.choice(earlier)
-            jobs[0].external = (other, len(templates[other].jobs) - 1)
+        if templates and rng.random() < 0.08:  # depends on the last job of an earlier stream
+            for other in (rng.randrange(len(templates)) for _ in range(8)):
+                if templates[other].at < at:
+                    jobs[0].external = (other, len(templates[other].jobs) - 1)
+                    break
         deadline = None
         longest = max(j.path for j in jobs)
         if rng.random() < critical_rate * 4:

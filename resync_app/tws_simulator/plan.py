@@ -181,7 +181,6 @@ class Plan:
             self._make_ready(job)
 
     def _on_time(self, job: Job, _token: int) -> None:
-        self._touch(job)  # timeRestrictions.startTimeSatisfied changes now
         self._evaluate(job)
 
     def _make_ready(self, job: Job) -> None:

@@ -7,7 +7,7 @@ As the spec says, `dependencies` is filled for a single job (GET plan/job/{id}) 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import time
 
 import orjson
 
@@ -19,9 +19,10 @@ VERSION = "10.1.0.1"
 
 
 def iso(t: float | None) -> str | None:
+    """Virtual epoch seconds as an ISO 8601 UTC instant (whole seconds)."""
     if t is None:
         return None
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
 def _clean(d: dict) -> dict:
@@ -30,15 +31,11 @@ def _clean(d: dict) -> dict:
 
 def composite(job: Job, run: Run) -> dict:
     status = run.status
-    return _clean({
-        "status": status,
-        "substatus": run.substatus,
-        "canceled": status == "CANCL",
-        "error": status == "ABEND",
-        "started": run.start is not None,
-        "cancelPending": False,
-        "dontRun": False,
-    })
+    out = {"status": status, "canceled": status == "CANCL", "error": status == "ABEND",
+           "started": run.start is not None}
+    if run.substatus:
+        out["substatus"] = run.substatus
+    return out
 
 
 def common_status(job: Job, run: Run) -> str:
@@ -47,96 +44,92 @@ def common_status(job: Job, run: Run) -> str:
     return COMMON_STATUS.get(run.status, "UNDECIDED")
 
 
-def run_dict(job: Job, run: Run, plan: Plan) -> dict:
-    last = run is job.runs[-1]
-    elapsed = None
-    if run.start is not None and run.end is not None:
-        elapsed = format_duration(run.end - run.start)
-    return _clean({
+def run_dict(job: Job, run: Run, plan: Plan, *, detail: bool = False) -> dict:
+    time_info = {"estimatedDuration": format_duration(job.est)}
+    if run.start is not None:
+        time_info["actualStartTime"] = iso(run.start)
+    if run.end is not None:
+        time_info["actualEndTime"] = iso(run.end)
+        time_info["elapsedTime"] = format_duration(run.end - (run.start or run.end))
+    out = {
         "id": run.id,
-        "name": job.name,
-        "jobId": job.id,
-        "jobKey": job.key,
-        "actualWorkstation": job.ws.name,
         "jobNumber": run.number,
-        "runAttempt": run.attempt,
         "compositeStatus": composite(job, run),
         "commonStatus": common_status(job, run),
-        "returnCode": run.rc,
-        "rerunJob": run.rerun,
         "rerunType": "RERUN" if run.rerun else "REGULAR",
-        "lastInRerunChain": last,
-        "timeInfo": _clean({
-            "estimatedDuration": format_duration(job.est),
-            "actualStartTime": iso(run.start),
-            "actualEndTime": iso(run.end),
-            "elapsedTime": elapsed,
-        }),
-    })
+        "lastInRerunChain": run is job.runs[-1],
+        "timeInfo": time_info,
+    }
+    if run.rc is not None:
+        out["returnCode"] = run.rc
+    if detail:
+        out.update({"name": job.name, "jobId": job.id, "jobKey": job.key, "actualWorkstation": job.ws.name,
+                    "runAttempt": run.attempt, "rerunJob": run.rerun})
+    return out
 
 
-def job_dict(job: Job, plan: Plan, *, with_dependencies: bool = False) -> dict:
+def job_dict(job: Job, plan: Plan, *, detail: bool = False) -> dict:
+    """JobInPlanV2. Query results carry the fields Resync reads (about 1 KB a job); `detail` (GET plan/job/{id})
+    adds the job definition, identifiers and `dependencies`."""
     run = job.run
     stream = job.stream
     unresolved = sum(1 for p in job.preds if not job.pred_done(p))
     start_ref = run.start if run.start is not None else max(job.at, stream.at)
+    restrictions = {"startTime": iso(job.at)}
+    if job.deadline is not None:
+        restrictions["deadlineTime"] = iso(job.deadline)
     out = {
         "flowNodeType": "JOB",
-        "engineId": plan.engine_id,
         "id": job.id,
-        "persistentId": job.id,
-        "planId": plan.plan_id,
-        "folder": "/",
         "name": job.name,
-        "workstationId": job.ws.id,
+        "folder": "/",
         "workstation": job.ws.name,
         "jobStreamId": stream.id,
         "jobStreamName": stream.name,
-        "jobStreamWorkstationId": stream.ws.id,
         "jobStreamWorkstation": stream.ws.name,
         "position": job.position,
-        "key": job.key,
-        "jobDefinitionFlags": {"monitored": job.critical, "aliased": False, "interactive": False},
-        "jobStatusFlags": {"jobLate": job.late_flag, "deadlineHasPassed": job.deadline_passed,
-                           "restarted": len(job.runs) > 1, "userRerunAgain": False, "jobStreamCancelled": False},
-        "jobOptions": {"noOperation": False, "critical": job.critical, "requiresConfirmation": False,
-                       "every": False},
+        "jobStatusFlags": {"jobLate": job.late_flag, "deadlineHasPassed": job.deadline_passed},
+        "jobOptions": {"critical": job.critical},
         "lastRunCompositeStatus": composite(job, run),
         "lastRunCommonStatus": common_status(job, run),
-        "jobDefinitionRefId": job.definition_id,
-        "jobDefinition": {
-            "id": job.definition_id, "name": job.name, "workstationId": job.ws.id, "workstation": job.ws.name,
-            "description": job.description, "task": {"type": "executable", "command": job.task},
-            "isCommand": False, "estimatedDuration": format_duration(job.est), "recoveryOption": "STOP",
-        },
         "priority": job.priority,
-        "origPriority": 10,
-        "jobruns": [run_dict(job, r, plan) for r in job.runs],
+        "jobruns": [run_dict(job, r, plan, detail=detail) for r in job.runs],
         "schedTime": iso(stream.at),
-        "timeZone": "UTC",
-        "timeRestrictions": _clean({
-            "startTime": iso(job.at),
-            "deadlineTime": iso(job.deadline),
-            "lateAction": "continue" if job.deadline is not None else None,
-            "timeDependent": True,
-            "startTimeSatisfied": plan.now >= job.at or run.start is not None,
-            "deadlineSatisfied": None if job.deadline is None else not job.deadline_passed,
-        }),
-        "dependenciesStats": {
-            "numberOfDependencies": len(job.preds), "numberOfJobDependencies": len(job.preds),
-            "numberOfJobStreamDependencies": 0, "numberOfInternetworkDependencies": 0,
-            "numberOfPromptDependencies": 0, "numberOfResourceDependencies": 0, "numberOfFileDependencies": 0,
-            "numberOfUnresolvedDependencies": unresolved, "numberOfNonResourceUnresolvedDependencies": unresolved,
-        },
+        "timeRestrictions": restrictions,
+        "dependenciesStats": {"numberOfDependencies": len(job.preds),
+                              "numberOfUnresolvedDependencies": unresolved},
         "endTime": iso(run.end if run.end is not None else start_ref + job.est),
-        "archived": False,
     }
     if job.critical:
         out["confidenceInterval"] = "95"
     if job.critical_start is not None:
         out["criticalStart"] = iso(job.critical_start)
-    if with_dependencies:
-        out["dependencies"] = [_dependency(job, pred, i) for i, pred in enumerate(job.preds, 1)]
+    if detail:
+        out.update({
+            "engineId": plan.engine_id, "persistentId": job.id, "planId": plan.plan_id,
+            "workstationId": job.ws.id, "jobStreamWorkstationId": stream.ws.id, "key": job.key,
+            "jobDefinitionFlags": {"monitored": job.critical, "aliased": False, "interactive": False},
+            "jobDefinitionRefId": job.definition_id,
+            "jobDefinition": {
+                "id": job.definition_id, "name": job.name, "workstationId": job.ws.id, "workstation": job.ws.name,
+                "description": job.description, "task": {"type": "executable", "command": job.task},
+                "isCommand": False, "estimatedDuration": format_duration(job.est), "recoveryOption": "STOP",
+            },
+            "origPriority": 10,
+            "timeZone": "UTC",
+            "archived": False,
+            "dependencies": [_dependency(job, pred, i) for i, pred in enumerate(job.preds, 1)],
+        })
+        out["jobStatusFlags"].update({"restarted": len(job.runs) > 1, "userRerunAgain": False,
+                                      "jobStreamCancelled": False})
+        out["jobOptions"].update({"noOperation": False, "requiresConfirmation": False, "every": False})
+        out["timeRestrictions"].update({"timeDependent": True,
+                                        "startTimeSatisfied": plan.now >= job.at or run.start is not None})
+        if job.deadline is not None:
+            out["timeRestrictions"].update({"lateAction": "continue", "deadlineSatisfied": not job.deadline_passed})
+        out["dependenciesStats"].update({
+            "numberOfJobDependencies": len(job.preds), "numberOfJobStreamDependencies": 0,
+            "numberOfNonResourceUnresolvedDependencies": unresolved})
     return out
 
 

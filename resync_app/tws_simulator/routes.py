@@ -80,7 +80,7 @@ def _route(sim: Simulator, method: str, parts: list[str], query: dict, host: str
             raise HTTPError(404, f"AWSJSM404E No job with the ID {rest[0]} was found in the plan.", "AWSJSM404E")
         if len(rest) == 1:
             _only(method, "GET")
-            return ok(render.job_dict(job, plan, with_dependencies=True))
+            return ok(render.job_dict(job, plan, detail=True))
         if rest[1:] in (["predecessors"], ["successors"]):
             _only(method, "GET")
             nodes = job.preds if rest[1] == "predecessors" else job.succs
