@@ -238,7 +238,8 @@ def _str(value: Any) -> str:
 
 def last_run(obj: dict) -> dict:
     """The current run instance of a JobInPlanV2 (`lastInRerunChain`, else the highest `jobNumber`, else the last)."""
-    runs = [r for r in obj.get("jobruns") or [] if isinstance(r, dict)]
+    runs = obj.get("jobruns")
+    runs = [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
     if not runs:
         return {}
     for run in runs:
@@ -266,7 +267,7 @@ def job_view(obj: dict) -> JobView:
         _str(dep.get("jobId")) for dep in obj.get("dependencies") or []
         if isinstance(dep, dict) and dep.get("dependencyType") in ("INTERNAL", "EXTERNAL_JOB") and dep.get("jobId")
     ]
-    runs = obj.get("jobruns") or []
+    runs = obj.get("jobruns") if isinstance(obj.get("jobruns"), list) else []
     run_number = _int(run.get("jobNumber"))
     return JobView(
         id=_str(obj.get("id")),
@@ -290,7 +291,7 @@ def job_view(obj: dict) -> JobView:
         common_status=_str(obj.get("lastRunCommonStatus") or run.get("commonStatus")),
         substatus=_str(composite.get("substatus")),
         run_id=_str(run.get("id")),
-        run_count=len(runs) if isinstance(runs, list) else 0,
+        run_count=len(runs),
         late=bool(flags.get("jobLate")),
         deadline_passed=bool(flags.get("deadlineHasPassed")),
         latest_start=parse_time(restrictions.get("latestStartTime")),

@@ -7,6 +7,7 @@ keep-alive connection must fail too), and a new `SimHTTPServer` can listen again
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
@@ -21,12 +22,14 @@ class SimHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], sim: Simulator) -> None:
+    def __init__(self, address: tuple[str, int], sim: Simulator, tls: ssl.SSLContext | None = None) -> None:
         self.sim = sim
         self.closing = threading.Event()
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
         super().__init__(address, _Handler)
+        if tls is not None:  # https: the handshake happens when a connection is accepted
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
 
     def process_request(self, request, client_address):  # noqa: ANN001 - socketserver signature
         with self._conn_lock:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
+import ssl
 import threading
 import time
 from collections import deque
@@ -50,12 +51,13 @@ class Simulator:
                  host: str = "127.0.0.1", port: int = 0, username: str = SIMULATOR_USERNAME,
                  password: str | None = None, workstations: int | None = None, abend_rate: float = 0.03,
                  stuck_rate: float = 0.004, late_rate: float = 0.02, flap_rate: float = 0.04,
-                 critical_rate: float = 0.05) -> None:
+                 critical_rate: float = 0.05, tls: ssl.SSLContext | None = None) -> None:
         begin = (start or datetime.now(timezone.utc)).astimezone(timezone.utc)
         self.plan = Plan(jobs=jobs, seed=seed, start=begin.timestamp(), workstations=workstations,
                          critical_rate=critical_rate,
                          rates=Rates(abend=abend_rate, stuck=stuck_rate, late=late_rate, flap=flap_rate))
         self.host, self.port = host, port
+        self.tls = tls  # serve https with this server context (tests of TLS verification)
         self.username = username
         self.password = password or secrets.token_urlsafe(12)
         self.speed = float(speed)
@@ -104,7 +106,7 @@ class Simulator:
     def come_up(self) -> None:
         """Listen again (on the same port once one was chosen)."""
         if self._server is None:
-            self._server = SimHTTPServer((self.host, self.port), self)
+            self._server = SimHTTPServer((self.host, self.port), self, self.tls)
             self.port = self._server.server_address[1]
             self._server.start()
 
@@ -122,7 +124,7 @@ class Simulator:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def connection(self, **overrides: Any) -> Connection:
         """A client Connection to this simulator (short timeouts and backoff for tests; override any field)."""
