@@ -7,6 +7,7 @@
    success reports captured from a real LiteLLM call, against a mocked call through the gateway's LiteLLM
    router (`mock_response=`, no network) without the hook. Goal: ≤ 5 % of the call or ≤ 0.2 ms.
 3. `seed-demo` throughput (rows/s) for the large ledger.
+4. The HWA client fetching a 50 000-job plan from the bundled simulator (`bench/tws_client.py`; BENCH_TWS_JOBS).
 
 Environment: BENCH_ROWS (default 1000000) sizes the large ledger, e.g. `BENCH_ROWS=100000 python -m bench` for a
 quick run; BENCH_CALLS (default 30) the number of timed dashboard calls; BENCH_KEEP=1 keeps the temporary
@@ -49,6 +50,8 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from typing import Any  # noqa: E402
+
+from bench import tws_client  # noqa: E402
 
 ROWS_LARGE = max(1, int(os.environ.get("BENCH_ROWS", "1000000")))
 ROWS_SMALL = min(10_000, ROWS_LARGE)
@@ -322,6 +325,8 @@ def main() -> int:
         say(f"[4/4] /dashboard-data x {CALLS} on each ledger (fresh process each)")
         small = dashboard_in_child("small", ROWS_SMALL)
         large = dashboard_in_child("large", ROWS_LARGE)
+        say(f"[+] HWA client + simulator: fetching a {tws_client.JOBS:,}-job plan")
+        tws_fetch = tws_client.run()
     finally:
         if not os.environ.get("BENCH_KEEP") and not _CHILD:
             shutil.rmtree(_TMP, ignore_errors=True)
@@ -341,6 +346,7 @@ def main() -> int:
         "recording_overhead": {**recording, "goal_pct": OVERHEAD_GOAL_PCT, "goal_ms": OVERHEAD_GOAL_MS,
                                "ok": overhead_ok},
         "seed_demo": {"small": seed_small, "large": seed_large},
+        "tws_client": tws_fetch,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
@@ -362,7 +368,7 @@ def main() -> int:
          f"{seed_large['seconds']:.1f} s"),
         (f"seed-demo {ROWS_SMALL:,} rows", f"{seed_small['rows_per_s']:,} rows/s", "",
          f"{seed_small['seconds']:.1f} s"),
-    ]
+    ] + tws_client.rows(tws_fetch)
     say("")
     say(table(rows))
     say(f"\nrollup rows read: {rollups_small:,} (small) / {rollups_large:,} (large); large SQLite file "

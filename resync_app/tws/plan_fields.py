@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 
@@ -170,12 +171,18 @@ def parse_time(value: Any) -> datetime | None:
     """An ISO 8601 date-time (or epoch milliseconds) as an aware datetime (naive values are taken as UTC)."""
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        return _parse_time_text(value)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return datetime.fromtimestamp(value / 1000.0, tz=timezone.utc)
-    if not isinstance(value, str):
-        return None
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _parse_time_text(value: str) -> datetime | None:
+    """Cached: a plan repeats the same instants (schedule times, start times) many times."""
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
@@ -200,8 +207,14 @@ def parse_duration(value: Any) -> float | None:
         return float(value) / 1000.0
     if not isinstance(value, str):
         return None
-    match = _DURATION.match(value.strip().upper())
-    if not match or value.strip().upper() in ("P", "PT"):
+    return _parse_duration_text(value)
+
+
+@lru_cache(maxsize=16384)
+def _parse_duration_text(value: str) -> float | None:
+    text = value.strip().upper()
+    match = _DURATION.match(text)
+    if not match or text in ("P", "PT", "-P", "-PT"):
         return None
     parts = {k: float(v) for k, v in match.groupdict().items() if v and k != "sign"}
     seconds = (parts.get("days", 0.0) * 86400 + parts.get("hours", 0.0) * 3600 + parts.get("minutes", 0.0) * 60

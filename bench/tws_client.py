@@ -1,0 +1,126 @@
+"""Benchmark of the HWA client + simulator: fetching a 50 000-job plan (`python -m bench.tws_client`; also part
+of `make bench`).
+
+The simulator runs in its own process (`python -m resync_app.tws_simulator --speed 0`), as a real TWS would; the
+client runs in a fresh child process that reports wall time and peak RSS, so the figures are the client's alone.
+Measured: plan build time in the simulator, a cold fetch (the simulator renders every job once), warm fetches
+with pages of 1000 and 10 000 jobs, and the median latency of one warm page of 1000 jobs.
+Environment: BENCH_TWS_JOBS (default 50000).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+JOBS = max(1000, int(os.environ.get("BENCH_TWS_JOBS", "50000")))
+RESULTS = Path(__file__).resolve().parent / "results-tws-client.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+async def _fetch(base_url: str, password: str) -> dict:
+    from resync_app.tws.client import Connection, HWAClient
+    from resync_app.tws.plan_fields import job_view
+
+    conn = Connection(base_url, "twsadmin", password, timeout_s=120, retries=0)
+    out: dict = {"rss_before_mb": round(_rss_mb(), 1)}
+    async with HWAClient(conn) as client:
+        for label, size in (("cold_1000", 1000), ("warm_1000", 1000), ("warm_10000", 10000)):
+            started = time.perf_counter()
+            count = 0
+            async for page in client.iter_jobs(page_size=size):
+                count += len(page)
+            out[label] = {"seconds": round(time.perf_counter() - started, 3), "jobs": count}
+        started = time.perf_counter()
+        views = [job_view(job) for job in await client.jobs(page_size=10000)]
+        out["fetch_and_views_10000"] = {"seconds": round(time.perf_counter() - started, 3), "jobs": len(views)}
+        laps = []
+        for i in range(20):
+            started = time.perf_counter()
+            async for _ in client.iter_jobs(page_size=1000, oql=None):
+                break
+            laps.append((time.perf_counter() - started) * 1000)
+        out["page_1000_median_ms"] = round(statistics.median(laps), 2)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def run() -> dict:
+    """Start the simulator process, fetch from a child process, return the figures."""
+    port = _free_port()
+    password = secrets.token_urlsafe(12)
+    env = dict(os.environ, RESYNC_TWS_SIMULATOR_PASSWORD=password, RESYNC_DATA_DIR=tempfile.mkdtemp())
+    started = time.perf_counter()
+    sim = subprocess.Popen([sys.executable, "-m", "resync_app.tws_simulator", "--port", str(port), "--jobs",
+                            str(JOBS), "--speed", "0", "--flap-rate", "0", "--seed", "42"], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        ready = sim.stdout.readline()  # "HWA simulator on …" once the plan is built and the port listens
+        build_s = time.perf_counter() - started
+        if "HWA simulator on" not in ready:
+            raise RuntimeError(f"the simulator did not start: {ready}")
+        child = subprocess.run([sys.executable, "-m", "bench.tws_client", "--fetch", f"http://127.0.0.1:{port}"],
+                               env=env, capture_output=True, text=True, timeout=900, check=True)
+        figures = json.loads(child.stdout.strip().splitlines()[-1])
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/_sim/state")
+        request.add_header("Authorization", "Basic " + __import__("base64").b64encode(
+            f"twsadmin:{password}".encode()).decode())
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            state = json.loads(answer.read())
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+    return {"jobs": JOBS, "simulator_start_s": round(build_s, 2), "plan_jobs": state["jobs"], **figures}
+
+
+def rows(result: dict) -> list[tuple[str, str, str, str]]:
+    jobs = f"{result['jobs']:,}"
+    return [
+        (f"simulator start, {jobs}-job plan", f"{result['simulator_start_s']:.2f} s", "", ""),
+        (f"client fetch {jobs} jobs, cold (pages of 1000)", f"{result['cold_1000']['seconds']:.2f} s", "", ""),
+        (f"client fetch {jobs} jobs, warm (pages of 1000)", f"{result['warm_1000']['seconds']:.2f} s", "", ""),
+        (f"client fetch {jobs} jobs, warm (pages of 10000)", f"{result['warm_10000']['seconds']:.2f} s", "", ""),
+        (f"fetch + job_view {jobs} jobs", f"{result['fetch_and_views_10000']['seconds']:.2f} s", "", ""),
+        ("one warm page of 1000 jobs (median)", f"{result['page_1000_median_ms']:.1f} ms", "", ""),
+        ("client process peak RSS", f"{result['peak_rss_mb']:.0f} MB",
+         f"(before fetching: {result['rss_before_mb']:.0f} MB)", ""),
+    ]
+
+
+def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--fetch":
+        print(json.dumps(asyncio.run(_fetch(sys.argv[2], os.environ["RESYNC_TWS_SIMULATOR_PASSWORD"]))))
+        return 0
+    print(f"HWA client + simulator: fetching a {JOBS:,}-job plan", flush=True)
+    result = run()
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    width = max(len(r[0]) for r in rows(result))
+    for label, value, note, _ in rows(result):
+        print(f"  {label:<{width}}  {value:>10}  {note}")
+    print(f"written: {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
