@@ -69,6 +69,7 @@ class PollerService:
         self.cache = SnapshotCache()
         self.leader = False
         self.lock_kind = ""
+        self.failed_attempts = 0  # tries to become leader that found the lock taken
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -175,6 +176,7 @@ class PollerService:
                         self._last_cleanup = 0.0
                         logger.info("%s is the TWS poller leader (%s lock)", self.identity, self.lock_kind)
                     else:
+                        self.failed_attempts += 1
                         await self._sleep(self._main_wake, ELECTION_RETRY_S)
                         continue
                 elif not await asyncio.to_thread(lock.check):
@@ -234,7 +236,7 @@ class PollerService:
         from resync_app.tws import retention
 
         try:
-            await asyncio.to_thread(retention.cleanup)
+            await asyncio.to_thread(retention.cleanup, self._clock())
         except Exception:
             logger.exception("TWS retention cleanup failed")
 
