@@ -120,6 +120,7 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     if args.parent_pid:
         threading.Thread(target=_watch_parent, args=(args.parent_pid, stop), daemon=True).start()
+    sim.warm()
     sim.start()
     print(f"HWA simulator on {sim.base_url}: {sim.job_count()} jobs, speed {args.speed:g}, seed {args.seed}",
           flush=True)

@@ -52,7 +52,8 @@ def workstation_specs(count: int) -> list[tuple[str, str, str]]:
 
 def stream_name(rng: random.Random, used: set[str]) -> str:
     """A unique job stream name such as PAYROLL_DAILY (numbered once the stems run out)."""
-    for _ in range(20):
+    tries = 20 if len(used) < len(STREAM_STEMS) * len(STREAM_SUFFIXES) else 0
+    for _ in range(tries):
         name = f"{rng.choice(STREAM_STEMS)}_{rng.choice(STREAM_SUFFIXES)}"
         if name not in used:
             used.add(name)

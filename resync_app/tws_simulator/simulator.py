@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from resync_app.tws.client import Connection
-from resync_app.tws_simulator import control, oql, routes
+from resync_app.tws_simulator import control, oql, render, routes
 from resync_app.tws_simulator.credentials import SIMULATOR_USERNAME
 from resync_app.tws_simulator.model import Job, Workstation
 from resync_app.tws_simulator.plan import Plan, Rates
@@ -199,6 +199,17 @@ class Simulator:
             self._cache.clear()
         self._cache[key] = (plan.version, plan.structure, result)
         return result
+
+    def warm(self) -> None:
+        """Render every job, stream and workstation once (the CLI does it before listening, so the first
+        page of a big plan costs the same as any other)."""
+        with self.plan.lock:
+            for job in self.plan.jobs:
+                render.job_bytes(job, self.plan)
+            for stream in self.plan.streams:
+                render.stream_bytes(stream, self.plan)
+            for ws in self.plan.workstations:
+                render.workstation_bytes(ws, self.plan)
 
     # ---- faults -----------------------------------------------------------------------------------------------
 
