@@ -11,7 +11,7 @@ Built from `hwa-rest-api-v2.openapi.json`:
 - Job log: `plan/job/run/{run_id}/joblog` (text/plain) for the job's current run.
 - Actions: `PUT plan/job/{job_id}/action/{hold|release|cancel}`; rerun is per run in the spec:
   `PUT plan/job/run/{run_id}/action/rerun` (RerunDetailsV2 body, optional).
-- Retries with exponential backoff on connection failures, timeouts and 502/503/504 for reads; an action is
+- Retries with exponential backoff on connection failures, timeouts and 429/502/503/504 for reads; an action is
   retried only when the request provably never left (the connection was refused), never after a timeout or a 5xx.
 
 Every failure is one of the typed errors of `resync_app.tws.errors`, with a message a person can act on.
@@ -50,7 +50,7 @@ logger = logging.getLogger("resync.tws.client")
 API_PREFIX = "/twsd/api/v2"
 ACTIONS = ("rerun", "hold", "release", "cancel")
 Action = Literal["rerun", "hold", "release", "cancel"]
-_RETRY_STATUSES = (502, 503, 504)
+_RETRY_STATUSES = (429, 502, 503, 504)
 _MAX_SERVER_TEXT = 300
 _USER_AGENT = "Resync-HWA-client/1.0"
 
@@ -276,6 +276,9 @@ class HWAClient:
         there (the credentials stay with this one), only its path and query are used here."""
         target = urlsplit(urljoin(self._api + "/", nxt.strip()))
         params = dict(parse_qsl(target.query, keep_blank_values=True))
+        at = target.path.find(API_PREFIX)
+        if at >= 0:  # keep our own base (a proxy's path prefix too), whatever host the server names
+            return self._api + target.path[at + len(API_PREFIX):], params
         return f"{self._origin}{target.path}", params
 
     async def _request(self, method: str, path: str, *, what: str, params: dict | None = None,
@@ -364,6 +367,9 @@ class HWAClient:
             raise TWSBadAnswer(f"TWS at {where} redirected {what} to {_redact(location, self.conn.password)!r} "
                                f"(HTTP {status}) — put the final address in the base URL (http vs https?)",
                                status_code=status, instance=name)
+        if status == 429:
+            raise TWSBadAnswer(f"TWS at {where} is refusing requests for now (429 Too Many Requests){said} — lower the "
+                               f"polling frequency; Resync will try again later", status_code=429, instance=name)
         if status >= 500:
             raise TWSBadAnswer(f"TWS at {where} failed while answering {what} (HTTP {status}){said} — check the TWS "
                                f"server logs; Resync will try again later", status_code=status, instance=name)

@@ -4,6 +4,8 @@ The slow-answer test waits on nothing but the client's own timeout; messages nev
 
 from __future__ import annotations
 
+import httpx
+import orjson
 import pytest
 
 from resync_app.tws.client import HWAClient
@@ -159,3 +161,40 @@ async def test_refused_connection_is_retried_for_actions_too(simulator):
     async with HWAClient(simulator.connection(retries=1), sleep=come_back) as client:
         await client.action(job["id"], "hold")
     assert attempts and simulator.job_info(job["id"])["held"] is True
+
+
+async def test_throttling_is_retried_then_reported(simulator):
+    simulator.fail(429)
+    async with HWAClient(simulator.connection(retries=1)) as client:
+        simulator.clear_requests()
+        with pytest.raises(TWSBadAnswer) as caught:
+            await client.engine_info()
+    assert caught.value.status_code == 429 and "polling frequency" in caught.value.message
+    assert len(_hwa_requests(simulator)) == 2
+
+
+async def test_next_links_naming_another_host_stay_on_ours(simulator_factory):
+    """A server behind a proxy names its internal address in `next`: the client keeps its own base URL (and the
+    credentials never go elsewhere)."""
+    sim = simulator_factory(jobs=250)
+
+    class InternalNames(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self._inner = httpx.AsyncHTTPTransport()
+            self.hosts: set[str] = set()
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            self.hosts.add(request.url.host)
+            response = await self._inner.handle_async_request(request)
+            body = await response.aread()
+            if request.url.path.endswith("/plan/job"):
+                data = orjson.loads(body)
+                if data.get("next"):
+                    data["next"] = data["next"].replace(f"127.0.0.1:{sim.port}", "tws-internal.corp:31116")
+                body = orjson.dumps(data)
+            return httpx.Response(response.status_code, headers={"content-type": "application/json"}, content=body)
+
+    transport = InternalNames()
+    async with HWAClient(sim.connection(), transport=transport) as client:
+        jobs = await client.jobs(page_size=100)
+    assert [j["id"] for j in jobs] == sim.job_ids() and transport.hosts == {"127.0.0.1"}
