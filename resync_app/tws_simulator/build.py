@@ -104,12 +104,16 @@ def make_templates(rng: random.Random, total_jobs: int, workstations: int, criti
                     break
         deadline = None
         longest = max(j.path for j in jobs)
-        if rng.random() < critical_rate * 4:
+        if rng.random() < critical_rate:  # this share of the streams ends in a critical job
             jobs[-1].critical = True
             deadline = at + longest * 1.6 + 900
         elif rng.random() < 0.3:
             deadline = at + longest * 2 + 1800
         templates.append(StreamTemplate(names.stream_name(rng, used_streams), ws, at, deadline, jobs))
+    if critical_rate > 0 and not any(t.jobs[-1].critical for t in templates):
+        chosen = templates[len(templates) // 2]  # a small plan still has one critical job
+        chosen.jobs[-1].critical = True
+        chosen.deadline = chosen.at + max(j.path for j in chosen.jobs) * 1.6 + 900
     return templates
 
 
