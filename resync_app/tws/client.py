@@ -359,8 +359,9 @@ class HWAClient:
                 message = (f"No HWA REST API v2 at {self._api} (404) — check the base URL: it is the TWS server root, "
                            f"e.g. https://tws.example.com:31116")
             else:
-                message = (f"TWS at {where} has no {what.removeprefix('the ')} (404){said} — it may have left the "
-                           f"plan: refresh and try again")
+                subject = "job " + what.split(" job ", 1)[1] if action and " job " in what else what.removeprefix("the ")
+                message = (f"TWS at {where} has no {subject} (404){said} — it may have left the plan: refresh and "
+                           f"try again")
             raise TWSNotFound(message, status_code=404, instance=name)
         if 300 <= status < 400:
             location = response.headers.get("location", "")
