@@ -169,9 +169,13 @@ class Simulator:
         if fault.bad_answer == "shape":
             return 200, {"Content-Type": "application/json"}, b'["not", "the", "documented", "shape"]'
         include_count = (headers.get("Include-Count") or "true").lower() != "false"
+        started = time.perf_counter()
         with self.plan.lock:
-            return routes.hwa(self, method, path, query, headers.get("Host") or f"{self.host}:{self.port}",
-                              include_count)
+            status, out_headers, payload = routes.hwa(self, method, path, query,
+                                                      headers.get("Host") or f"{self.host}:{self.port}",
+                                                      include_count)
+        out_headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return status, out_headers, payload
 
     def _take_fault(self) -> Faults:
         with self._faults_lock:
