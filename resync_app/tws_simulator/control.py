@@ -148,11 +148,7 @@ def _faults(sim: Simulator, payload: dict) -> Answer:
         count = payload.get("fail_count")
         if count is not None and (not isinstance(count, int) or count < 1):
             raise _Bad("fail_count must be a positive integer or null")
-        if status is None:
-            sim.fail(0, None)
-            sim.faults.fail_status = None
-        else:
-            sim.fail(status, count)
+        sim.fail(status, count)
     if "bad_answer" in payload:
         sim.answer_badly(payload["bad_answer"])
     answer = ok(sim.state()["faults"])

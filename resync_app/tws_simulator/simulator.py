@@ -221,10 +221,13 @@ class Simulator:
         with self._faults_lock:
             self.faults.latency_s = max(0.0, float(seconds))
 
-    def fail(self, status: int = 500, count: int | None = None) -> None:
-        """Answer the next `count` HWA requests (all, when None) with `status`."""
+    def fail(self, status: int | None = 500, count: int | None = None) -> None:
+        """Answer the next `count` HWA requests (all, when None) with `status`; `status=None` stops failing."""
         with self._faults_lock:
-            self.faults.fail_status, self.faults.fail_count = int(status), count
+            if status is None:
+                self.faults.fail_status = self.faults.fail_count = None
+            else:
+                self.faults.fail_status, self.faults.fail_count = int(status), count
 
     def answer_badly(self, mode: str | None = "html") -> None:
         if mode not in (None, "html", "garbage", "shape"):

@@ -86,6 +86,10 @@ def test_control_workstations_rates_and_faults(http, simulator):
     http.put("/_sim/faults", json={"fail_status": 503, "fail_count": 1})
     assert http.get(f"{API}/engine/info").status_code == 503
     assert http.get(f"{API}/engine/info").status_code == 200
+    http.put("/_sim/faults", json={"fail_status": 500})
+    assert [http.get(f"{API}/engine/info").status_code for _ in range(3)] == [500, 500, 500]
+    http.put("/_sim/faults", json={"fail_status": None})
+    assert http.get(f"{API}/engine/info").status_code == 200
     http.put("/_sim/faults", json={"bad_answer": "html"})
     assert http.get(f"{API}/engine/info").headers["content-type"] == "text/html"
     assert http.get("/_sim/state").status_code == 200  # faults never touch the control API
