@@ -14,7 +14,6 @@ POST   /_sim/shutdown                            ask the process to exit (`pytho
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -156,6 +155,5 @@ def _faults(sim: Simulator, payload: dict) -> Answer:
         seconds = _number(payload["down_for_s"], "down_for_s")
         if seconds is None or not 0 < seconds <= 3600:
             raise _Bad("down_for_s must be between 0 and 3600 seconds")
-        # answer first, then go down (from another thread: this one is serving the request)
-        threading.Timer(0.05, sim.down_for, args=(seconds,)).start()
+        sim.down_for(seconds, after=0.05)  # answer first, then go down (from a timer thread)
     return answer

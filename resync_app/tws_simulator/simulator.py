@@ -70,11 +70,13 @@ class Simulator:
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
         self._timers: list[threading.Timer] = []
+        self._stopped = False
         self.shutdown_requested = threading.Event()  # set by POST /_sim/shutdown; the CLI process then exits
 
     # ---- lifecycle --------------------------------------------------------------------------------------------
 
     def start(self) -> Simulator:
+        self._stopped = False
         self.come_up()
         if self._ticker is None:
             self._stop.clear()
@@ -83,6 +85,7 @@ class Simulator:
         return self
 
     def stop(self) -> None:
+        self._stopped = True
         self._stop.set()
         for timer in self._timers:
             timer.cancel()
@@ -110,13 +113,27 @@ class Simulator:
             self.port = self._server.server_address[1]
             self._server.start()
 
-    def down_for(self, seconds: float) -> None:
-        """Go down now and come back after `seconds` real seconds (what `/_sim/faults {down_for_s}` does)."""
-        self.go_down()
-        timer = threading.Timer(seconds, self.come_up)
+    def down_for(self, seconds: float, *, after: float = 0.0) -> None:
+        """Go down (after `after` seconds) and come back `seconds` later (what `/_sim/faults {down_for_s}` does,
+        with a short `after` so that its own answer gets out first)."""
+        def down() -> None:
+            self.go_down()
+            self._later(seconds, self._come_back)
+
+        if after > 0:
+            self._later(after, down)
+        else:
+            down()
+
+    def _later(self, seconds: float, action: Callable[[], None]) -> None:
+        timer = threading.Timer(seconds, action)
         timer.daemon = True
-        self._timers.append(timer)
+        self._timers = [t for t in self._timers if t.is_alive()] + [timer]
         timer.start()
+
+    def _come_back(self) -> None:
+        if not self._stopped:
+            self.come_up()
 
     @property
     def up(self) -> bool:
