@@ -284,7 +284,8 @@ class PollerService:
                                  next_poll_at=utcnow() + timedelta(seconds=remaining))
                     await self._sleep(wake, min(remaining, CONTROL_CHECK_S))
                     continue
-                await record(poller_state="polling", leader=self.identity, interval_s=interval, mode=mode)
+                await record(poller_state="polling", leader=self.identity, interval_s=interval, mode=mode,
+                             next_poll_at=None)
                 last = await poll_instance(name, client, now=self._clock(), cache=self.cache, leader=self.identity)
                 last_end = time.monotonic()
                 failures = 0 if last.ok else failures + 1
