@@ -156,9 +156,14 @@ def _dependency(job: Job, pred: Job, sequence: int) -> dict:
     return dep
 
 
+def _compact(value: dict) -> bytes:
+    """JSON bytes of exactly their size (orjson's own buffer keeps ~8 KB per call: 400 MB for 50 000 jobs)."""
+    return bytes(memoryview(orjson.dumps(value)))
+
+
 def job_bytes(job: Job, plan: Plan) -> bytes:
     if job.cache is None:
-        job.cache = orjson.dumps(job_dict(job, plan))
+        job.cache = _compact(job_dict(job, plan))
     return job.cache
 
 
@@ -231,7 +236,7 @@ def stream_dict(stream: Stream, plan: Plan) -> dict:
 
 def stream_bytes(stream: Stream, plan: Plan) -> bytes:
     if stream.cache is None:
-        stream.cache = orjson.dumps(stream_dict(stream, plan))
+        stream.cache = _compact(stream_dict(stream, plan))
     return stream.cache
 
 
@@ -265,7 +270,7 @@ def workstation_dict(ws: Workstation, plan: Plan) -> dict:
 
 def workstation_bytes(ws: Workstation, plan: Plan) -> bytes:
     if ws.cache is None:
-        ws.cache = orjson.dumps(workstation_dict(ws, plan))
+        ws.cache = _compact(workstation_dict(ws, plan))
     return ws.cache
 
 
