@@ -98,16 +98,29 @@ def run() -> dict:
             f"twsadmin:{password}".encode()).decode())
         with urllib.request.urlopen(request, timeout=10) as answer:
             state = json.loads(answer.read())
+        sim_peak_mb = _peak_rss_mb(sim.pid)
     finally:
         sim.terminate()
         sim.wait(timeout=10)
-    return {"jobs": JOBS, "simulator_start_s": round(build_s, 2), "plan_jobs": state["jobs"], **figures}
+    return {"jobs": JOBS, "simulator_start_s": round(build_s, 2), "simulator_peak_rss_mb": sim_peak_mb,
+            "plan_jobs": state["jobs"], **figures}
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def rows(result: dict) -> list[tuple[str, str, str, str]]:
     jobs = f"{result['jobs']:,}"
     return [
         (f"simulator start (build + render), {jobs}-job plan", f"{result['simulator_start_s']:.2f} s", "", ""),
+        ("simulator process peak RSS", f"{result['simulator_peak_rss_mb'] or 0:.0f} MB", "", ""),
         (f"client fetch {jobs} jobs, first (pages of 1000)", f"{result['first_1000']['seconds']:.2f} s", "", ""),
         (f"client fetch {jobs} jobs, again (pages of 1000)", f"{result['again_1000']['seconds']:.2f} s", "", ""),
         (f"client fetch {jobs} jobs, again (pages of 10000)", f"{result['again_10000']['seconds']:.2f} s", "", ""),
