@@ -113,7 +113,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_tws_jobs_end', ['instance', 'end', 'job_id'], unique=False)
         batch_op.create_index('ix_tws_jobs_name', ['instance', 'name', 'job_id'], unique=False)
         batch_op.create_index('ix_tws_jobs_start', ['instance', 'start', 'job_id'], unique=False)
+        batch_op.create_index('ix_tws_jobs_status_duration', ['instance', 'status', 'duration_s', 'job_id'], unique=False)
+        batch_op.create_index('ix_tws_jobs_status_end', ['instance', 'status', 'end', 'job_id'], unique=False)
         batch_op.create_index('ix_tws_jobs_status_name', ['instance', 'status', 'name', 'job_id'], unique=False)
+        batch_op.create_index('ix_tws_jobs_status_start', ['instance', 'status', 'start', 'job_id'], unique=False)
         batch_op.create_index('ix_tws_jobs_stream_name', ['instance', 'job_stream', 'name', 'job_id'], unique=False)
         batch_op.create_index('ix_tws_jobs_ws_name', ['instance', 'workstation', 'name', 'job_id'], unique=False)
 
@@ -224,7 +227,10 @@ def downgrade() -> None:
     with op.batch_alter_table('tws_plan_jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_tws_jobs_ws_name')
         batch_op.drop_index('ix_tws_jobs_stream_name')
+        batch_op.drop_index('ix_tws_jobs_status_start')
         batch_op.drop_index('ix_tws_jobs_status_name')
+        batch_op.drop_index('ix_tws_jobs_status_end')
+        batch_op.drop_index('ix_tws_jobs_status_duration')
         batch_op.drop_index('ix_tws_jobs_start')
         batch_op.drop_index('ix_tws_jobs_name')
         batch_op.drop_index('ix_tws_jobs_end')

@@ -83,6 +83,9 @@ class TwsPlanJob(SQLModel, table=True):
         Index("ix_tws_jobs_start", "instance", "start", "job_id"),
         Index("ix_tws_jobs_end", "instance", "end", "job_id"),
         Index("ix_tws_jobs_duration", "instance", "duration_s", "job_id"),
+        Index("ix_tws_jobs_status_start", "instance", "status", "start", "job_id"),
+        Index("ix_tws_jobs_status_end", "instance", "status", "end", "job_id"),
+        Index("ix_tws_jobs_status_duration", "instance", "status", "duration_s", "job_id"),
         Index("ix_tws_jobs_critical", "instance", "critical", "deadline"),
         Index("ix_tws_jobs_deps", "instance", "deps_state"),
     )

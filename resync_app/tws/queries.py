@@ -20,6 +20,8 @@ Bad filters raise `QueryInvalid({param: message})` (HTTP 422).
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -195,6 +197,52 @@ def _job_dict(row: TwsPlanJob, now: datetime) -> dict[str, Any]:
     }
 
 
+def _contains(column, pattern: str):
+    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (and stays a plain scan);
+    PostgreSQL needs ILIKE."""
+    if _dialect() == "postgresql":
+        return column.ilike(pattern, escape="\\")
+    return column.like(pattern, escape="\\")
+
+
+def _dialect() -> str:
+    from resync_app.db import get_engine
+
+    return get_engine().dialect.name
+
+
+class _CountCache:
+    """Counts of filtered job lists per snapshot version: paging through one filter counts once per poll (the
+    count can only change when the poller writes, and each poll bumps the summary's `poll_seq`)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._lock = threading.Lock()
+        self._size = size
+        self._data: OrderedDict[tuple, tuple[int, int]] = OrderedDict()
+
+    def get(self, db, key: tuple, compute) -> int:
+        seq = db.execute(select(TwsSummary.poll_seq).where(TwsSummary.instance == key[0])).scalar() or 0
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None and hit[0] == seq:
+                self._data.move_to_end(key)
+                return hit[1]
+        value = compute()
+        with self._lock:
+            self._data[key] = (seq, value)
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_counts = _CountCache()
+
+
 def _status_only_count(db, name: str, statuses: list[str]) -> int | None:
     row = db.get(TwsSummary, name)
     if row is None:
@@ -238,8 +286,8 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
         where.append(TwsPlanJob.job_stream == stream)
     if q and q.strip():
         pattern = _like(q.strip())
-        where.append(or_(TwsPlanJob.name.ilike(pattern, escape="\\"), TwsPlanJob.job_stream.ilike(pattern, escape="\\"),
-                         TwsPlanJob.workstation.ilike(pattern, escape="\\"), TwsPlanJob.job_id == q.strip()))
+        where.append(or_(_contains(TwsPlanJob.name, pattern), _contains(TwsPlanJob.job_stream, pattern),
+                         _contains(TwsPlanJob.workstation, pattern), TwsPlanJob.job_id == q.strip()))
     for column, value in ((TwsPlanJob.late, late), (TwsPlanJob.stuck, stuck), (TwsPlanJob.critical, critical)):
         if value is not None:
             where.append(column == bool(value))
@@ -254,7 +302,10 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
                            or critical is not None or risks)
         count = _status_only_count(db, name, statuses) if status_only else None
         if count is None:
-            count = db.execute(select(func.count()).select_from(TwsPlanJob).where(and_(*where))).scalar_one()
+            key = (name, tuple(statuses), workstation, stream, (q or "").strip().lower(), late, stuck, critical,
+                   tuple(risks))
+            count = _counts.get(db, key, lambda: db.execute(
+                select(func.count()).select_from(TwsPlanJob).where(and_(*where))).scalar_one())
         rows = db.execute(select(TwsPlanJob).where(and_(*where)).order_by(*order).limit(page_size)
                           .offset(start)).scalars().all()
         return {"instance": name, "count": count, "limit": page_size, "offset": start,
@@ -386,8 +437,8 @@ def events(instance: str | None = None, *, severity: str | list[str] | None = No
         where.append(TwsEvent.at < until_at)
     if q and q.strip():
         pattern = _like(q.strip())
-        where.append(or_(TwsEvent.message.ilike(pattern, escape="\\"), TwsEvent.job.ilike(pattern, escape="\\"),
-                         TwsEvent.workstation.ilike(pattern, escape="\\")))
+        where.append(or_(_contains(TwsEvent.message, pattern), _contains(TwsEvent.job, pattern),
+                         _contains(TwsEvent.workstation, pattern)))
     condition = and_(*where) if where else None
     with session_scope() as db:
         query = select(TwsEvent)

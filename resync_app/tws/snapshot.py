@@ -343,7 +343,7 @@ async def poll_instance(instance: str, client, *, now: datetime | None = None, c
     try:
         engine = await client.engine_info() if needs_engine else None
         workstations = [workstation_view(obj) for obj in await client.workstations()]
-        async for page in client.iter_jobs(page_size=PAGE_SIZE):
+        async for page in prefetched(client.iter_jobs(page_size=PAGE_SIZE)):
             collector.add_page(page)
     except TWSError as exc:
         cache.forget(instance)
@@ -405,6 +405,36 @@ def _store_dependencies(instance: str, found: list[tuple[str, list[str]]]) -> No
             db.execute(update(TwsPlanJob).where(
                 TwsPlanJob.instance == instance, TwsPlanJob.job_id.in_(upstream[start:start + 500]),
                 TwsPlanJob.deps_state == DEPS_UNKNOWN).values(deps_state=DEPS_WANTED))
+
+
+_END = object()
+
+
+async def prefetched(pages, depth: int = 1):
+    """Iterate `pages` with the next page already being fetched while the caller processes this one (TWS renders
+    the next page while we compare this one). At most `depth` pages wait in memory."""
+    queue: asyncio.Queue = asyncio.Queue(maxsize=depth)
+
+    async def produce() -> None:
+        try:
+            async for page in pages:
+                await queue.put(page)
+            await queue.put(_END)
+        except Exception as exc:  # handed to the consumer, which raises it
+            await queue.put(exc)
+
+    task = asyncio.create_task(produce())
+    try:
+        while True:
+            item = await queue.get()
+            if item is _END:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def _begin(instance: str) -> tuple[int, bool, bool]:
