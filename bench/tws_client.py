@@ -87,6 +87,7 @@ async def _fetch(base_url: str, password: str) -> dict:
 
 def run() -> dict:
     """Start the simulator process, fetch from a child process, return the figures."""
+    load = [round(x, 1) for x in os.getloadavg()]  # the machine is shared: figures scale with its load
     port = _free_port()
     password = secrets.token_urlsafe(12)
     env = dict(os.environ, RESYNC_TWS_SIMULATOR_PASSWORD=password, RESYNC_DATA_DIR=tempfile.mkdtemp())
@@ -112,7 +113,9 @@ def run() -> dict:
         sim.terminate()
         sim.wait(timeout=10)
     return {"jobs": JOBS, "simulator_start_s": round(build_s, 2), "simulator_peak_rss_mb": sim_peak_mb,
-            "plan_jobs": state["jobs"], **figures}
+            "plan_jobs": state["jobs"], **figures,
+            "environment": {"cpu_count": os.cpu_count(), "load_average_at_start": load,
+                            "python": sys.version.split()[0]}}
 
 
 def _peak_rss_mb(pid: int) -> float | None:
@@ -155,6 +158,8 @@ def main() -> int:
     width = max(len(r[0]) for r in rows(result))
     for label, value, note, _ in rows(result):
         print(f"  {label:<{width}}  {value:>10}  {note}")
+    print(f"  (load average at start {result['environment']['load_average_at_start']} on "
+          f"{result['environment']['cpu_count']} CPUs)")
     print(f"written: {RESULTS}")
     return 0
 
