@@ -1,13 +1,15 @@
 """Benchmark of the TWS poller and the read layer (`python -m bench.tws_poll`; also part of `make bench`).
 
-The simulator runs in its own process with a 50 000-job plan (BENCH_TWS_JOBS), as a real TWS would; the poll runs in
-a fresh child process on a fresh SQLite database, so time and memory are the poller's alone. Measured:
+The simulator runs in its own process with a 50 000-job plan (BENCH_TWS_JOBS), as a real TWS would; polls run in
+fresh child processes on a SQLite database, so time and memory are the poller's alone. Measured:
 1. one poll of the whole plan: the baseline (every job inserted) and the steady state (nothing changed: nothing is
    written), wall and CPU time, and the child's peak RSS (goal: ≤ 2 s and ≤ 200 MB);
 2. a poll after half an hour of plan time (jobs start, end, abend: rows and events written);
 3. the change detection alone: events per second over 50 000 synthetic job transitions (no I/O);
-4. `GET /api/v1/tws/jobs` page turns (limit 50, through the real ASGI app) with 50 000 jobs and with 500 jobs in the
-   snapshot, per query shape, median of 30; goal: 50 000 / 500 ≤ 1.5.
+4. `GET /api/v1/tws/jobs` page turns (limit 50, through the real ASGI app): an instance of 50 000 jobs and one of
+   500 jobs in the same database, per query shape, calls interleaved, median of 30; goal: 50 000 / 500 ≤ 1.5.
+Each step runs in a fresh child process: the baseline poll on a fresh database; then (a "restart") the first poll
+with memory read back from the database, three unchanged polls and one after 30 plan-minutes; then the reads.
 """
 
 from __future__ import annotations
@@ -134,50 +136,74 @@ def _detection_rate(n: int = 50_000) -> dict:
     return {"jobs": n, "events": events, "seconds": round(seconds, 3), "events_per_s": round(events / seconds)}
 
 
-def _page_turns(ws: str) -> dict:
+def _page_turns(ws_large: str, ws_small: str) -> tuple[dict, dict]:
+    """Each query against the 50 000-job instance and the 500-job instance of the same database, interleaved
+    call by call (a busy machine slows both alike); medians of CALLS calls after a warm-up."""
     from fastapi.testclient import TestClient
 
     from resync_app.api.app import create_api
 
-    out = {}
+    large: dict = {}
+    small: dict = {}
     with TestClient(create_api()) as api:
         for label, query in QUERIES.items():
-            url = "/api/v1/tws/jobs?" + query.format(ws=ws)
-            for _ in range(5):
-                assert api.get(url).status_code == 200
-            laps = []
-            for _ in range(CALLS):
+            urls = {"large": f"/api/v1/tws/jobs?instance=bench&" + query.format(ws=ws_large),
+                    "small": f"/api/v1/tws/jobs?instance=small&" + query.format(ws=ws_small)}
+            laps: dict[str, list[float]] = {"large": [], "small": []}
+            counts = {}
+            for i in range(CALLS + 5):
+                for which, url in urls.items():
+                    started = time.perf_counter()
+                    answer = api.get(url)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    assert answer.status_code == 200, answer.text
+                    counts[which] = answer.json()["count"]
+                    if i >= 5:
+                        laps[which].append(elapsed)
+            large[label] = {"median_ms": round(statistics.median(laps["large"]), 2), "count": counts["large"]}
+            small[label] = {"median_ms": round(statistics.median(laps["small"]), 2), "count": counts["small"]}
+        # a new search each time: its count is computed (the cache only serves page turns of one filter)
+        laps_new: dict[str, list[float]] = {"large": [], "small": []}
+        for i in range(CALLS):
+            needle = ["LOAD", "CALC", "EXP", "SYNC", "REP", "AGG", "ARCH", "VAL", "NOTIF", "STAT"][i % 10] + str(i)
+            for which in ("large", "small"):
+                instance = "bench" if which == "large" else "small"
                 started = time.perf_counter()
-                answer = api.get(url)
-                laps.append((time.perf_counter() - started) * 1000)
-                assert answer.status_code == 200, answer.text
-            out[label] = {"median_ms": round(statistics.median(laps), 2), "count": answer.json()["count"]}
-        deep = f"/api/v1/tws/jobs?limit=50&offset={max(0, JOBS - 100)}"
-        laps = []
+                assert api.get(f"/api/v1/tws/jobs?instance={instance}&q={needle[:-len(str(i))]}"
+                               f"&limit=50&sort=-start&offset={i}").status_code == 200
+                laps_new[which].append((time.perf_counter() - started) * 1000)
+            from resync_app.tws import queries
+
+            queries._counts.clear()
+        for which, target in (("large", large), ("small", small)):
+            target["new search (count computed, informational)"] = {
+                "median_ms": round(statistics.median(laps_new[which]), 2)}
+        deep = f"/api/v1/tws/jobs?instance=bench&limit=50&offset={max(0, JOBS - 100)}"
+        laps_deep = []
         for _ in range(10):
             started = time.perf_counter()
             api.get(deep)
-            laps.append((time.perf_counter() - started) * 1000)
-        out["deep page (informational)"] = {"median_ms": round(statistics.median(laps), 2), "url": deep}
-    return out
+            laps_deep.append((time.perf_counter() - started) * 1000)
+        large["deep page (informational)"] = {"median_ms": round(statistics.median(laps_deep), 2), "url": deep}
+    return large, small
 
 
-def _small_snapshot(tmp: Path) -> str:
-    """A second database with a 500-job plan polled once (the simulator in this process: only reads are timed)."""
+def _small_snapshot() -> str:
+    """A 500-job instance polled once into the same database (its simulator in this process: only reads are
+    timed)."""
     from resync_app.tws import instances
     from resync_app.tws.client import HWAClient
     from resync_app.tws.snapshot import poll_instance
     from resync_app.tws_simulator.simulator import Simulator
 
-    _use_database(tmp / "small.db", fresh=True)
     with Simulator(jobs=SMALL_JOBS, seed=42, speed=0, flap_rate=0.0) as sim:
-        sim.advance(hours=6)
-        instances.create_instance({"name": "bench", "base_url": sim.base_url, "username": sim.username,
+        sim.advance(hours=10)
+        instances.create_instance({"name": "small", "base_url": sim.base_url, "username": sim.username,
                                    "password": sim.password}, "bench")
 
         async def once():
             async with HWAClient(sim.connection()) as client:
-                assert (await poll_instance("bench", client, now=sim.now)).ok
+                assert (await poll_instance("small", client, now=sim.now)).ok
 
         asyncio.run(once())
         return sim.workstation_names()[1]
@@ -192,10 +218,9 @@ def child(mode: str, base_url: str, password: str, db_path: Path) -> dict:
     from resync_app.tws import queries
 
     ws_large = queries.workstations("bench")[1]["name"]
-    large_pages = _page_turns(ws_large)
+    ws_small = _small_snapshot()
+    large_pages, small_pages = _page_turns(ws_large, ws_small)
     detection = _detection_rate()
-    ws_small = _small_snapshot(db_path.parent)
-    small_pages = _page_turns(ws_small)
     ratios = {label: round(large_pages[label]["median_ms"] / small_pages[label]["median_ms"], 2)
               for label in QUERIES}
     return {"detection": detection, "pages_large": large_pages, "pages_small": small_pages, "page_ratios": ratios}
@@ -270,6 +295,10 @@ def rows(result: dict) -> list[tuple[str, str, str, str]]:
         small = result["pages_small"][label]["median_ms"]
         out.append((f"/tws/jobs {label}", f"{ratio:.2f}x", f"{large:.1f} ms vs {small:.1f} ms", ok(ratio <= PAGE_GOAL)))
     deep = result["pages_large"]["deep page (informational)"]
+    new_label = "new search (count computed, informational)"
+    new_large, new_small = result["pages_large"][new_label]["median_ms"], result["pages_small"][new_label]["median_ms"]
+    out.append(("/tws/jobs a new search each time (count computed)", f"{new_large / new_small:.2f}x",
+                f"{new_large:.1f} ms vs {new_small:.1f} ms (informational)", ""))
     out.append((f"/tws/jobs deepest page of {jobs}", f"{deep['median_ms']:.1f} ms", "(informational)", ""))
     return out
 

@@ -42,8 +42,9 @@ class Thresholds:
 @dataclass(slots=True)
 class Known:
     """What the poller remembers of a job between polls. The first seven fields are also in its snapshot row;
-    `raw` (a digest of the job's JSON, valid in this process only), `start`, `scheduled` and `critical` let the
-    next poll skip unchanged jobs without parsing them again."""
+    `raw` (a digest of the job's JSON, valid in this process only), `recheck` (when a time-based flag — late,
+    stuck — may flip; None: not before the job changes) and `volatile` (a critical job still running or waiting:
+    its deadline risk moves with the clock) let the next poll skip unchanged jobs without parsing them again."""
 
     fingerprint: int
     status: str
@@ -53,9 +54,8 @@ class Known:
     risk: str
     confidence: float | None = None
     raw: int | None = None
-    start: datetime | None = None
-    scheduled: datetime | None = None
-    critical: bool = False
+    recheck: datetime | None = None
+    volatile: bool = False
 
 
 @dataclass(slots=True)
@@ -113,6 +113,15 @@ def late_flag(status: str, start: datetime | None, scheduled: datetime | None, n
     if scheduled is None or start is not None or status in RUNNING_STATUSES or status in FINAL_STATUSES:
         return False
     return now - scheduled > timedelta(minutes=th.late_minutes)
+
+
+def recheck_at(view: JobView, late: bool, stuck: bool, th: Thresholds) -> datetime | None:
+    """When the late or stuck flag of an otherwise unchanged job would flip (None: not before it changes)."""
+    if view.status in RUNNING_STATUSES:
+        return view.start + timedelta(minutes=th.stuck_minutes) if view.start is not None and not stuck else None
+    if view.status in FINAL_STATUSES or view.start is not None or view.scheduled_start is None or late:
+        return None
+    return view.scheduled_start + timedelta(minutes=th.late_minutes)
 
 
 def is_stuck(view: JobView, now: datetime, th: Thresholds) -> bool:

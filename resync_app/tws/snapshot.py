@@ -72,6 +72,7 @@ class InstanceMemory:
 
     poll_seq: int = -1
     jobs: dict[str, Known] = field(default_factory=dict)
+    th: Thresholds | None = None  # the thresholds the flags were computed with
 
 
 class SnapshotCache:
@@ -152,26 +153,29 @@ class _Collector:
         self.failed_new = 0
 
     def add_page(self, page: list[dict]) -> None:
-        """Take one page of JobInPlanV2 dicts. A job whose JSON is byte-for-byte what this process saw last poll
-        (and whose time-based flags did not flip) is counted without being parsed again: at 50 000 jobs that is
-        most of a poll's cost."""
-        previous, seen, now, th = self.memory.jobs, self.seen, self.now, self.th
+        """Take one page of JobInPlanV2 dicts. A job whose JSON is byte-for-byte what this process saw last poll,
+        whose time-based flags cannot have flipped yet and whose risk does not move with the clock is counted
+        without being parsed again: at 50 000 jobs that is most of a poll's cost."""
+        previous, seen, now, counts = self.memory.jobs, self.seen, self.now, self.status_counts
+        fast = self.memory.th == self.th  # changed thresholds: every flag is re-evaluated once
+        dumps = orjson.dumps
+        late = stuck = 0
         for raw in page:
             job_id = raw.get("id")
             if not isinstance(job_id, str) or not job_id or job_id in seen:
                 continue  # a page boundary moved under us: each job once
-            digest = hash(orjson.dumps(raw))
+            digest = hash(dumps(raw))
             prev = previous.get(job_id)
-            if prev is not None and prev.raw == digest and not prev.critical:
-                late = detect.late_flag(prev.status, prev.start, prev.scheduled, now, th)
-                stuck = detect.stuck_flag(prev.status, prev.start, now, th)
-                if late == prev.late and stuck == prev.stuck:
-                    seen[job_id] = prev
-                    self.status_counts[prev.status] += 1
-                    self.late += late
-                    self.stuck += stuck
-                    continue
+            if fast and prev is not None and prev.raw == digest and not prev.volatile \
+                    and (prev.recheck is None or now <= prev.recheck):
+                seen[job_id] = prev
+                counts[prev.status] += 1
+                late += prev.late
+                stuck += prev.stuck
+                continue
             self._add(job_view(raw), prev, digest)
+        self.late += late
+        self.stuck += stuck
 
     def _add(self, view: JobView, prev: Known | None, digest: int | None) -> None:
         fp = detect.fingerprint(view)
@@ -186,11 +190,11 @@ class _Collector:
             return
         self._settle(view, prev, late, stuck, fp, "", None, digest)
 
-    @staticmethod
-    def _known(view: JobView, fp: int, late: bool, stuck: bool, risk: str, confidence: float | None,
+    def _known(self, view: JobView, fp: int, late: bool, stuck: bool, risk: str, confidence: float | None,
                digest: int | None) -> Known:
-        return Known(fp, view.status, view.run_number, late, stuck, risk, confidence, digest, view.start,
-                     view.scheduled_start, view.critical and view.deadline is not None)
+        volatile = view.critical and view.deadline is not None and view.status not in SUCCESS_STATUSES
+        return Known(fp, view.status, view.run_number, late, stuck, risk, confidence, digest,
+                     detect.recheck_at(view, late, stuck, self.th), volatile)
 
     def _settle(self, view: JobView, prev: Known | None, late: bool, stuck: bool, fp: int, risk: str,
                 confidence: float | None, digest: int | None) -> None:
@@ -357,7 +361,7 @@ async def poll_instance(instance: str, client, *, now: datetime | None = None, c
     at_risk = collector.settle_critical(await asyncio.to_thread(_duration_stats, instance, keys))
     result = await asyncio.to_thread(_store_success, instance, collector, workstations, engine, now, th, at_risk,
                                      started, leader)
-    cache.put(instance, InstanceMemory(poll_seq=result.poll_seq, jobs=collector.seen))
+    cache.put(instance, InstanceMemory(poll_seq=result.poll_seq, jobs=collector.seen, th=th))
     try:
         result.dependencies_fetched = await crawl_dependencies(instance, client)
     except Exception:  # the crawl is best effort: the next poll tries again
