@@ -46,6 +46,7 @@ SNAPSHOT_TOPIC = "tws.snapshot"
 EVENTS_TOPIC = "tws.events"
 PAGE_SIZE = 1000
 _CHUNK = 2000
+_BASELINE_CHUNK = 5000
 _JOB_COLUMNS = ("instance", "job_id", "name", "job_stream", "job_stream_id", "workstation", "status",
                 "external_status", "start", "end", "duration_s", "scheduled_start", "deadline",
                 "estimated_duration_s", "critical", "return_code", "run_number", "priority", "predecessors",
@@ -495,6 +496,14 @@ def _store_success(instance: str, c: _Collector, workstations, engine: dict | No
     health = detect.health_of(rate=rate, th=th, ws_total=len(workstations), ws_down=ws_down, stuck=c.stuck,
                               high_risk=high_risk)
     candidates = list(c.events)
+    rows = c.rows
+    if c.baseline and len(rows) > _BASELINE_CHUNK:
+        # A baseline notifies nothing, so its rows may commit in several short transactions: on SQLite other
+        # writers (the ledger, a configuration save) never wait for a whole 50 000-job insert.
+        for start in range(0, len(rows) - _BASELINE_CHUNK, _BASELINE_CHUNK):
+            with session_scope() as db:
+                _upsert_jobs(db, rows[start:start + _BASELINE_CHUNK])
+        rows = rows[start + _BASELINE_CHUNK:]
     with session_scope() as db:
         summary = _summary(db, instance)
         # workstations: transitions → events (a workstation's counter makes each transition's key unique)
@@ -547,7 +556,7 @@ def _store_success(instance: str, c: _Collector, workstations, engine: dict | No
         if summary.stale_since is not None:
             candidates.append(detect.reachable_event(instance, summary.stale_since, now))
         # the plan: changed rows, vanished jobs, finished runs
-        _upsert_jobs(db, c.rows)
+        _upsert_jobs(db, rows)
         for start in range(0, len(vanished), 500):
             db.execute(delete(TwsPlanJob).where(TwsPlanJob.instance == instance,
                                                 TwsPlanJob.job_id.in_(vanished[start:start + 500])))
