@@ -90,6 +90,21 @@ def workstations(instance: str | None = None) -> list[dict]:
         raise _not_found(exc) from None
 
 
+@router.get("/polls")
+def polls(instance: str | None = None, hours: int = Query(24, ge=1, le=24 * 90),
+          limit: int = Query(2000, ge=1, le=20000)) -> list[dict]:
+    """One row per poll of the last `hours` (oldest first): latency, outcome, jobs per status — for charts and
+    metrics."""
+    from datetime import timedelta
+
+    from resync_app.db import utcnow
+
+    try:
+        return queries.poll_history(instance, since=utcnow() - timedelta(hours=hours), limit=limit)
+    except UnknownInstance as exc:
+        raise _not_found(exc) from None
+
+
 @router.get("/critical-jobs")
 def critical_jobs(instance: str | None = None, at_risk: bool = False) -> list[dict]:
     """Critical jobs with deadline, `risk` and `confidence`, least likely to make it first."""

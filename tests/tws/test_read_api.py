@@ -177,11 +177,21 @@ def test_flags_and_critical_rows(seeded):
     assert confidences == sorted(confidences)
 
 
+def test_poll_history(seeded):
+    api, _ = seeded
+    rows = api.get("/api/v1/tws/polls?hours=48").json()
+    assert len(rows) == 4 and all(r["ok"] for r in rows)
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
+    assert rows[-1]["total"] == api.get("/api/v1/tws/summary").json()["counts"]["total"]
+    assert api.get("/api/v1/tws/polls?hours=0").status_code == 422
+
+
 def test_reads_make_no_tws_call(seeded):
     api, sim = seeded
     before = _hwa_requests(sim)
     for path in ("/api/v1/tws/summary", "/api/v1/tws/jobs?status=EXEC", "/api/v1/tws/events",
-                 "/api/v1/tws/workstations", "/api/v1/tws/instances", "/api/v1/tws/critical-jobs"):
+                 "/api/v1/tws/workstations", "/api/v1/tws/instances", "/api/v1/tws/critical-jobs",
+                 "/api/v1/tws/polls"):
         assert api.get(path).status_code == 200, path
     job = _db_jobs(status="SUCC")[0]
     assert api.get(f"/api/v1/tws/jobs/{job.job_id}?log=false").status_code == 200
