@@ -1,12 +1,12 @@
 """Leader election for the TWS poller: one poller for the whole deployment, whatever the number of workers.
 
-Every worker runs the election loop; the one holding the lock polls. The lock follows the deployment:
+Every worker runs the election loop; the one holding the lock polls. The lock lives where the data lives:
 - PostgreSQL database → a session-level advisory lock (`pg_try_advisory_lock`) on a dedicated connection. It lives
   exactly as long as that connection: a killed worker loses it at once, no clock involved.
-- otherwise, RESYNC_REDIS_URL set → a Redis lock with an expiry, renewed while held (redis-py's `Lock`); a dead
-  worker's lock expires after `REDIS_TTL_S`.
-- otherwise (SQLite, one machine) → `fcntl.flock` on `<data dir>/tws-poller.lock`; the kernel drops it with the
-  process.
+- SQLite database (one machine by nature, whatever else is configured) → `fcntl.flock` on
+  `<data dir>/resync-tws-poller.lock`; the kernel drops it with the process.
+- any other database with RESYNC_REDIS_URL set → a Redis lock with an expiry, renewed while held (redis-py's
+  `Lock`); a dead worker's lock expires after `REDIS_TTL_S`. (`make_lock("redis")` forces it anywhere.)
 A lost lock (connection dropped, expiry missed) is noticed at the next `check()` and the poller stands down. Even if
 two pollers overlapped for a moment, events cannot double: their dedupe keys are unique in the database.
 """
@@ -195,8 +195,13 @@ def make_lock(backend: str | None = None, name: str = LOCK_NAME) -> LeaderLock:
     from resync_app.settings import get_settings
 
     settings = get_settings()
-    is_pg = settings.database_url.startswith("postgresql")
-    backend = backend or ("postgres" if is_pg else "redis" if settings.redis_url else "file")
+    if backend is None:
+        if settings.database_url.startswith("postgresql"):
+            backend = "postgres"
+        elif settings.redis_url and not settings.is_sqlite:
+            backend = "redis"
+        else:
+            backend = "file"
     if backend == "postgres":
         return PostgresAdvisoryLock(settings.database_url, name)
     if backend == "redis":
