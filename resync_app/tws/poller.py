@@ -246,6 +246,7 @@ class PollerService:
         state: dict[str, Any] = {}
         failures = 0
         last_end: float | None = None
+        last_wall = utcnow()
         last = None
         seen = await asyncio.to_thread(_poll_now_seen, name)
 
@@ -261,37 +262,46 @@ class PollerService:
                 except Exception:
                     logger.exception("could not read the poller control of %s", name)
                     paused, poll_now = False, seen
-                base = float(_setting("tws_polling_interval_seconds"))
-                mode = str(_setting("tws_polling_mode"))
-                if last is None:
-                    interval = 0.0
-                elif last.ok:
-                    interval = schedule.next_interval(mode, base, running=last.running, pending=last.pending,
-                                                      failed_new=last.failed_new, local_now=self._local_now())
-                else:
-                    interval = schedule.backoff_interval(base, failures)
-                wanted_now = poll_now > seen
-                if not wanted_now and (paused or not _setting("tws_polling_enabled")):
-                    await record(poller_state="paused" if paused else "disabled", leader=self.identity,
-                                 interval_s=interval, mode=mode, next_poll_at=None)
-                    await self._sleep(wake, CONTROL_CHECK_S)
-                    continue
-                due = 0.0 if last_end is None else last_end + interval
-                remaining = due - time.monotonic()
-                if not wanted_now and remaining > 0:
-                    await record(poller_state="backoff" if failures else "waiting", leader=self.identity,
-                                 interval_s=interval, mode=mode,
-                                 next_poll_at=utcnow() + timedelta(seconds=remaining))
-                    await self._sleep(wake, min(remaining, CONTROL_CHECK_S))
-                    continue
-                await record(poller_state="polling", leader=self.identity, interval_s=interval, mode=mode,
-                             next_poll_at=None)
-                last = await poll_instance(name, client, now=self._clock(), cache=self.cache, leader=self.identity)
-                last_end = time.monotonic()
-                failures = 0 if last.ok else failures + 1
-                if wanted_now:
-                    seen = poll_now
-                    await asyncio.to_thread(record_poller_state, name, poll_now_seen=seen)
+                try:
+                    base = float(_setting("tws_polling_interval_seconds"))
+                    mode = str(_setting("tws_polling_mode"))
+                    if last is None:
+                        interval = 0.0
+                    elif last.ok:
+                        interval = schedule.next_interval(mode, base, running=last.running, pending=last.pending,
+                                                          failed_new=last.failed_new, local_now=self._local_now())
+                    else:
+                        interval = schedule.backoff_interval(base, failures)
+                    wanted_now = poll_now > seen
+                    if not wanted_now and (paused or not _setting("tws_polling_enabled")):
+                        await record(poller_state="paused" if paused else "disabled", leader=self.identity,
+                                     interval_s=interval, mode=mode, next_poll_at=None)
+                        await self._sleep(wake, CONTROL_CHECK_S)
+                        continue
+                    remaining = 0.0 if last_end is None else last_end + interval - time.monotonic()
+                    if not wanted_now and remaining > 0:
+                        await record(poller_state="backoff" if failures else "waiting", leader=self.identity,
+                                     interval_s=interval, mode=mode,
+                                     next_poll_at=last_wall + timedelta(seconds=interval))
+                        await self._sleep(wake, min(remaining, CONTROL_CHECK_S))
+                        continue
+                    await record(poller_state="polling", leader=self.identity, interval_s=interval, mode=mode,
+                                 next_poll_at=None)
+                    last = await poll_instance(name, client, now=self._clock(), cache=self.cache,
+                                               leader=self.identity)
+                    last_end, last_wall = time.monotonic(), utcnow()
+                    failures = 0 if last.ok else failures + 1
+                    if wanted_now:
+                        seen = poll_now
+                        await asyncio.to_thread(record_poller_state, name, poll_now_seen=seen)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # the database hiccuped, or a bug: log, wait, go on (never a dead poller)
+                    logger.exception("the poller of %s hit an error; retrying", name)
+                    failures += 1
+                    state.clear()
+                    last_end, last_wall = time.monotonic(), utcnow()
+                    await self._sleep(None, min(schedule.MAX_INTERVAL_S, CONTROL_CHECK_S * 2 ** min(failures, 6)))
 
     def _local_now(self) -> datetime:
         from resync_app.settings import get_settings
