@@ -77,7 +77,7 @@ _LINK_STATES = frozenset({"LINKED", "FULLY_LINKED", "DIRECTLY_LINKED", "HOST_LIN
 _RUN_STATES = frozenset({"RUNNING", "INSTALLED_AND_RUNNING", "JOBMAN_UP", "SERVER_STARTED"})
 
 
-@dataclass
+@dataclass(slots=True)
 class JobView:
     """One job in the plan, flattened (see the module docstring for the source of each field)."""
 
@@ -123,7 +123,7 @@ class JobView:
         return f"{self.workstation}#{self.job_stream}.{self.name}"
 
 
-@dataclass
+@dataclass(slots=True)
 class WorkstationView:
     """One workstation in the plan. `link_status` is LINKED or UNLINKED (from activeStates)."""
 
@@ -144,7 +144,7 @@ class WorkstationView:
         return self.link_status == "LINKED"
 
 
-@dataclass
+@dataclass(slots=True)
 class StreamView:
     """One job stream instance in the plan."""
 
@@ -252,7 +252,13 @@ def _str(value: Any) -> str:
 def last_run(obj: dict) -> dict:
     """The current run instance of a JobInPlanV2 (`lastInRerunChain`, else the highest `jobNumber`, else the last)."""
     runs = obj.get("jobruns")
-    runs = [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
+    return _last_of(runs) if runs.__class__ is list else {}
+
+
+def _last_of(runs: list) -> dict:
+    if len(runs) == 1 and runs[0].__class__ is dict:  # the usual case, fast
+        return runs[0]
+    runs = [r for r in runs if isinstance(r, dict)]
     if not runs:
         return {}
     for run in runs:
@@ -262,56 +268,90 @@ def last_run(obj: dict) -> dict:
 
 
 # ---- views ----------------------------------------------------------------------------------------------------
+# job_view runs for every job of every poll (50 000 on a big plan): the helpers below keep the common case (the
+# value has the documented type) to one type check, and fall back to the tolerant converters otherwise.
+
+_EMPTY: dict = {}
+
+
+def _d(value: Any) -> dict:
+    return value if value.__class__ is dict else _EMPTY
+
+
+def _s(value: Any) -> str:
+    return value if value.__class__ is str else _str(value)
+
+
+def _i(value: Any) -> int | None:
+    return value if value.__class__ is int else _int(value)
+
+
+def _t(value: Any) -> datetime | None:
+    if value.__class__ is str:
+        return _parse_time_text(value) if value else None
+    return None if value is None else parse_time(value)
+
+
+def _dur(value: Any) -> float | None:
+    if value.__class__ is str:
+        return _parse_duration_text(value) if value else None
+    return None if value is None else parse_duration(value)
+
 
 def job_view(obj: dict) -> JobView:
     """Flatten one JobInPlanV2."""
-    run = last_run(obj)
-    composite = _dict(obj.get("lastRunCompositeStatus")) or _dict(run.get("compositeStatus"))
-    status = _str(composite.get("status"))
-    time_info = _dict(run.get("timeInfo"))
-    restrictions = _dict(obj.get("timeRestrictions"))
-    definition = _dict(obj.get("jobDefinition")) or _dict(run.get("jobDefinition"))
-    options = _dict(obj.get("jobOptions"))
-    flags = _dict(obj.get("jobStatusFlags"))
-    estimated = parse_duration(time_info.get("estimatedDuration"))
+    get = obj.get
+    runs = get("jobruns")
+    if runs.__class__ is not list:
+        runs = []
+    run = _last_of(runs) if runs else _EMPTY
+    run_get = run.get
+    composite = _d(get("lastRunCompositeStatus")) or _d(run_get("compositeStatus"))
+    status = _s(composite.get("status"))
+    time_info = _d(run_get("timeInfo"))
+    restrictions = _d(get("timeRestrictions"))
+    flags = _d(get("jobStatusFlags"))
+    estimated = _dur(time_info.get("estimatedDuration"))
     if estimated is None:
-        estimated = parse_duration(definition.get("estimatedDuration"))
+        definition = _d(get("jobDefinition")) or _d(run_get("jobDefinition"))
+        estimated = _dur(definition.get("estimatedDuration"))
+    dependencies = get("dependencies")
     predecessors = [
-        _str(dep.get("jobId")) for dep in obj.get("dependencies") or []
-        if isinstance(dep, dict) and dep.get("dependencyType") in ("INTERNAL", "EXTERNAL_JOB") and dep.get("jobId")
-    ]
-    runs = obj.get("jobruns") if isinstance(obj.get("jobruns"), list) else []
-    run_number = _int(run.get("jobNumber"))
+        _s(dep.get("jobId")) for dep in dependencies
+        if dep.__class__ is dict and dep.get("dependencyType") in ("INTERNAL", "EXTERNAL_JOB") and dep.get("jobId")
+    ] if dependencies.__class__ is list else []
+    run_number = _i(run_get("jobNumber"))
+    confidence = get("confidenceInterval")
     return JobView(
-        id=_str(obj.get("id")),
-        name=_str(obj.get("name")),
-        job_stream=_str(obj.get("jobStreamName")),
-        job_stream_id=_str(obj.get("jobStreamId")),
-        workstation=_str(obj.get("workstation")),
+        id=_s(get("id")),
+        name=_s(get("name")),
+        job_stream=_s(get("jobStreamName")),
+        job_stream_id=_s(get("jobStreamId")),
+        workstation=_s(get("workstation")),
         status=status,
         internal_status=status,
-        start=parse_time(time_info.get("actualStartTime")),
-        end=parse_time(time_info.get("actualEndTime")),
-        scheduled_start=parse_time(restrictions.get("startTime")) or parse_time(obj.get("schedTime")),
-        deadline=parse_time(restrictions.get("deadlineTime")),
+        start=_t(time_info.get("actualStartTime")),
+        end=_t(time_info.get("actualEndTime")),
+        scheduled_start=_t(restrictions.get("startTime")) or _t(get("schedTime")),
+        deadline=_t(restrictions.get("deadlineTime")),
         estimated_duration_s=estimated,
-        critical=bool(options.get("critical")),
-        return_code=_int(run.get("returnCode")),
+        critical=bool(_d(get("jobOptions")).get("critical")),
+        return_code=_i(run_get("returnCode")),
         run_number=run_number if run_number is not None else len(runs),
         predecessors=predecessors,
-        priority=_int(obj.get("priority")),
-        folder=_str(obj.get("folder")),
-        common_status=_str(obj.get("lastRunCommonStatus") or run.get("commonStatus")),
-        substatus=_str(composite.get("substatus")),
-        run_id=_str(run.get("id")),
+        priority=_i(get("priority")),
+        folder=_s(get("folder")),
+        common_status=_s(get("lastRunCommonStatus") or run_get("commonStatus")),
+        substatus=_s(composite.get("substatus")),
+        run_id=_s(run_get("id")),
         run_count=len(runs),
         late=bool(flags.get("jobLate")),
         deadline_passed=bool(flags.get("deadlineHasPassed")),
-        latest_start=parse_time(restrictions.get("latestStartTime")),
-        critical_start=parse_time(obj.get("criticalStart")),
-        confidence_interval=_str(obj.get("confidenceInterval")) or None,
-        planned_end=parse_time(obj.get("endTime")),
-        elapsed_s=parse_duration(time_info.get("elapsedTime")),
+        latest_start=_t(restrictions.get("latestStartTime")),
+        critical_start=_t(get("criticalStart")),
+        confidence_interval=_s(confidence) or None if confidence is not None else None,
+        planned_end=_t(get("endTime")),
+        elapsed_s=_dur(time_info.get("elapsedTime")),
     )
 
 
