@@ -25,7 +25,7 @@ from resync_app.tws.client import HWAClient
 from resync_app.tws.election import LeaderLock, identity, make_lock
 from resync_app.tws.instances import InstanceConfig
 from resync_app.tws.models import TwsPollerControl, TwsSummary
-from resync_app.tws.snapshot import SnapshotCache, poll_instance, record_poller_state
+from resync_app.tws.snapshot import SnapshotCache, crawl_dependencies, poll_instance, record_poller_state
 
 logger = logging.getLogger("resync.tws.poller")
 
@@ -291,6 +291,8 @@ class PollerService:
                                                leader=self.identity)
                     last_end, last_wall = time.monotonic(), utcnow()
                     failures = 0 if last.ok else failures + 1
+                    if last.ok:
+                        await crawl_dependencies(name, client)  # the critical path, a few look-ups per poll
                     if wanted_now:
                         seen = poll_now
                         await asyncio.to_thread(record_poller_state, name, poll_now_seen=seen)

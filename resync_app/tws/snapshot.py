@@ -130,7 +130,6 @@ class PollResult:
     running: int = 0
     pending: int = 0
     failed_new: int = 0
-    dependencies_fetched: int = 0
     poll_seq: int = 0
 
 
@@ -237,7 +236,8 @@ def _row(instance: str, view: JobView, late: bool, stuck: bool, risk: str, confi
             view.workstation[:200], view.status[:24], view.common_status[:32], view.start, view.end, duration,
             view.scheduled_start, view.deadline, view.estimated_duration_s, view.critical, view.return_code,
             view.run_number, view.priority, json.dumps(view.predecessors),
-            DEPS_KNOWN if view.predecessors else DEPS_WANTED if view.critical else DEPS_UNKNOWN,
+            DEPS_KNOWN if view.predecessors
+            else DEPS_WANTED if view.critical and view.status not in SUCCESS_STATUSES else DEPS_UNKNOWN,
             late, stuck, risk, confidence, fp, seq, now)
 
 
@@ -363,16 +363,13 @@ async def poll_instance(instance: str, client, *, now: datetime | None = None, c
     result = await asyncio.to_thread(_store_success, instance, collector, workstations, engine, now, th, at_risk,
                                      started, leader)
     cache.put(instance, InstanceMemory(poll_seq=result.poll_seq, jobs=collector.seen, th=th))
-    try:
-        result.dependencies_fetched = await crawl_dependencies(instance, client)
-    except Exception:  # the crawl is best effort: the next poll tries again
-        logger.exception("dependency crawl of %s failed", instance)
     return result
 
 
 async def crawl_dependencies(instance: str, client, budget: int = DEPS_PER_POLL) -> int:
     """Look up the predecessors of up to `budget` jobs whose dependencies are wanted (critical jobs, then the jobs
-    they depend on, transitively): query results carry no dependencies, and the critical path needs them."""
+    they depend on, transitively): query results carry no dependencies, and the critical path needs them. The
+    poller runs it after each successful poll, once the snapshot is stored and announced."""
     wanted = await asyncio.to_thread(_wanted_dependencies, instance, budget)
     if not wanted:
         return 0

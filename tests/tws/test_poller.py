@@ -284,6 +284,7 @@ async def test_dependencies_are_crawled_for_critical_jobs(sim, client):
     crit = next(j for j in sim.find_jobs(critical=True) if j["predecessors"])
     for _ in range(5):
         await poll(sim, client)
+        await snapshot.crawl_dependencies(NAME, client)  # what the poller does after each successful poll
     detail = queries.job(NAME, crit["id"])
     assert [p["id"] for p in detail["dependencies"]["predecessors"]] == crit["predecessors"]
     pred = queries.job(NAME, crit["predecessors"][0])
