@@ -9,6 +9,9 @@
 3. `seed-demo` throughput (rows/s) for the large ledger.
 4. The assistant's fast-path share on the 50 operator questions (`bench/assistant.py`; alone:
    `python -m bench.assistant`).
+5. The HWA client fetching a 50 000-job plan from the bundled simulator (`bench/tws_client.py`; BENCH_TWS_JOBS).
+6. The TWS poller on that plan (baseline, steady state, memory), the change detection rate, and
+   `/api/v1/tws/jobs` page turns at 50 000 vs 500 jobs (`bench/tws_poll.py`).
 
 Environment: BENCH_ROWS (default 1000000) sizes the large ledger, e.g. `BENCH_ROWS=100000 python -m bench` for a
 quick run; BENCH_CALLS (default 30) the number of timed dashboard calls; BENCH_KEEP=1 keeps the temporary
@@ -53,6 +56,8 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from typing import Any  # noqa: E402
+
+from bench import tws_client, tws_poll  # noqa: E402
 
 ROWS_LARGE = max(1, int(os.environ.get("BENCH_ROWS", "1000000")))
 ROWS_SMALL = min(10_000, ROWS_LARGE)
@@ -346,6 +351,10 @@ def main() -> int:
         say(f"[4/4] /dashboard-data x {CALLS} on each ledger (fresh process each)")
         small = dashboard_in_child("small", ROWS_SMALL)
         large = dashboard_in_child("large", ROWS_LARGE)
+        say(f"[+] HWA client + simulator: fetching a {tws_client.JOBS:,}-job plan")
+        tws_fetch = tws_client.run()
+        say(f"[+] TWS poller + read layer: polling a {tws_poll.JOBS:,}-job plan, page turns at 50 000 vs 500 jobs")
+        tws_polls = tws_poll.run()
     finally:
         if not os.environ.get("BENCH_KEEP") and not _CHILD:
             shutil.rmtree(_TMP, ignore_errors=True)
@@ -370,6 +379,8 @@ def main() -> int:
                                "ok": overhead_ok},
         "seed_demo": {"small": seed_small, "large": seed_large},
         "assistant_fast_path": fast_path,
+        "tws_client": tws_fetch,
+        "tws_poll": tws_polls,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
@@ -393,7 +404,7 @@ def main() -> int:
          f"{seed_large['seconds']:.1f} s"),
         (f"seed-demo {ROWS_SMALL:,} rows", f"{seed_small['rows_per_s']:,} rows/s", "",
          f"{seed_small['seconds']:.1f} s"),
-    ]
+    ] + tws_client.rows(tws_fetch) + tws_poll.rows(tws_polls)
     say("")
     say(table(rows))
     say(f"\nrollup rows read: {rollups_small:,} (small) / {rollups_large:,} (large); large SQLite file "

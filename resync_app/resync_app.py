@@ -14,18 +14,21 @@ from resync_app.pages.admin import health as health_page
 from resync_app.pages.admin import home as home_page
 from resync_app.pages.admin import litellm_analytics as litellm_analytics_page
 from resync_app.pages.admin import litellm_config as litellm_config_page
-from resync_app.pages.admin import placeholders as admin_placeholders
+from resync_app.pages.admin import proactive as proactive_page
 from resync_app.pages.admin import system_config as system_config_page
 from resync_app.pages.admin import teams_config as teams_config_page
+from resync_app.pages.admin import tws_config as tws_config_page
 from resync_app.pages.login import login
 from resync_app.pages.operator import placeholders as operator_placeholders
 from resync_app.state.audit import AuditState
 from resync_app.state.health import HealthState
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
+from resync_app.state.proactive import ProactiveState
 from resync_app.state.session import SessionState
 from resync_app.state.system_config import SystemConfigState
 from resync_app.state.teams_config import TeamsConfigState
+from resync_app.state.tws_config import TwsConfigState
 
 
 @contextlib.asynccontextmanager
@@ -58,10 +61,12 @@ app.add_page(system_config_page.system_config, route="/admin/system", title="Res
              on_load=[_GUARD, SystemConfigState.load])
 app.add_page(teams_config_page.teams_config, route="/admin/teams", title="Resync | Teams Configuration",
              on_load=[_GUARD, TeamsConfigState.load])
-app.add_page(admin_placeholders.tws, route="/admin/tws", title="Resync | TWS", on_load=_GUARD)
+app.add_page(tws_config_page.tws_config, route="/admin/tws", title="Resync | TWS Configuration",
+             on_load=[_GUARD, TwsConfigState.load])
 app.add_page(health_page.health, route="/admin/health", title="Resync | Health Monitoring",
              on_load=[_GUARD, HealthState.load])
-app.add_page(admin_placeholders.proactive, route="/admin/proactive", title="Resync | Proactive", on_load=_GUARD)
+app.add_page(proactive_page.proactive, route="/admin/proactive", title="Resync | Proactive Monitoring",
+             on_load=[_GUARD, ProactiveState.load])
 app.add_page(litellm_config_page.litellm_config, route="/admin/litellm", title="Resync | LiteLLM Configuration",
              on_load=[_GUARD, LiteLLMConfigState.load])
 app.add_page(litellm_analytics_page.litellm_analytics, route="/admin/litellm-analytics",

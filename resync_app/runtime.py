@@ -48,6 +48,9 @@ def startup() -> None:
 
         teams_service.install()  # TWS event sink + alert notifier, and this worker's card dispatcher
         health_monitor.start()  # the registered checks, run periodically
+        from resync_app.tws import service as tws_service
+
+        tws_service.startup()  # the default simulator instance, and this worker's poller election loop
         logger.info("resync started: configuration version %s, database %s", store.version,
                     settings.database_url.split("://", 1)[0])
         _started = True
@@ -70,5 +73,8 @@ def shutdown() -> None:
 
         health_monitor.stop()
         teams_service.uninstall()
+        from resync_app.tws import service as tws_service
+
+        tws_service.shutdown()  # stops polling and releases the poller lock
         reset_gateway()  # flushes the ledger
         _started = False

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Migrate, ensure the first admin, build the frontend and serve UI + API on one port ($RESYNC_HOST:$RESYNC_PORT).
+# Migrate, ensure the first admin, start the bundled TWS simulator, build the frontend and serve UI + API on one
+# port ($RESYNC_HOST:$RESYNC_PORT).
 #
 # Workers: with RESYNC_REDIS_URL set, RESYNC_WORKERS backend workers (default: the CPU count); without Redis
 # always 1 (Reflex keeps its per-tab state on local disk then, which workers cannot share).
@@ -26,6 +27,12 @@ find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete
 
 python -m resync_app migrate
 python -m resync_app ensure-admin
+if [ "${RESYNC_TWS_SIMULATOR:-1}" != "0" ]; then
+  # Detached HWA simulator on 127.0.0.1:${RESYNC_TWS_SIMULATOR_PORT:-31116}; it exits when this process (the
+  # server, after exec) is gone, and a leftover of ours on the port is replaced. Never fatal for the server.
+  python -m resync_app.tws_simulator --background --host 127.0.0.1 \
+    --port "${RESYNC_TWS_SIMULATOR_PORT:-31116}" --parent-pid $$ || echo "TWS simulator not started" >&2
+fi
 echo "resync: serving with $WORKERS worker(s) on $RESYNC_HOST:$RESYNC_PORT" >&2
 if [ "${RESYNC_BACKEND_ONLY:-0}" = "1" ]; then
   exec reflex run --env prod --backend-only --backend-host "$RESYNC_HOST" --backend-port "$RESYNC_PORT" \

@@ -13,6 +13,7 @@ os.environ.update({
     "RESYNC_DATABASE_URL": f"sqlite:///{_TMP / 'data' / 'test.db'}",
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
     "RESYNC_TIMEZONE": os.environ.get("RESYNC_TIMEZONE", "UTC"),
+    "RESYNC_TWS_SIMULATOR": "0",  # no default instance aimed at 127.0.0.1:31116 (`make run`'s simulator)
 })
 for _var in ("RESYNC_REDIS_URL", "RESYNC_ADMIN_PASSWORD", "RESYNC_SECRET_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
              "TOGETHERAI_API_KEY", "OPENROUTER_API_KEY", "NVIDIA_NIM_API_KEY", "OLLAMA_API_BASE"):

@@ -16,8 +16,6 @@ is posted.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import inspect
 import ssl
 import time
 from datetime import datetime, timedelta, timezone
@@ -261,36 +259,18 @@ async def check_rag(url: str | None = None) -> CheckResult:
 # ---- TWS ---------------------------------------------------------------------------------------------
 
 
-def tws_service():
-    """`resync_app.tws.service` (the TWS branch), or None while it does not exist."""
-    try:
-        return importlib.import_module("resync_app.tws.service")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("resync_app.tws.service", "resync_app.tws"):
-            return None
-        raise
+def _enabled_instances() -> list[str]:
+    from resync_app.tws.instances import list_instances
+
+    return [inst.name for inst in list_instances(enabled_only=True)]
 
 
-def _field(item: Any, name: str, default: Any = None) -> Any:
-    return item.get(name, default) if isinstance(item, dict) else getattr(item, name, default)
+async def _test_instance(name: str) -> dict[str, Any]:
+    from resync_app.tws.service import test_instance
 
-
-def _tws_instances(service: Any) -> list[Any]:
-    # TODO(merge): the TWS branch names its instance list; these are the likely spellings.
-    for attr in ("list_instances", "instances", "get_instances"):
-        source = getattr(service, attr, None)
-        if callable(source):
-            items = source()
-            return list(items.values() if isinstance(items, dict) else items)
-    return []
-
-
-async def _test_instance(service: Any, name: str) -> dict[str, Any]:
     started = time.perf_counter()
     try:
-        answer = service.test_instance(name)
-        if inspect.isawaitable(answer):
-            answer = await answer
+        answer = await test_instance(name)
     except Exception as exc:
         return {"name": name, "ok": False, "latency_ms": _ms(started),
                 "detail": redact(f"{type(exc).__name__}: {exc}")[:300]}
@@ -305,14 +285,10 @@ async def _test_instance(service: Any, name: str) -> dict[str, Any]:
 
 
 async def check_tws() -> CheckResult:
-    service = tws_service()
-    if service is None or not hasattr(service, "test_instance"):
-        return CheckResult(False, "TWS not configured", data={"instances": []}, probed=False)
-    names = [str(_field(i, "name")) for i in await asyncio.to_thread(_tws_instances, service)
-             if _field(i, "name") and _field(i, "enabled", True)]
+    names = await asyncio.to_thread(_enabled_instances)
     if not names:
         return CheckResult(False, "TWS not configured: no enabled instance", data={"instances": []}, probed=False)
-    instances = list(await asyncio.gather(*(_test_instance(service, n) for n in names)))
+    instances = list(await asyncio.gather(*(_test_instance(n) for n in names)))
     ok = all(i["ok"] for i in instances)
     detail = "; ".join(f"{i['name']}: {i['detail']}" for i in instances)
     latencies = [i["latency_ms"] for i in instances if i["latency_ms"] is not None]

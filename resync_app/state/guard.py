@@ -44,9 +44,10 @@ def _cookie_token(state: rx.State) -> str | None:
     return morsel.value if morsel else None
 
 
-def current_admin(state: rx.State) -> sessions.Principal | None:
-    """The admin behind this client's session cookie, checked against the database now."""
-    principal = sessions.resolve(_cookie_token(state), "session")
+def current_admin(state: rx.State, touch: bool = True) -> sessions.Principal | None:
+    """The admin behind this client's session cookie, checked against the database now (`touch=False`: without
+    counting as activity, for background refresh loops)."""
+    principal = sessions.resolve(_cookie_token(state), "session", touch)
     return principal if principal is not None and principal.is_admin else None
 
 

@@ -4,11 +4,13 @@ failures with their reason, and the 24 h history with an injected clock."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
 from tests.health.conftest import HEALTH_URL, FakeRag, closed_port
+from tests.tws.conftest import simulator, simulator_factory  # noqa: F401  (fixtures)
 from tests.llm.conftest import FAKE_KEY, OPENAI_MODELS, LLMHarness
 from tests.fakes.llm_server import FakeLLMServer
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -67,9 +69,35 @@ async def test_a_schema_behind_the_code_is_reported(tmp_path, database_url):
         dbutil.use_database(database_url)
 
 
-def test_tws_without_the_tws_service_is_not_configured(health):
+def test_tws_without_an_enabled_instance_is_not_configured(health):
     tws = health.get()["tws"]
-    assert tws["ok"] is False and tws["detail"] == "TWS not configured"
+    assert tws["ok"] is False and tws["detail"] == "TWS not configured: no enabled instance"
+
+
+def _tws_instance(api, headers, sim, **extra) -> None:
+    body = {"name": "prod", "display_name": "Production", "base_url": sim.base_url, "username": sim.username,
+            "password": sim.password, "verify_tls": True, "enabled": True, "read_only": False, **extra}
+    answer = api.put("/api/v1/admin/tws-config", json={"instances": [body]}, headers=headers)
+    assert answer.status_code == 200, answer.text
+
+
+def test_tws_instance_answering_is_healthy(api, health, simulator):
+    _tws_instance(api, health.headers, simulator)
+    tws = health.get()["tws"]
+    assert tws["ok"] is True, tws
+    assert tws["latency_ms"] is not None and tws["latency_ms"] >= 0
+    assert tws["detail"].startswith("prod: engine answered")
+    assert any(path.endswith("/engine/info") for _method, path, _query in simulator.requests())
+
+
+def test_tws_instance_down_or_refusing_is_reported_with_the_reason(api, health, simulator):
+    _tws_instance(api, health.headers, simulator, password="not-the-password")
+    tws = health.get()["tws"]
+    assert tws["ok"] is False and "401" in tws["detail"] and "not-the-password" not in json.dumps(tws)
+    _tws_instance(api, health.headers, simulator)
+    simulator.go_down()
+    tws = health.get()["tws"]
+    assert tws["ok"] is False and "unreachable" in tws["detail"]
 
 
 # ---- Redis --------------------------------------------------------------------------------------------

@@ -1,0 +1,435 @@
+"""`Simulator`: the plan, its clock, the HTTP server and the control API (in-process methods and `/_sim/…`).
+
+In tests (manual clock, `speed=0`):
+
+    with Simulator(jobs=120, seed=7, start=datetime(2026, 3, 2, tzinfo=UTC)) as sim:
+        async with HWAClient(sim.connection()) as client: ...
+        job = sim.find_jobs(root=True)[0]
+        sim.script_job(job["id"], "abend"); sim.advance(hours=1)
+        sim.unlink("CPU_LINUX01"); sim.set_latency(2.0); sim.fail(500, count=1); sim.go_down(); sim.come_up()
+
+For `make run` the clock runs at `speed` plan seconds per real second. Over HTTP the same controls live under
+`/_sim/` with the same Basic credentials (see `control.py`). Faults (latency, failures, bad answers) apply to
+the HWA routes only, so the control API keeps working.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from resync_app.tws.client import Connection
+from resync_app.tws_simulator import control, oql, render, routes
+from resync_app.tws_simulator.credentials import SIMULATOR_USERNAME
+from resync_app.tws_simulator.model import Job, Workstation
+from resync_app.tws_simulator.plan import Plan, Rates
+from resync_app.tws_simulator.render import iso
+from resync_app.tws_simulator.server import SimHTTPServer
+
+_QUERIES = {"job": oql.job_query, "jobstream": oql.stream_query, "workstation": oql.workstation_query}
+
+
+@dataclass
+class Faults:
+    latency_s: float = 0.0  # every HWA answer waits this long (real seconds)
+    fail_status: int | None = None  # answer HWA requests with this status …
+    fail_count: int | None = None  # … this many times (None: until cleared)
+    bad_answer: str | None = None  # "html" (200 text/html), "garbage" (invalid JSON), "shape" (JSON, wrong shape)
+
+
+class Simulator:
+    def __init__(self, *, jobs: int = 200, seed: int = 1, speed: float = 0.0, start: datetime | None = None,
+                 host: str = "127.0.0.1", port: int = 0, username: str = SIMULATOR_USERNAME,
+                 password: str | None = None, workstations: int | None = None, abend_rate: float = 0.03,
+                 stuck_rate: float = 0.004, late_rate: float = 0.02, flap_rate: float = 0.04,
+                 critical_rate: float = 0.05, tls: ssl.SSLContext | None = None) -> None:
+        begin = (start or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        self.plan = Plan(jobs=jobs, seed=seed, start=begin.timestamp(), workstations=workstations,
+                         critical_rate=critical_rate,
+                         rates=Rates(abend=abend_rate, stuck=stuck_rate, late=late_rate, flap=flap_rate))
+        self.host, self.port = host, port
+        self.tls = tls  # serve https with this server context (tests of TLS verification)
+        self.username = username
+        self.password = password or secrets.token_urlsafe(12)
+        self.speed = float(speed)
+        self.faults = Faults()
+        self._auth = b"Basic " + base64.b64encode(f"{self.username}:{self.password}".encode())
+        self._server: SimHTTPServer | None = None
+        self._faults_lock = threading.Lock()
+        self._cache: dict[tuple[str, str], tuple[int, int, list]] = {}
+        self._requests: deque[tuple[str, str, dict]] = deque(maxlen=5000)
+        self._ticker: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._timers: list[threading.Timer] = []
+        self._stopped = False
+        self.shutdown_requested = threading.Event()  # set by POST /_sim/shutdown; the CLI process then exits
+
+    # ---- lifecycle --------------------------------------------------------------------------------------------
+
+    def start(self) -> Simulator:
+        self._stopped = False
+        self.come_up()
+        if self._ticker is None:
+            self._stop.clear()
+            self._ticker = threading.Thread(target=self._tick, daemon=True, name="tws-simulator-clock")
+            self._ticker.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._stop.set()
+        for timer in self._timers:
+            timer.cancel()
+        self.go_down()
+        if self._ticker is not None:
+            self._ticker.join(timeout=2)
+            self._ticker = None
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def go_down(self) -> None:
+        """Stop listening and cut open connections: clients see 'connection refused' until `come_up()`."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+
+    def come_up(self) -> None:
+        """Listen again (on the same port once one was chosen)."""
+        if self._server is None:
+            self._server = SimHTTPServer((self.host, self.port), self, self.tls)
+            self.port = self._server.server_address[1]
+            self._server.start()
+
+    def down_for(self, seconds: float, *, after: float = 0.0) -> None:
+        """Go down (after `after` seconds) and come back `seconds` later (what `/_sim/faults {down_for_s}` does,
+        with a short `after` so that its own answer gets out first)."""
+        def down() -> None:
+            self.go_down()
+            self._later(seconds, self._come_back)
+
+        if after > 0:
+            self._later(after, down)
+        else:
+            down()
+
+    def _later(self, seconds: float, action: Callable[[], None]) -> None:
+        timer = threading.Timer(seconds, action)
+        timer.daemon = True
+        self._timers = [t for t in self._timers if t.is_alive()] + [timer]
+        timer.start()
+
+    def _come_back(self) -> None:
+        if not self._stopped:
+            self.come_up()
+
+    @property
+    def up(self) -> bool:
+        return self._server is not None
+
+    @property
+    def base_url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    def connection(self, **overrides: Any) -> Connection:
+        """A client Connection to this simulator (short timeouts and backoff for tests; override any field)."""
+        values: dict[str, Any] = {"base_url": self.base_url, "username": self.username, "password": self.password,
+                                  "timeout_s": 5.0, "retries": 2, "backoff_s": 0.01, "name": "simulator"}
+        values.update(overrides)
+        return Connection(**values)
+
+    def _tick(self) -> None:
+        last = time.monotonic()
+        while not self._stop.wait(0.25):
+            now = time.monotonic()
+            if self.speed > 0:
+                with self.plan.lock:
+                    self.plan.advance_to(self.plan.now + (now - last) * self.speed)
+            last = now
+
+    # ---- HTTP entry point (called by the server's handler threads) -------------------------------------------
+
+    def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes,
+               closing: threading.Event) -> routes.Answer:
+        self._requests.append((method, path, dict(query)))
+        auth = (headers.get("Authorization") or "").encode()
+        if not hmac.compare_digest(auth, self._auth):
+            answer = routes.error(401, "AWSJSM001E The user name or password is not valid.", "AWSJSM001E")
+            answer[1]["WWW-Authenticate"] = 'Basic realm="HWA"'
+            return answer
+        if path.startswith("/_sim/") or path == "/_sim":
+            return control.handle(self, method, path, query, body)
+        if not path.startswith(routes.PREFIX):
+            return routes.error(404, f"AWSJSM404E {path} is not a resource of this server.", "AWSJSM404E")
+        fault = self._take_fault()
+        if fault.latency_s > 0 and closing.wait(fault.latency_s):
+            return 0, {}, b""  # the server went down while this answer was pending
+        if fault.fail_status:
+            return routes.error(fault.fail_status, f"AWSJSM500E Simulated failure (HTTP {fault.fail_status}).",
+                                "AWSJSM500E")
+        if fault.bad_answer == "html":
+            return 200, {"Content-Type": "text/html"}, b"<html><body><h1>Welcome</h1>Sign in</body></html>"
+        if fault.bad_answer == "garbage":
+            return 200, {"Content-Type": "application/json"}, b'{"count": 3, "results": [{"id": '
+        if fault.bad_answer == "shape":
+            return 200, {"Content-Type": "application/json"}, b'["not", "the", "documented", "shape"]'
+        include_count = (headers.get("Include-Count") or "true").lower() != "false"
+        started = time.perf_counter()
+        with self.plan.lock:
+            status, out_headers, payload = routes.hwa(self, method, path, query,
+                                                      headers.get("Host") or f"{self.host}:{self.port}",
+                                                      include_count)
+        out_headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return status, out_headers, payload
+
+    def _take_fault(self) -> Faults:
+        with self._faults_lock:
+            current = Faults(**asdict(self.faults))
+            if self.faults.fail_status and self.faults.fail_count is not None:
+                self.faults.fail_count -= 1
+                if self.faults.fail_count <= 0:
+                    self.faults.fail_status = self.faults.fail_count = None
+            return current
+
+    def query(self, kind: str, text: str | None) -> list:
+        """The plan objects of `kind` matching OQL `text`, in the query's order (cached per plan version)."""
+        plan = self.plan
+        source: list = {"job": plan.jobs, "jobstream": plan.streams, "workstation": plan.workstations}[kind]
+        text = (text or "").strip()
+        if not text:
+            return source
+        key = (kind, text)
+        cached = self._cache.get(key)
+        if cached and cached[0] == plan.version and cached[1] == plan.structure:
+            return cached[2]
+        compiled = _QUERIES[kind](text)
+        result = compiled.sort([obj for obj in source if compiled.matches(obj)])
+        if len(self._cache) > 64:
+            self._cache.clear()
+        self._cache[key] = (plan.version, plan.structure, result)
+        return result
+
+    def warm(self) -> None:
+        """Render every job, stream and workstation once (the CLI does it before listening, so the first
+        page of a big plan costs the same as any other)."""
+        with self.plan.lock:
+            for job in self.plan.jobs:
+                render.job_bytes(job, self.plan)
+            for stream in self.plan.streams:
+                render.stream_bytes(stream, self.plan)
+            for ws in self.plan.workstations:
+                render.workstation_bytes(ws, self.plan)
+
+    # ---- faults -----------------------------------------------------------------------------------------------
+
+    def set_latency(self, seconds: float) -> None:
+        with self._faults_lock:
+            self.faults.latency_s = max(0.0, float(seconds))
+
+    def fail(self, status: int | None = 500, count: int | None = None) -> None:
+        """Answer the next `count` HWA requests (all, when None) with `status`; `status=None` stops failing."""
+        with self._faults_lock:
+            if status is None:
+                self.faults.fail_status = self.faults.fail_count = None
+            else:
+                self.faults.fail_status, self.faults.fail_count = int(status), count
+
+    def answer_badly(self, mode: str | None = "html") -> None:
+        if mode not in (None, "html", "garbage", "shape"):
+            raise ValueError("bad_answer is one of html, garbage, shape")
+        with self._faults_lock:
+            self.faults.bad_answer = mode
+
+    def clear_faults(self) -> None:
+        with self._faults_lock:
+            self.faults = Faults()
+
+    def requests(self) -> list[tuple[str, str, dict]]:
+        """(method, path, query) of every request received, oldest first (for assertions on retries/paging)."""
+        return list(self._requests)
+
+    def clear_requests(self) -> None:
+        self._requests.clear()
+
+    # ---- clock ------------------------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.plan.now, tz=timezone.utc)
+
+    def advance(self, seconds: float = 0, *, minutes: float = 0, hours: float = 0) -> int:
+        """Move the virtual clock forward; returns the number of plan events that ran."""
+        delta = seconds + minutes * 60 + hours * 3600
+        if delta < 0:
+            raise ValueError("the clock only moves forward")
+        with self.plan.lock:
+            return self.plan.advance_to(self.plan.now + delta)
+
+    def advance_to(self, when: datetime) -> int:
+        with self.plan.lock:
+            return self.plan.advance_to(when.timestamp())
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = max(0.0, float(speed))
+
+    def run_until(self, predicate: Callable[[Simulator], bool], *, max_seconds: float = 86400,
+                  step: float = 60) -> datetime:
+        """Advance `step` virtual seconds at a time until `predicate(self)` holds; AssertionError after
+        `max_seconds` of plan time. Returns the plan time when it held."""
+        with self.plan.lock:
+            deadline = self.plan.now + max_seconds
+            while not predicate(self):
+                if self.plan.now >= deadline:
+                    raise AssertionError(f"condition not reached within {max_seconds:g} plan seconds")
+                self.plan.advance_to(min(deadline, self.plan.now + step))
+            return self.now
+
+    # ---- plan inspection and control --------------------------------------------------------------------------
+
+    def _job(self, job_id: str) -> Job:
+        job = self.plan.job_by_id.get(job_id)
+        if job is None:
+            raise KeyError(f"no job {job_id} in the simulated plan")
+        return job
+
+    def _ws(self, name: str) -> Workstation:
+        ws = self.plan.ws_by_name.get(name) or self.plan.ws_by_id.get(name)
+        if ws is None:
+            raise KeyError(f"no workstation {name} in the simulated plan")
+        return ws
+
+    def job_info(self, job_id: str) -> dict:
+        with self.plan.lock:
+            return _job_info(self._job(job_id))
+
+    def find_jobs(self, *, status: str | None = None, workstation: str | None = None, stream: str | None = None,
+                  critical: bool | None = None, root: bool | None = None, has_successors: bool | None = None,
+                  limit: int | None = None) -> list[dict]:
+        """Jobs matching every given filter, earliest start first. `root`: no predecessors (or only those)."""
+        with self.plan.lock:
+            out = []
+            for job in sorted(self.plan.jobs, key=lambda j: (j.at, j.order)):
+                if status is not None and job.status != status:
+                    continue
+                if workstation is not None and job.ws.name != workstation:
+                    continue
+                if stream is not None and job.stream.name != stream:
+                    continue
+                if critical is not None and job.critical != critical:
+                    continue
+                if root is not None and (not job.preds) != root:
+                    continue
+                if has_successors is not None and bool(job.succs) != has_successors:
+                    continue
+                out.append(_job_info(job))
+                if limit is not None and len(out) >= limit:
+                    break
+            return out
+
+    def job_count(self) -> int:
+        with self.plan.lock:
+            return len(self.plan.jobs)
+
+    def job_ids(self) -> list[str]:
+        with self.plan.lock:
+            return [job.id for job in self.plan.jobs]
+
+    def script_job(self, job_id: str, outcome: str) -> None:
+        """abend | stuck | late | succ: for the current run if it is running (not late), else the next run."""
+        with self.plan.lock:
+            self.plan.script(self._job(job_id), outcome)
+
+    def hold(self, job_id: str) -> None:
+        with self.plan.lock:
+            self.plan.hold(self._job(job_id))
+
+    def release(self, job_id: str) -> None:
+        with self.plan.lock:
+            self.plan.release(self._job(job_id))
+
+    def cancel(self, job_id: str) -> None:
+        with self.plan.lock:
+            self.plan.cancel(self._job(job_id))
+
+    def rerun(self, job_id: str) -> str:
+        with self.plan.lock:
+            return self.plan.rerun(self._job(job_id)).id
+
+    def workstation_info(self, name: str) -> dict:
+        with self.plan.lock:
+            ws = self._ws(name)
+            return {"id": ws.id, "name": ws.name, "type": ws.type, "os": ws.os, "linked": ws.linked,
+                    "online": ws.online, "running": ws.running, "states": ws.states()}
+
+    def workstation_names(self) -> list[str]:
+        return [ws.name for ws in self.plan.workstations]
+
+    def set_workstation(self, name: str, *, linked: bool | None = None, online: bool | None = None,
+                        running: bool | None = None) -> None:
+        with self.plan.lock:
+            self.plan.control_workstation(self._ws(name), linked=linked, online=online, running=running)
+
+    def unlink(self, name: str) -> None:
+        self.set_workstation(name, linked=False)
+
+    def link(self, name: str) -> None:
+        self.set_workstation(name, linked=True)
+
+    def set_offline(self, name: str) -> None:
+        self.set_workstation(name, online=False)
+
+    def set_online(self, name: str) -> None:
+        self.set_workstation(name, online=True)
+
+    def set_rates(self, *, abend: float | None = None, stuck: float | None = None, late: float | None = None,
+                  flap: float | None = None) -> None:
+        with self.plan.lock:
+            self.plan.set_rates(abend=abend, stuck=stuck, late=late, flap=flap)
+
+    def state(self) -> dict:
+        """A summary: clock, speed, counts by status, workstations, rates, faults, whether it is up."""
+        with self.plan.lock:
+            counts: dict[str, int] = {}
+            for job in self.plan.jobs:
+                counts[job.status] = counts.get(job.status, 0) + 1
+            return {
+                "now": iso(self.plan.now),
+                "speed": self.speed,
+                "up": self.up,
+                "base_url": self.base_url,
+                "jobs": len(self.plan.jobs),
+                "job_streams": len(self.plan.streams),
+                "status_counts": dict(sorted(counts.items())),
+                "workstations": [{"name": w.name, "linked": w.linked, "online": w.online, "running": w.running}
+                                 for w in self.plan.workstations],
+                "rates": asdict(self.plan.rates),
+                "faults": asdict(self.faults),
+                "next_event_at": iso(self.plan.next_event_at()),
+            }
+
+
+def _job_info(job: Job) -> dict:
+    run = job.run
+    return {
+        "id": job.id, "name": job.name, "stream": job.stream.name, "stream_id": job.stream.id,
+        "workstation": job.ws.name, "status": run.status, "substatus": run.substatus, "held": job.held,
+        "at": iso(job.at), "start": iso(run.start), "end": iso(run.end), "return_code": run.rc,
+        "run_id": run.id, "run_number": run.number, "runs": len(job.runs), "critical": job.critical,
+        "deadline": iso(job.deadline), "late": job.late_flag, "predecessors": [p.id for p in job.preds],
+        "successors": [s.id for s in job.succs], "estimated_s": job.est, "outcome": run.outcome,
+    }
+
+
+__all__ = ["Faults", "Simulator"]
