@@ -112,3 +112,18 @@ def critical_jobs(instance: str | None = None, at_risk: bool = False) -> list[di
         return queries.critical_jobs(instance, at_risk_only=at_risk)
     except UnknownInstance as exc:
         raise _not_found(exc) from None
+
+
+@router.get("/jobs/{job_id}/threats")
+def threats(job_id: str, instance: str | None = None) -> dict:
+    """The job's critical path: path-aware estimated end and confidence, and the unfinished predecessors that
+    threaten its deadline, least slack first. `job_id` may also be NAME, STREAM.NAME or WS#STREAM.NAME."""
+    from resync_app.tws.threats import deadline_threats
+
+    try:
+        data = deadline_threats(instance, job_id)
+    except UnknownInstance as exc:
+        raise _not_found(exc) from None
+    if data is None:
+        raise HTTPException(404, detail=f"The current plan has no job {job_id!r}.")
+    return data
