@@ -21,7 +21,7 @@ from resync_app.components import charts
 from resync_app.events import feed
 from resync_app.llm import analytics
 from resync_app.state.guard import admin_event, current_admin
-from resync_app.state.litellm_config import compact, money, percent
+from resync_app.state.formatting import compact, money, percent
 
 ROUTE = "/admin/litellm-analytics"
 REFRESH_S = 10.0

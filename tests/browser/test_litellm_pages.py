@@ -21,9 +21,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+import resync_app.resync_app  # noqa: F401  (registers every state, the card substates too)
 from resync_app.llm.providers import PROVIDERS
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
-from resync_app.state.litellm_config import LiteLLMConfigState, money
+from resync_app.state.formatting import money
+from resync_app.state.litellm_config import LiteLLMConfigState
 from tests.browser.conftest import ROOT, frames_text, wait_hydrated
 from tests.fakes.llm_server import FakeLLMServer
 from tests.support.raw_events import RawEvent, send_raw_events
@@ -364,19 +366,28 @@ def test_analytics_refreshes_live_when_calls_are_recorded(signed_in_page, live_s
 
 CONFIG = LiteLLMConfigState.get_full_name()
 ANALYTICS = LiteLLMAnalyticsState.get_full_name()
+
+
+def _config_event(handler: str, payload: dict[str, Any]) -> RawEvent:
+    """A handler of the page's state or of one of its card substates."""
+    owner = next(s for s in (LiteLLMConfigState, *LiteLLMConfigState.get_substates()) if handler in s.event_handlers
+                 and (s is LiteLLMConfigState or handler not in LiteLLMConfigState.event_handlers))
+    return RawEvent(owner.get_full_name(), "/admin/litellm/", handler, payload)
+
+
 CONFIG_EVENTS = [
-    RawEvent(CONFIG, "/admin/litellm/", "load", {}),
-    RawEvent(CONFIG, "/admin/litellm/", "set_enabled", {"pid": "anthropic", "enabled": True}),
-    RawEvent(CONFIG, "/admin/litellm/", "save_provider", {"form": {"provider": "anthropic", "api_key": KEY,
-                                                           "api_base": "http://127.0.0.1:9/v1"}}),
-    RawEvent(CONFIG, "/admin/litellm/", "set_routing", {"field": "LLM_ROUTING_SIMPLE_MODEL", "value": "gpt-4"}),
-    RawEvent(CONFIG, "/admin/litellm/", "save_routing", {}),
-    RawEvent(CONFIG, "/admin/litellm/", "test_provider", {"pid": "openai"}),
-    RawEvent(CONFIG, "/admin/litellm/", "test_model", {"model": "gpt-4o-mini"}),
-    RawEvent(CONFIG, "/admin/litellm/", "dry_run", {}),
-    RawEvent(CONFIG, "/admin/litellm/", "acknowledge", {"alert_id": 1}),
-    RawEvent(CONFIG, "/admin/litellm/", "reset_router", {}),
-    RawEvent(CONFIG, "/admin/litellm/", "watch", {"watch_id": 1}),
+    _config_event("load", {}),
+    _config_event("set_enabled", {"pid": "anthropic", "enabled": True}),
+    _config_event("save_provider", {"form": {"provider": "anthropic", "api_key": KEY,
+                                             "api_base": "http://127.0.0.1:9/v1"}}),
+    _config_event("set_routing", {"field": "LLM_ROUTING_SIMPLE_MODEL", "value": "gpt-4"}),
+    _config_event("save_routing", {}),
+    _config_event("test_provider", {"pid": "openai"}),
+    _config_event("test_model", {"model": "gpt-4o-mini"}),
+    _config_event("dry_run", {}),
+    _config_event("acknowledge", {"alert_id": 1}),
+    _config_event("reset_router", {}),
+    _config_event("watch", {"watch_id": 1}),
 ]
 ANALYTICS_EVENTS = [
     RawEvent(ANALYTICS, "/admin/litellm-analytics/", "load", {}),
