@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, select
@@ -64,6 +65,8 @@ class ProviderState:
     key_source: str  # admin | env | none
     api_base: str
     models: list[ModelRef]
+    default_base: str = ""  # the base an empty `api_base` means
+    key_withheld: str = ""  # why a stored key is not used (it belongs to another base)
     entries: list[str] = field(default_factory=list)  # as stored: "model-id" or "alias=model-id"
     updated_at: datetime | None = None
     last_success_at: datetime | None = None
@@ -72,7 +75,8 @@ class ProviderState:
 
     @property
     def configured(self) -> bool:
-        return bool(self.api_base) and bool(self.models) and (bool(self.api_key) or not self.spec.needs_key)
+        return (is_http_url(self.api_base) and bool(self.models)
+                and (bool(self.api_key) or not self.spec.needs_key))
 
     @property
     def active(self) -> bool:
@@ -94,6 +98,26 @@ class CallResult:
     explanation: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+
+
+def is_http_url(value: str | None) -> bool:
+    """An http(s) URL with a host: the only kind of base the gateway ever sends a request to."""
+    parts = urlsplit(value or "")
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def same_base(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().rstrip("/").lower() == (b or "").strip().rstrip("/").lower()
+
+
+def _env_default_base(pid: str, spec) -> str:
+    """The base a provider has without admin settings, as the catalogue and the environment give it (the one
+    an environment key belongs to)."""
+    if pid == "ollama":
+        return os.environ.get("OLLAMA_API_BASE") or spec.default_api_base
+    if pid == "nvidia_nim":
+        return os.environ.get("LLM_ENDPOINT") or spec.default_api_base
+    return spec.default_api_base
 
 
 class LLMGateway:
@@ -166,7 +190,12 @@ class LLMGateway:
             budget.check_alerts()
 
     def load_providers(self) -> None:
-        """Combine the catalogue, the environment and the admin's stored settings."""
+        """Combine the catalogue, the environment and the admin's stored settings.
+
+        A key is only ever sent to the base it was given for: an admin key to the base stored with it (or the
+        catalogue's default when none is stored), an environment key to the default the environment gives. When
+        the base has moved since (an `llm_endpoint` change, say), the key is withheld until it is entered again.
+        """
         with session_scope() as db:
             stored = {row.id: row for row in db.exec(select(ProviderSettings)).scalars().all()}
         providers: dict[str, ProviderState] = {}
@@ -175,12 +204,17 @@ class LLMGateway:
             admin_key = decrypt(row.api_key_encrypted) if row and row.api_key_encrypted else None
             env_key = os.environ.get(spec.key_env) if spec.key_env else None
             register_secret(env_key)
-            key = admin_key or env_key
-            default_base = spec.default_api_base
-            if pid == "ollama":
-                default_base = os.environ.get("OLLAMA_API_BASE") or default_base
-            if pid == "nvidia_nim":
-                default_base = setting("llm_endpoint") or default_base
+            env_base = _env_default_base(pid, spec)
+            default_base = setting("llm_endpoint") or env_base if pid == "nvidia_nim" else env_base
+            base = row.api_base if row and row.api_base else default_base
+            key, source, withheld = None, "none", ""
+            if admin_key:
+                key_base = row.api_base if row.api_base else env_base
+                key, source = (admin_key, "admin") if same_base(key_base, base) else (None, "none")
+                withheld = "" if key else f"the key set here belongs to {key_base}"
+            elif env_key:
+                key, source = (env_key, "env") if same_base(env_base, base) else (None, "none")
+                withheld = "" if key else f"{spec.key_env} belongs to {env_base}"
             entries = json.loads(row.models_json) if row and row.models_json else list(spec.default_models)
             models, valid = [], []
             for entry in entries:
@@ -192,8 +226,8 @@ class LLMGateway:
             enabled_default = bool(env_key) or (pid == "ollama" and bool(os.environ.get("OLLAMA_API_BASE")))
             providers[pid] = ProviderState(
                 spec=spec, enabled=row.enabled if row and row.enabled is not None else enabled_default,
-                api_key=key, key_source="admin" if admin_key else ("env" if env_key else "none"),
-                api_base=(row.api_base if row and row.api_base else default_base), models=models, entries=valid,
+                api_key=key, key_source=source, api_base=base, models=models, entries=valid,
+                default_base=default_base, key_withheld=withheld,
                 updated_at=row.updated_at if row else None,
                 last_success_at=row.last_success_at if row else None, last_error_at=row.last_error_at if row else None,
                 last_error=row.last_error if row else None,
@@ -248,7 +282,12 @@ class LLMGateway:
         failures = {}
         for pid, provider in self.providers.items():
             if provider.enabled and not provider.configured:
-                if provider.spec.needs_key and not provider.api_key:
+                if not is_http_url(provider.api_base):
+                    failures[pid] = f"the API base {provider.api_base!r} is not an http(s) URL"
+                elif provider.spec.needs_key and not provider.api_key and provider.key_withheld:
+                    failures[pid] = (f"the API base is now {provider.api_base} but {provider.key_withheld}: enter the "
+                                     "key again for the new base (a stored key never follows a new address)")
+                elif provider.spec.needs_key and not provider.api_key:
                     failures[pid] = (f"enabled but no API key: set {provider.spec.key_env} or add a key in "
                                      "LiteLLM Configuration")
                 elif not provider.models:
@@ -344,6 +383,9 @@ class LLMGateway:
             return False
         if not force and time.time() - checked_at < LOCAL_HEALTH_TTL_S:
             return up
+        if not is_http_url(ollama.api_base):  # never fetch anything but http(s)
+            self._local_health = (time.time(), False)
+            return False
         try:
             async with httpx.AsyncClient(timeout=2.0) as client:
                 response = await client.get(ollama.api_base.rstrip("/") + "/api/tags")
@@ -591,6 +633,9 @@ class LLMGateway:
                 if (new_base or "") != (row.api_base or ""):
                     detail["api_base"] = [state.api_base, new_base or "(default)"]
                 row.api_base = new_base
+            if changes.get("api_key") and not row.api_base:
+                # the key belongs to the base it is given for: keep that base even if the default moves later
+                row.api_base = changes["api_base"] if changes.get("api_base") else state.default_base
             if "models" in changes:
                 new_models = changes["models"]
                 old = [r.public for r in state.models]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import reflex as rx
@@ -46,6 +47,17 @@ class ProviderCard:
     err_api_base: str = ""
     err_models: str = ""
     err_other: str = ""
+
+
+def _route_errors(raw: str) -> dict[str, str]:
+    """The key route's field errors, as the dialog reported them (JSON; only known fields, short texts)."""
+    try:
+        errors = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(errors, dict):
+        return {}
+    return {k: str(v)[:300] for k, v in errors.items() if k in ("api_key", "api_base", "models", "enabled")}
 
 
 class ProvidersState(LiteLLMConfigState):
@@ -138,7 +150,7 @@ class ProvidersState(LiteLLMConfigState):
         pid = str(form.get("provider") or "")
         if pid not in PROVIDERS:
             return rx.toast.error("Unknown provider.")
-        view = next((v for v in self._views if v["id"] == pid), None) or get_gateway().provider_view(pid)
+        view = get_gateway().provider_view(pid)  # now: a key saved with a new base has moved it already
         body: dict[str, Any] = {}
         enabled = str(form.get("enabled") or "").lower() in ("on", "true", "1")
         if enabled != bool(view["enabled"]):
@@ -154,7 +166,8 @@ class ProvidersState(LiteLLMConfigState):
         if entries != list(view.get("model_entries") or []):
             body["models"] = entries
         if key_status == "error":
-            self._edit_errors[pid] = {"api_key": key_error or "The key was refused."}
+            self._edit_errors[pid] = _route_errors(str(form.get("key_errors") or "")) or {
+                "api_key": key_error or "The key was refused."}
             self._rebuild_cards()
             return rx.toast.error(f"{PROVIDERS[pid].name}: the key was not saved.")
         if not body:

@@ -158,6 +158,35 @@ def test_provider_dialog_sets_key_and_base_test_answers_and_the_key_never_comes_
                              and KEY in (r.post_data or "") for r in key_posts)
 
 
+def test_the_dialog_never_lets_a_stored_key_follow_a_new_base(signed_in_page, live_server, openai_on_fake):
+    """Item 1 in the UI: a new API base without the key is refused in the dialog; with the key, both move."""
+    receiver = FakeLLMServer(api_key=None, models=["gpt-4o-mini"]).start()  # any host: it accepts everything
+    new_key = "sk-moved-" + uuid.uuid4().hex
+    try:
+        page = signed_in_page
+        _open(page, "/admin/litellm")
+        card(page, "openai").locator("[data-action=edit]").click()
+        dialog = page.get_by_role("dialog")
+        dialog.locator("input[name=api_base]").fill(receiver.openai_base)
+        dialog.locator("[data-action=save-provider]").click()
+        expect(dialog.locator("[data-error=api_key]")).to_contain_text("key again")
+        view = next(p for p in live_server.get_json("/api/v1/litellm/providers") if p["id"] == "openai")
+        assert view["api_base"] == openai_on_fake.openai_base and view["key_hint"] == "…" + KEY[-4:]
+
+        key_input = dialog.locator("input[data-provider-key-input], [data-provider-key-input] input").first
+        key_input.fill(new_key)
+        dialog.locator("[data-action=save-provider]").click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        view = next(p for p in live_server.get_json("/api/v1/litellm/providers") if p["id"] == "openai")
+        assert view["api_base"] == receiver.openai_base and view["key_hint"] == "…" + new_key[-4:]
+        answer = live_server.api("POST", "/api/v1/litellm/test", json={"model": "gpt-4o-mini", "timeout": 10})
+        assert answer.status_code == 200 and answer.json()["success"], answer.text
+        sent = " ".join(r["headers"].get("authorization", "") for r in receiver.requests)
+        assert new_key in sent and KEY not in sent
+    finally:
+        receiver.stop()
+
+
 def test_routing_form_saves_through_system_configuration(signed_in_page, live_server, openai_on_fake):
     page = signed_in_page
     _open(page, "/admin/litellm")

@@ -242,14 +242,14 @@ def test_put_provider_rebuilds_the_router_and_models_follow(llm):
     assert fast["success"] is True and llm.srv.requests[-1]["model"] == "gpt-3.5-turbo"  # the alias's target
     [entry, *_] = audit(llm)
     assert entry["detail"]["models"] == [OPENAI_MODELS, ["gpt-4o-mini", "fast"]]
-    # an api_base change moves the calls
-    moved = llm.put_provider("openai", api_base="http://127.0.0.1:9/v1")
+    # an api_base change (with the key: it never follows a new base on its own) moves the calls
+    moved = llm.put_provider("openai", api_base="http://127.0.0.1:9/v1", api_key=FAKE_KEY)
     assert moved.json()["api_base"] == "http://127.0.0.1:9/v1"
     sent = llm.srv.count()
     failed = post_test(llm, model="gpt-4o-mini", timeout=5).json()
     assert failed["success"] is False and llm.srv.count() == sent
     # and clearing it goes back to the catalogue's default
-    assert llm.put_provider("openai", api_base="").json()["api_base"] == "https://api.openai.com/v1"
+    assert llm.put_provider("openai", api_base="", api_key=FAKE_KEY).json()["api_base"] == "https://api.openai.com/v1"
 
 
 # ---- keys never leave the server ---------------------------------------------------------------------

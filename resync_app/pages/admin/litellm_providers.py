@@ -37,8 +37,8 @@ def _key_line(card: ProviderCard) -> rx.Component:
 
 
 # The edit dialog's submit, run in the browser: the key (if typed) goes to the server over HTTP with the
-# session cookie and is cleared from the page; the other fields and the key's outcome (never the key) are
-# handed to `save_provider`.
+# session cookie, together with the base it is for, and is cleared from the page; the other fields and the
+# key's outcome (never the key) are handed to `save_provider`.
 SUBMIT_PROVIDER_JS = """(async () => {
   const form = document.querySelector('[data-provider-form]');
   if (!form) { return {}; }
@@ -48,15 +48,17 @@ SUBMIT_PROVIDER_JS = """(async () => {
   const key = input ? input.value.trim() : '';
   data.key_status = '';
   data.key_error = '';
+  data.key_errors = '';
   if (key) {
     input.value = '';
     try {
       const answer = await fetch('/api/v1/ui/providers/' + encodeURIComponent(data.provider) + '/key', {
-        method: 'POST', credentials: 'same-origin',
-        headers: {'Content-Type': 'application/json'}, body: JSON.stringify({api_key: key})});
+        method: 'POST', credentials: 'same-origin', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({api_key: key, api_base: data.api_base || ''})});
       const body = await answer.json().catch(() => ({}));
       const detail = body.detail || {};
       data.key_status = answer.ok ? 'saved' : 'error';
+      data.key_errors = answer.ok ? '' : JSON.stringify(detail.errors || {});
       data.key_error = answer.ok ? '' : String((detail.errors && detail.errors.api_key) || detail.message
                                                 || (typeof detail === 'string' ? detail : 'HTTP ' + answer.status));
     } catch (error) {
@@ -95,8 +97,8 @@ def _edit_dialog(card: ProviderCard) -> rx.Component:
                                                  rx.cond(card.needs_key, "Paste the API key",
                                                          "Not needed for a local server")),
                              width="100%", data_field="api_key"),
-                    rx.text("Write-only: the stored key is never shown. Leave empty to keep it.", size="1",
-                            color=MUTED),
+                    rx.text("Write-only: the stored key is never shown. Leave empty to keep it. A new API base "
+                            "needs the key again.", size="1", color=MUTED),
                     rx.cond(card.key_source == "admin",
                             rx.text(rx.hstack(rx.checkbox(name="clear_key", size="1"),
                                               "Remove the key set here (fall back to the environment)",
