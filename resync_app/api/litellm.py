@@ -110,7 +110,8 @@ def dashboard_data() -> dict[str, Any]:
 @router.get("/budget")
 def budget_status() -> dict[str, Any]:
     """Daily and monthly budget: spent, limit, reset time, burn rate, projected exhaustion, alerts."""
-    return {"periods": budget.guard.status(), "alerts": budget.alerts(50)}
+    note = budget.enforcement_note()
+    return {"periods": budget.guard.status(), "alerts": budget.alerts(50), "enforced": note is None, "note": note}
 
 
 @router.post("/budget/alerts/{alert_id}/acknowledge")

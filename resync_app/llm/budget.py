@@ -209,6 +209,7 @@ class BudgetGuard:
         now = now or datetime.now(timezone.utc)
         periods = current_periods(now)
         threshold = float(setting("LLM_BUDGET_ALERT_THRESHOLD"))
+        enforced = bool(setting("LLM_COST_TRACKING_ENABLED"))
         out: dict[str, dict[str, Any]] = {}
         with self._lock:
             spent_by = {kind: self._spent_locked(p) for kind, p in periods.items()}
@@ -238,8 +239,17 @@ class BudgetGuard:
                 "projected_period_spend_usd": round(burn * period.length.total_seconds() / 86400, 8),
                 "projected_exhaustion": exhaustion,
                 "exhausted": limit <= 0 or spent >= limit,
+                "enforced": enforced,
             }
         return out
+
+
+def enforcement_note() -> str | None:
+    """Why the budgets do not limit new calls, if they do not (None when they do)."""
+    if setting("LLM_COST_TRACKING_ENABLED"):
+        return None
+    return ("LLM_COST_TRACKING_ENABLED is off: new calls are recorded without a cost, so the daily and monthly "
+            "budgets do not count them and do not limit paid models (spend recorded earlier still counts).")
 
 
 def alerts(limit: int = 50) -> list[dict[str, Any]]:

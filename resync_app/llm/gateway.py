@@ -39,7 +39,7 @@ logger = logging.getLogger("resync.llm")
 DEFAULT_MAX_TOKENS = 1024
 LOCAL_HEALTH_TTL_S = 30.0
 _ROUTER_FIELDS = {"LITELLM_NUM_RETRIES", "LITELLM_TIMEOUT", "llm_timeout", "llm_endpoint", "LLM_ROUTING_FALLBACK_MODEL",
-                  "LLM_USE_CACHE", "LLM_CACHE_TTL_SECONDS"}
+                  "LLM_USE_CACHE", "LLM_CACHE_TTL_SECONDS", "LLM_COST_TRACKING_ENABLED"}
 _BUDGET_FIELDS = {"LLM_BUDGET_DAILY_USD", "LLM_BUDGET_MONTHLY_USD", "LLM_BUDGET_ALERT_THRESHOLD"}
 
 
@@ -298,7 +298,9 @@ class LLMGateway:
         pricing.register_with_litellm(list(self._refs.values()))
         fallback = setting("LLM_ROUTING_FALLBACK_MODEL")
         groups = sorted({d["model_name"] for d in deployments})
-        fallbacks = [{g: [fallback]} for g in groups if g != fallback and fallback in groups]
+        # a fallback the budget could not count (paid, unpriced) is left out: the router would bypass the budget
+        fallbacks = [{g: [fallback]} for g in groups if g != fallback and fallback in groups
+                     and self.budgetable(fallback)]
         router = None
         error = None
         if deployments:
@@ -367,6 +369,30 @@ class LLMGateway:
             prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 3 + 8
         return price.cost(prompt_tokens, max_tokens)
 
+    def budgetable(self, public: str) -> bool:
+        """Whether the budget can count a call to `public`: local, priced, or cost tracking is off (then the
+        budgets cannot count anything new and say so)."""
+        ref = self._refs.get(public)
+        if ref is None or PROVIDERS[ref.provider].is_local or not setting("LLM_COST_TRACKING_ENABLED"):
+            return True
+        return pricing.price_of(ref) is not None
+
+    def require_price(self, public: str) -> None:
+        """Refuse a paid model nobody knows the price of: its cost could not be counted against the budget."""
+        if not self.budgetable(public):
+            raise BudgetExceeded(
+                f"Set a price for {public} first (LiteLLM Configuration → Model browser, or PUT "
+                f"/api/v1/litellm/prices/{public}): its cost is unknown, so the LLM budget cannot admit it. "
+                "Local models remain available.")
+
+    def admission_estimate(self, public: str, messages: list[dict], max_tokens: int, allow_fallback: bool) -> float:
+        """What the budget reserves for a call: the dearer of the model and the fallback the router may use."""
+        estimate = self.estimate(public, messages, max_tokens)
+        fallback = setting("LLM_ROUTING_FALLBACK_MODEL")
+        if allow_fallback and fallback != public and self.routable(fallback) and self.is_paid(fallback):
+            estimate = max(estimate, self.estimate(fallback, messages, max_tokens))
+        return estimate
+
     def local_models_up(self) -> list[str]:
         """Local models whose server answered recently (no network call here; see `refresh_local_health`)."""
         ollama = self.providers.get("ollama")
@@ -432,7 +458,8 @@ class LLMGateway:
         reason = decision.reason
         if self.is_paid(target):
             try:
-                budget.admit(request_id, self.estimate(target, messages, max_tokens))
+                self.require_price(target)
+                budget.admit(request_id, self.admission_estimate(target, messages, max_tokens, allow_fallback))
             except BudgetExceeded as exc:
                 local = [m for m in self.local_models_up() if self.routable(m)]
                 if not local or decision.reason == "requested":

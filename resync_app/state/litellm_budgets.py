@@ -30,6 +30,7 @@ class BudgetRow:
     exhaustion: str = ""
     exhausted: bool = False
     over_threshold: bool = False
+    enforced: bool = True
 
 
 @dataclasses.dataclass
@@ -55,6 +56,7 @@ class BudgetsState(LiteLLMConfigState):
     monthly_gauge: go.Figure = charts.blank()
     alerts: list[AlertRow] = []
     open_alerts: int = 0
+    budgets_note: str = ""  # said plainly when the budgets do not limit new calls (cost tracking off)
 
     def _load(self) -> None:
         budget.guard.refresh()  # the rollups may hold calls other processes (or seed-demo) wrote
@@ -70,9 +72,10 @@ class BudgetsState(LiteLLMConfigState):
                 threshold=f"{threshold:.0f}%", resets_at=when(p["resets_at"]),
                 burn_rate=money(p["burn_rate_usd_per_day"]) + " / day",
                 exhaustion=when(p["projected_exhaustion"]) if p["projected_exhaustion"] else "not before the reset",
-                exhausted=bool(p["exhausted"]), over_threshold=used >= threshold,
+                exhausted=bool(p["exhausted"]), over_threshold=used >= threshold, enforced=bool(p["enforced"]),
             ))
         self.budgets = rows
+        self.budgets_note = budget.enforcement_note() or ""
         self.spend_today = money(periods["daily"]["spent_usd"])
         self.spend_month = money(periods["monthly"]["spent_usd"])
         self.daily_gauge = charts.budget_gauge(periods["daily"])

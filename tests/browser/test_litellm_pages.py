@@ -249,6 +249,19 @@ def test_budget_monitor_shows_spend_and_an_alert_can_be_acknowledged(signed_in_p
     assert alerts[0]["acknowledged_by"] == live_server.admin_username
 
 
+
+def test_budget_monitor_says_plainly_when_cost_tracking_switches_budgets_off(signed_in_page, live_server,
+                                                                            openai_clean):
+    page = signed_in_page
+    live_server.config_update({"LLM_COST_TRACKING_ENABLED": False})
+    _open(page, "/admin/litellm")
+    expect(page.locator("#budgets-note")).to_contain_text("do not limit paid models")
+    expect(page.locator("[data-budget=daily]")).to_contain_text("not enforced")
+    live_server.config_update({"LLM_COST_TRACKING_ENABLED": True})
+    page.locator("text=Refresh").first.click()
+    expect(page.locator("#budgets-note")).to_have_count(0)
+    expect(page.locator("[data-budget=daily]")).not_to_contain_text("not enforced")
+
 # ---- LiteLLM Analytics ----------------------------------------------------------------------------------
 
 _FIGURE_TOTAL = """(id) => {

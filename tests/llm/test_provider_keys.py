@@ -123,6 +123,9 @@ def test_the_llm_endpoint_setting_does_not_carry_the_nvidia_key_away(api, admin_
     llm.config(LITELLM_NUM_RETRIES=0, LLM_USE_CACHE=False)
     assert llm.put_provider("nvidia_nim", enabled=True).status_code == 200
     assert provider(llm, "nvidia_nim")["configured"] is True
+    priced = llm.api.put(f"{LLM_URL}/prices/nvidia_nim/meta/llama3-70b-instruct", headers=llm.headers,
+                         json={"input_cost_per_1k": 0.001, "output_cost_per_1k": 0.001})
+    assert priced.status_code == 200, priced.text
     llm.config(llm_endpoint=receiver.openai_base)  # the default base of NVIDIA NIM follows this setting
     nim = provider(llm, "nvidia_nim")
     assert nim["api_base"] == receiver.openai_base

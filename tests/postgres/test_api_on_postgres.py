@@ -28,7 +28,7 @@ from tests.llm.test_budget import (  # noqa: E402,F401
 )
 from tests.llm.test_gateway import (  # noqa: E402,F401
     test_failing_primary_falls_back_and_both_attempts_are_recorded,
-    test_unpriced_model_is_flagged_and_recomputed_when_a_price_is_set,
+    test_unpriced_calls_are_flagged_and_recomputed_when_a_price_is_set,
 )
 from tests.llm.test_ledger import (  # noqa: E402,F401
     test_days_follow_resync_timezone,

@@ -16,9 +16,11 @@ def _budget_card(row: BudgetRow, figure) -> rx.Component:
             rx.hstack(
                 rx.heading(row.label, size="3"),
                 rx.spacer(),
-                rx.cond(row.exhausted, rx.badge("exhausted · paid models paused", color_scheme="red"),
-                        rx.cond(row.over_threshold, rx.badge("over alert threshold", color_scheme="orange"),
-                                rx.badge("within budget", color_scheme="green"))),
+                rx.cond(~row.enforced, rx.badge("not enforced · cost tracking off", color_scheme="gray"),
+                        rx.cond(row.exhausted, rx.badge("exhausted · paid models paused", color_scheme="red"),
+                                rx.cond(row.over_threshold,
+                                        rx.badge("over alert threshold", color_scheme="orange"),
+                                        rx.badge("within budget", color_scheme="green")))),
                 width="100%", align="center",
             ),
             rx.grid(
@@ -61,6 +63,8 @@ def budgets_section() -> rx.Component:
         "Budget monitor",
         "Daily and monthly limits (System Configuration → LLM Cost & Budget). At 100 % paid models pause; local "
         "models keep answering.",
+        rx.cond(S.budgets_note != "", rx.callout(S.budgets_note, icon="triangle-alert", color_scheme="amber",
+                                                 size="1", width="100%", id="budgets-note")),
         rx.grid(
             rx.cond(S.budgets.length() > 0, _budget_card(S.budgets[0], S.daily_gauge)),
             rx.cond(S.budgets.length() > 1, _budget_card(S.budgets[1], S.monthly_gauge)),
