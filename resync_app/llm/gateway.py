@@ -577,7 +577,7 @@ class LLMGateway:
             "build_error": self.build_error,
             "deployments": len(self._deployments()),
             "cache": {"enabled": bool(setting("LLM_USE_CACHE")), "ttl_seconds": int(setting("LLM_CACHE_TTL_SECONDS"))},
-            "ledger": {"recorded": ledger.recorded, "flushed": ledger.flushed, "pending": ledger.pending()},
+            "ledger": ledger.stats(),
         }
 
     def models(self, provider: str | None = None, local_only: bool = False) -> list[dict[str, Any]]:

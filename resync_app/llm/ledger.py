@@ -11,13 +11,15 @@ from __future__ import annotations
 import bisect
 import logging
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Table, and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from resync_app.db import get_engine
 from resync_app.events import feed
@@ -30,6 +32,8 @@ logger = logging.getLogger("resync.llm.ledger")
 LATENCY_BOUNDS = (50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000,
                   60000)
 FLUSH_INTERVAL_S = 0.5
+MAX_BUFFER = 100_000  # rows kept while the database is unreachable; beyond, the oldest are dropped (counted)
+_TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, SATimeoutError)
 _ROLLUP_SUMS = ("requests", "errors", "cache_hits", "prompt_tokens", "completion_tokens", "cost_usd",
                 "unpriced_requests", "latency_ms_sum")
 
@@ -47,15 +51,21 @@ def make_row(*, model: str, provider: str, deployment: str = "", prompt_tokens: 
              cost_usd: float | None = 0.0, unpriced: bool = False, latency_ms: float = 0.0, outcome: str = "success",
              error_class: str = "", purpose: str = "chat", cache_hit: bool = False, route_reason: str = "",
              request_id: str = "", timestamp: datetime | None = None, error_message: str = "") -> dict[str, Any]:
-    """A ledger row as the buffer holds it."""
+    """A ledger row as the buffer holds it (text cleaned of NUL bytes, which PostgreSQL refuses, and cut to
+    its column's size)."""
     ts = timestamp or datetime.now(timezone.utc)
     return {
-        "timestamp": ts, "day": local_day(ts), "request_id": request_id[:64], "model": model[:200],
-        "provider": provider, "deployment": deployment[:300], "prompt_tokens": int(prompt_tokens or 0),
+        "timestamp": ts, "day": local_day(ts), "request_id": _text(request_id, 64), "model": _text(model, 200),
+        "provider": _text(provider, 32), "deployment": _text(deployment, 300), "prompt_tokens": int(prompt_tokens or 0),
         "completion_tokens": int(completion_tokens or 0), "cost_usd": cost_usd, "unpriced": bool(unpriced),
-        "latency_ms": float(latency_ms), "outcome": outcome, "error_class": error_class[:100], "purpose": purpose,
-        "cache_hit": bool(cache_hit), "route_reason": route_reason, "_error_message": error_message[:500],
+        "latency_ms": float(latency_ms), "outcome": _text(outcome, 16), "error_class": _text(error_class, 100),
+        "purpose": _text(purpose, 32), "cache_hit": bool(cache_hit), "route_reason": _text(route_reason, 32),
+        "_error_message": _text(error_message, 500),
     }
+
+
+def _text(value: object, size: int) -> str:
+    return str(value or "").replace("\x00", "")[:size]
 
 
 def _upsert(table: Table, keys: tuple[str, ...], rows: list[dict[str, Any]], sums: Iterable[str]):
@@ -143,6 +153,9 @@ class Ledger:
         self._after_flush: list[Callable[[list[dict[str, Any]]], None]] = []
         self.recorded = 0
         self.flushed = 0
+        self.rejected = 0  # rows the database refused for good: set aside (logged), not retried
+        self.dropped = 0  # rows dropped because the buffer was full (database unreachable for long)
+        self.set_aside: deque[dict[str, Any]] = deque(maxlen=100)
         self._seen: dict[str, int] = {}
 
     def record(self, row: dict[str, Any]) -> None:
@@ -150,6 +163,13 @@ class Ledger:
         with self._lock:
             self._buffer.append(row)
             self.recorded += 1
+            if len(self._buffer) > MAX_BUFFER:
+                excess = len(self._buffer) - MAX_BUFFER
+                del self._buffer[:excess]
+                self.dropped += excess
+                if self.dropped == excess or self.dropped % 10_000 < excess:
+                    logger.error("ledger buffer full (%d rows): %d oldest row(s) dropped so far", MAX_BUFFER,
+                                 self.dropped)
             if row["request_id"]:
                 self._seen[row["request_id"]] = self._seen.get(row["request_id"], 0) + 1
                 if len(self._seen) > 10000:
@@ -169,6 +189,44 @@ class Ledger:
     def pending(self) -> int:
         return len(self._buffer)
 
+    def stats(self) -> dict[str, int]:
+        return {"recorded": self.recorded, "flushed": self.flushed, "pending": self.pending(),
+                "rejected": self.rejected, "dropped": self.dropped}
+
+    @staticmethod
+    def _write(rows: list[dict[str, Any]]) -> None:
+        with get_engine().begin() as conn:
+            write_rows(conn, rows)
+            _provider_outcomes(conn, rows)
+
+    def _keep(self, rows: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._buffer[:0] = rows
+
+    def _write_one_by_one(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """After a failed batch: write each row on its own, set aside the ones the database refuses for good
+        (logged, counted) and keep the rest for later if the database becomes unreachable. Returns the rows
+        written."""
+        written = []
+        for index, row in enumerate(rows):
+            try:
+                self._write([row])
+            except _TRANSIENT:
+                logger.warning("ledger flush: database unreachable; %d row(s) kept for the next attempt",
+                               len(rows) - index)
+                self._keep(rows[index:])
+                break
+            except Exception as exc:  # this row can never be written: do not let it block the others
+                self.rejected += 1
+                self.set_aside.append(row)
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+                logger.error("ledger row set aside (the database refuses it: %s %s): request %s, model %r, "
+                             "%s; %d row(s) set aside so far", type(exc).__name__, reason, row.get("request_id"),
+                             str(row.get("model"))[:80], row.get("outcome"), self.rejected)
+            else:
+                written.append(row)
+        return written
+
     def flush(self) -> int:
         """Write everything buffered now; return how many rows were written."""
         with self._flush_lock:
@@ -177,14 +235,17 @@ class Ledger:
             if not rows:
                 return 0
             try:
-                with get_engine().begin() as conn:
-                    write_rows(conn, rows)
-                    _provider_outcomes(conn, rows)
-            except Exception:
-                logger.exception("ledger flush failed; %d rows kept for the next attempt", len(rows))
-                with self._lock:
-                    self._buffer[:0] = rows
+                self._write(rows)
+            except _TRANSIENT:
+                logger.warning("ledger flush failed (database unreachable); %d rows kept for the next attempt",
+                               len(rows))
+                self._keep(rows)
                 return 0
+            except Exception:
+                logger.warning("ledger flush of %d rows failed; writing them one by one", len(rows))
+                rows = self._write_one_by_one(rows)
+                if not rows:
+                    return 0
             self.flushed += len(rows)
         for callback in list(self._after_flush):
             try:

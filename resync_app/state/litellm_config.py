@@ -87,6 +87,7 @@ class LiteLLMConfigState(rx.State):
     cache_hit_rate: str = "—"
     total_requests: str = "0"
     cost_tracking_note: str = ""
+    ledger_note: str = ""  # rows the database refused (set aside) or dropped (buffer full), if any
     refreshed_at: str = ""
 
     _watch_id: int = 0
@@ -107,6 +108,12 @@ class LiteLLMConfigState(rx.State):
         self.cache_hit_rate = percent(usage.get("cache_hit_rate"), 1)
         self.total_requests = f"{usage['total_requests']:,}"
         self.cost_tracking_note = usage.get("note") or ""
+        stats = status["ledger"]
+        problems = [f"{stats['rejected']:,} row(s) refused by the database and set aside" if stats["rejected"] else "",
+                    f"{stats['dropped']:,} row(s) dropped while the database was unreachable" if stats["dropped"]
+                    else ""]
+        self.ledger_note = ("Ledger: " + "; ".join(p for p in problems if p) + " (see the server log)."
+                            if any(problems) else "")
 
     async def _card(self, name: str):
         return await self.get_state(_card_class(name))

@@ -54,6 +54,8 @@ def _status() -> rx.Component:
         rx.foreach(S.init_failures, lambda f: rx.callout(f, icon="plug-zap", color_scheme="amber", size="1",
                                                          width="100%")),
         rx.cond(S.cost_tracking_note != "", rx.callout(S.cost_tracking_note, icon="info", size="1", width="100%")),
+        rx.cond(S.ledger_note != "", rx.callout(S.ledger_note, icon="triangle-alert", color_scheme="amber", size="1",
+                                                width="100%", id="ledger-note")),
         width="100%", spacing="2",
     )
 
