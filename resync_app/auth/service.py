@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from resync_app.audit.service import record as audit
 from resync_app.auth import sessions
-from resync_app.auth.lockout import get_lockout, username_key
+from resync_app.auth.lockout import LOCK_DURATION, get_lockout, username_key
 from resync_app.auth.models import User
 from resync_app.auth.passwords import hash_password, verify_password
 from resync_app.db import session_scope, utcnow
@@ -52,13 +52,16 @@ def find_user(username: str) -> User | None:
 def check_credentials(username: str, password: str, client: str = "", channel: str = "api") -> SignInResult:
     """Verify a username/password pair, applying and updating the shared lockout, and audit the outcome.
 
-    Unknown and known usernames take the same path (one bcrypt check, same lockout).
+    The attempt is counted before the password is checked (atomically with the lock check), so concurrent
+    guesses cannot pass the lock; a right password then clears the count. Unknown and known usernames take
+    the same path (one bcrypt check, same lockout).
     """
     lockout = get_lockout()
     name = username_key(username)
-    if (wait := lockout.retry_after(name)) > 0:
+    attempt = lockout.begin_attempt(name, client)
+    if attempt.retry_after > 0:
         audit(name or "-", "login.refused_locked", target=name, detail={"channel": channel}, client=client)
-        return SignInResult(retry_after=wait)
+        return SignInResult(retry_after=attempt.retry_after)
     user = find_user(name) if name else None
     ok = verify_password(password or "", user.password_hash if user else None)
     if ok and user is not None and user.is_admin:
@@ -66,10 +69,11 @@ def check_credentials(username: str, password: str, client: str = "", channel: s
         if _worth_auditing(channel, user.username, client):
             audit(user.username, "login.success", target=user.username, detail={"channel": channel}, client=client)
         return SignInResult(principal=sessions.Principal(user.id, user.username, user.is_admin))
-    wait = lockout.record_failure(name, client)
     audit(name or "-", "login.failure", target=name, detail={"channel": channel}, client=client)
-    if wait > 0:
-        audit(name or "-", "login.lockout", target=name, detail={"channel": channel, "seconds": wait}, client=client)
+    if attempt.locks_if_wrong:
+        seconds = int(LOCK_DURATION.total_seconds())
+        audit(name or "-", "login.lockout", target=name, detail={"channel": channel, "seconds": seconds},
+              client=client)
     return SignInResult()
 
 

@@ -36,3 +36,10 @@ from tests.llm.test_ledger import (  # noqa: E402,F401
     test_nothing_lost_when_shutting_down_with_the_flusher_running,
     test_usage_and_costs_agree_with_the_ledger_to_the_cent,
 )
+
+# The lockout race on PostgreSQL (advisory lock per username), threads and processes.
+from tests.api.test_lockout_race import (  # noqa: E402,F401
+    test_concurrent_guesses_and_one_right_password_still_cap_the_guesses,
+    test_three_processes_racing_get_five_guesses_between_them,
+    test_thirty_concurrent_wrong_passwords_get_five_guesses,
+)
