@@ -44,8 +44,12 @@ def issue(user: User, kind: str, client: str = "") -> tuple[str, datetime]:
     return raw, expires
 
 
-def resolve(raw: str | None, kind: str) -> Principal | None:
-    """The principal behind a raw session/token, or None if unknown, expired, idle too long or revoked."""
+def resolve(raw: str | None, kind: str, touch: bool = True) -> Principal | None:
+    """The principal behind a raw session/token, or None if unknown, expired, idle too long or revoked.
+
+    `touch=False` checks without extending the idle timeout: background refreshes use it, so that idle means
+    no user action (a tab left open does not keep its session alive).
+    """
     if not raw or len(raw) > 256:
         return None
     now = utcnow()
@@ -61,7 +65,7 @@ def resolve(raw: str | None, kind: str) -> Principal | None:
         if record.expires_at <= now or (kind == "session" and now - record.last_seen_at > SESSION_IDLE):
             db.delete(record)
             return None
-        if now - record.last_seen_at > _TOUCH_EVERY:
+        if touch and now - record.last_seen_at > _TOUCH_EVERY:
             record.last_seen_at = now
             db.add(record)
         return Principal(user_id=user.id, username=user.username, is_admin=user.is_admin)

@@ -11,6 +11,7 @@ import contextvars
 import functools
 import inspect
 import logging
+import sys
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
 
@@ -44,10 +45,40 @@ def _cookie_token(state: rx.State) -> str | None:
     return morsel.value if morsel else None
 
 
-def current_admin(state: rx.State) -> sessions.Principal | None:
-    """The admin behind this client's session cookie, checked against the database now."""
-    principal = sessions.resolve(_cookie_token(state), "session")
+def current_admin(state: rx.State, touch: bool = True) -> sessions.Principal | None:
+    """The admin behind this client's session cookie, checked against the database now. `touch=False`: a
+    check that does not count as activity (background refreshes)."""
+    principal = sessions.resolve(_cookie_token(state), "session", touch=touch)
     return principal if principal is not None and principal.is_admin else None
+
+
+def _event_namespace():
+    """Reflex's event namespace of the running app (None outside the server, e.g. in unit tests)."""
+    module = sys.modules.get("resync_app.resync_app")
+    return getattr(getattr(module, "app", None), "event_namespace", None)
+
+
+async def client_connected(state: rx.State) -> bool:
+    """Whether this client's tab still has a websocket open (on any worker, through Reflex's token manager)."""
+    namespace = _event_namespace()
+    token = state.router.session.client_token
+    if namespace is None or not token:
+        return True
+    return await namespace._token_manager.is_token_connected(token)
+
+
+async def refresh_stops(state: rx.State, task: str) -> bool:
+    """For a background refresh task, before each refresh: True (logged) when it must end because the session
+    ended or the client is gone. The session is checked without extending it: only user actions keep a
+    session alive, and Reflex does not stop a background task when its tab closes."""
+    if current_admin(state, touch=False) is None:
+        reason = "the session ended"
+    elif not await client_connected(state):
+        reason = "the client is gone"
+    else:
+        return False
+    logger.info("background refresh %s stopped: %s", task, reason)
+    return True
 
 
 def login_redirect(state: rx.State):

@@ -24,7 +24,7 @@ from resync_app.llm.gateway import ModelNotRoutable, get_gateway
 from resync_app.llm.ledger import ledger
 from resync_app.llm.providers import PROVIDERS
 from resync_app.state.formatting import compact, duration, money, percent  # noqa: F401  (re-exported)
-from resync_app.state.guard import acting_admin, admin_event, current_admin
+from resync_app.state.guard import acting_admin, admin_event, refresh_stops
 
 ROUTE = "/admin/litellm"
 TEST_PROMPT = "Reply with the single word: pong"
@@ -145,7 +145,7 @@ class LiteLLMConfigState(rx.State):
         while True:
             seen = await feed.wait_for("llm", seen, WATCH_TIMEOUT_S)
             async with self:
-                if self._watch_id != watch_id or current_admin(self) is None:
+                if self._watch_id != watch_id or await refresh_stops(self, "litellm-config"):
                     return
                 if self.router.url.path.rstrip("/") != ROUTE:
                     return

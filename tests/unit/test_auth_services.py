@@ -158,3 +158,34 @@ def test_audit_records_sign_in_outcomes_without_passwords(clean_db):
     assert actions[:2] == ["login.success", "login.failure"]
     assert all(e["client"] == "10.0.0.1" for e in recent(2))
     assert "wrong-password-1" not in str(recent(10)) and ADMIN_PASSWORD not in str(recent(10))
+
+
+def _last_seen(raw: str):
+    with session_scope() as db:
+        return db.query(AuthSession).filter(AuthSession.token_hash == sessions.hash_token(raw)).one().last_seen_at
+
+
+def _age(raw: str, minutes: float) -> None:
+    with session_scope() as db:
+        row = db.query(AuthSession).filter(AuthSession.token_hash == sessions.hash_token(raw)).one()
+        row.last_seen_at = utcnow() - timedelta(minutes=minutes)
+        db.add(row)
+
+
+def test_a_background_check_does_not_extend_the_idle_timeout(clean_db):
+    """Only user actions keep a session alive (issue 10, item 5): `touch=False` checks leave last_seen alone."""
+    raw, _ = sessions.issue(service.find_user(ADMIN_USER), "session")
+    _age(raw, 29)
+    seen = _last_seen(raw)
+    for _ in range(3):
+        assert sessions.resolve(raw, "session", touch=False) is not None
+    assert _last_seen(raw) == seen
+    _age(raw, 31)  # two more minutes with nothing but background checks
+    assert sessions.resolve(raw, "session", touch=False) is None
+
+
+def test_a_user_action_extends_the_idle_timeout(clean_db):
+    raw, _ = sessions.issue(service.find_user(ADMIN_USER), "session")
+    _age(raw, 29)
+    assert sessions.resolve(raw, "session") is not None
+    assert utcnow() - _last_seen(raw) < timedelta(seconds=5)

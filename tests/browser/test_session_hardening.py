@@ -1,0 +1,120 @@
+"""Sessions over the Reflex websocket, from a raw Socket.IO client against the production server (issue 10):
+the idle timeout is not defeated by background refreshes (item 5), a malformed foreign cookie does not hide
+the session (item 6), a foreign Origin cannot open the event socket (item 7) and no admin data stays in a
+tab's stored state once its session is gone (item 8)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from resync_app.state.audit import AuditState
+from resync_app.state.system_config import SystemConfigState
+from tests.support.raw_events import RawClient, RawEvent
+
+SYSTEM = SystemConfigState.get_full_name()
+AUDIT = AuditState.get_full_name()
+DEADLINE_S = 40.0
+
+
+@contextlib.contextmanager
+def server_db(live_server):
+    """The live server's own database (SQLite in its data dir)."""
+    from resync_app.db import make_engine
+
+    engine = make_engine(f"sqlite:///{live_server.data_dir / 'resync.db'}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _session_row(live_server, cookie: str):
+    from sqlalchemy import select
+
+    from resync_app.auth.models import AuthSession
+
+    table = AuthSession.__table__
+    with server_db(live_server) as engine, engine.connect() as conn:
+        return conn.execute(select(table).where(table.c.token_hash == hashlib.sha256(cookie.encode()).hexdigest())
+                            ).first()
+
+
+def last_seen(live_server, cookie: str) -> datetime | None:
+    row = _session_row(live_server, cookie)
+    return row.last_seen_at if row is not None else None
+
+
+def set_idle(live_server, cookie: str, minutes: float) -> datetime:
+    """Make the session look idle for `minutes` (no sleeping: its last activity moves back)."""
+    from sqlalchemy import update
+
+    from resync_app.auth.models import AuthSession
+
+    seen = datetime.now(timezone.utc) - timedelta(minutes=minutes)
+    table = AuthSession.__table__
+    with server_db(live_server) as engine, engine.begin() as conn:
+        changed = conn.execute(update(table).where(table.c.token_hash == hashlib.sha256(cookie.encode()).hexdigest())
+                               .values(last_seen_at=seen)).rowcount
+    assert changed == 1
+    return last_seen(live_server, cookie)
+
+
+def wait_until(condition, what: str, timeout: float = DEADLINE_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}", pytrace=False)
+        time.sleep(0.1)  # polling the server's database / log for a condition, not a timing assertion
+
+
+def log_has(live_server, text: str, since: int) -> bool:
+    return text in live_server.log_path.read_text(errors="replace")[since:]
+
+
+# ---- item 5: idle means no user action -----------------------------------------------------------------
+
+
+def test_background_refresh_does_not_keep_an_idle_session_alive(live_server):
+    """A session whose only activity is the page's background refresh expires after 30 minutes."""
+    live_server.reset_config()
+    cookie = live_server.open_session_cookie()
+    try:
+        with RawClient(live_server.base_url, cookie) as client:
+            client.send(RawEvent(SYSTEM, "/admin/system/", "load"))
+            assert client.wait_for("system_config_state"), client.session.text[:1000]
+            before = set_idle(live_server, cookie, minutes=29)
+            version = live_server.config_update({"tws_polling_interval_seconds": 45})["version"]
+            refreshed = client.wait_for(lambda s: "The configuration changed" in s.text and f"{version}); " in s.text)
+            assert refreshed, client.session.text[-1000:]  # the page's background refresh ran
+            assert last_seen(live_server, cookie) == before  # ... and did not count as activity
+            set_idle(live_server, cookie, minutes=31)  # two more minutes without a user action
+            live_server.config_update({"tws_polling_interval_seconds": 46})
+            wait_until(lambda: _session_row(live_server, cookie) is None, "the idle session to end")
+    finally:
+        live_server.close_session_cookie(cookie)
+        live_server.reset_config()
+
+
+def test_background_refresh_stops_when_the_tab_is_gone(live_server):
+    live_server.reset_config()
+    cookie = live_server.open_session_cookie()
+    try:
+        with RawClient(live_server.base_url, cookie) as client:
+            client.send(RawEvent(SYSTEM, "/admin/system/", "load"))
+            assert client.wait_for("system_config_state")
+        # the tab is closed; its background refresh is still waiting for a change
+        before = set_idle(live_server, cookie, minutes=10)
+        log_size = len(live_server.log_path.read_text(errors="replace"))
+        live_server.config_update({"tws_polling_interval_seconds": 47})
+        wait_until(lambda: log_has(live_server, "system-config stopped: the client is gone", log_size),
+                   "the orphaned refresh to stop")
+        assert last_seen(live_server, cookie) == before
+    finally:
+        live_server.close_session_cookie(cookie)
+        live_server.reset_config()
