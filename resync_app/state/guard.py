@@ -12,10 +12,10 @@ import functools
 import inspect
 import logging
 import sys
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
 
 import reflex as rx
+from starlette.requests import cookie_parser
 
 from resync_app.auth import sessions
 from resync_app.auth.sessions import SESSION_COOKIE
@@ -32,17 +32,14 @@ def acting_admin() -> sessions.Principal:
     return principal
 
 
+def session_token(cookie_header: str | None) -> str | None:
+    """The session cookie's value in a Cookie header, parsed leniently as Starlette (and browsers) do: a
+    malformed cookie set by anything else on the host must not hide ours (SimpleCookie drops the whole header)."""
+    return cookie_parser(cookie_header or "").get(SESSION_COOKIE) or None
+
+
 def _cookie_token(state: rx.State) -> str | None:
-    header = state.router.headers.cookie or ""
-    if not header:
-        return None
-    try:
-        jar = SimpleCookie()
-        jar.load(header)
-    except CookieError:
-        return None
-    morsel = jar.get(SESSION_COOKIE)
-    return morsel.value if morsel else None
+    return session_token(state.router.headers.cookie)
 
 
 def current_admin(state: rx.State, touch: bool = True) -> sessions.Principal | None:

@@ -15,7 +15,7 @@ import pytest
 
 from resync_app.state.audit import AuditState
 from resync_app.state.system_config import SystemConfigState
-from tests.support.raw_events import RawClient, RawEvent
+from tests.support.raw_events import RawClient, RawEvent, send_raw_events
 
 SYSTEM = SystemConfigState.get_full_name()
 AUDIT = AuditState.get_full_name()
@@ -118,3 +118,19 @@ def test_background_refresh_stops_when_the_tab_is_gone(live_server):
     finally:
         live_server.close_session_cookie(cookie)
         live_server.reset_config()
+
+
+# ---- item 6: a malformed cookie from anything else on the host ---------------------------------------------
+
+
+def test_a_malformed_foreign_cookie_does_not_hide_the_session(live_server):
+    from resync_app.auth.sessions import SESSION_COOKIE
+
+    cookie = live_server.open_session_cookie()
+    try:
+        header = f'prefs=a b; theme="dark; {SESSION_COOKIE}={cookie}; x=\\y'
+        served = send_raw_events(live_server.base_url, [RawEvent(SYSTEM, "/admin/system/", "load")],
+                                 cookie_header=header, done="system_config_state")
+        assert not served.unanswered and not served.redirects(), (served.unanswered, served.text[:1000])
+    finally:
+        live_server.close_session_cookie(cookie)

@@ -79,11 +79,14 @@ class RawClient:
                  origin: str | None = None, cookie_header: str | None = None) -> None:
         self.base_url, self.token = base_url, token or str(uuid.uuid4())
         self.session = RawSession()
-        self._headers = _headers(cookie, cookie_header, origin)
+        self._headers = _headers(cookie, None, origin)
         self._changed = threading.Condition()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="raw-socket", daemon=True)
-        self._client = socketio.AsyncClient(reconnection=False)
+        # python-engineio re-parses a Cookie header given to connect() with SimpleCookie (dropping it whole when
+        # one cookie is malformed): a verbatim header goes straight to the websocket handshake instead.
+        extra = {"headers": {"Cookie": cookie_header}} if cookie_header is not None else {}
+        self._client = socketio.AsyncClient(reconnection=False, websocket_extra_options=extra)
         self._client.on("event", self._on_event, namespace="/_event")
         self._client.on("new_token", self._on_new_token, namespace="/_event")
 
