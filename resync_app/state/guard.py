@@ -19,6 +19,7 @@ from starlette.requests import cookie_parser
 
 from resync_app.auth import sessions
 from resync_app.auth.sessions import SESSION_COOKIE
+from resync_app.settings import get_settings, origin_of
 
 logger = logging.getLogger("resync.guard")
 _acting: contextvars.ContextVar[sessions.Principal | None] = contextvars.ContextVar("acting_admin", default=None)
@@ -42,9 +43,19 @@ def _cookie_token(state: rx.State) -> str | None:
     return session_token(state.router.headers.cookie)
 
 
+def foreign_origin(state: rx.State) -> bool:
+    """Whether this client's websocket was opened from a page of another origin. The socket server refuses
+    those already (`cors_allowed_origins` in rxconfig.py); this second check keeps admin handlers shut even if
+    that setting is overridden (REFLEX_CORS_ALLOWED_ORIGINS=*)."""
+    origin = state.router.headers.origin
+    return bool(origin) and origin_of(origin) not in get_settings().allowed_origins
+
+
 def current_admin(state: rx.State, touch: bool = True) -> sessions.Principal | None:
     """The admin behind this client's session cookie, checked against the database now. `touch=False`: a
     check that does not count as activity (background refreshes)."""
+    if foreign_origin(state):
+        return None
     principal = sessions.resolve(_cookie_token(state), "session", touch=touch)
     return principal if principal is not None and principal.is_admin else None
 

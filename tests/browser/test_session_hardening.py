@@ -134,3 +134,43 @@ def test_a_malformed_foreign_cookie_does_not_hide_the_session(live_server):
         assert not served.unanswered and not served.redirects(), (served.unanswered, served.text[:1000])
     finally:
         live_server.close_session_cookie(cookie)
+
+
+# ---- item 7: the event socket accepts only the app's own origins -----------------------------------------
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1:{other}", "null"])
+def test_a_socket_from_another_origin_is_refused_with_the_admins_cookie(live_server, origin):
+    """A page elsewhere (another port of the same host included: SameSite does not separate ports) cannot open
+    /_event with the admin's cookie: the handshake is refused, so no handler runs and no frame comes back."""
+    import socketio
+
+    live_server.reset_config()
+    origin = origin.format(other=live_server.port + 1)
+    cookie = live_server.open_session_cookie()
+    version = live_server.config_version()
+    try:
+        client = RawClient(live_server.base_url, cookie, origin=origin)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect()
+            client.send(RawEvent(SYSTEM, "/admin/system/", "load"),
+                        RawEvent(SYSTEM, "/admin/system/", "edit", {"name": "log_level", "raw": "DEBUG"}),
+                        RawEvent(SYSTEM, "/admin/system/", "save"))
+            client.wait_for("Saved 1 field", timeout=10)
+            client.close()
+        assert client.session.received == []
+        assert live_server.config_version() == version and live_server.config_values()["log_level"] == "INFO"
+    finally:
+        live_server.close_session_cookie(cookie)
+        live_server.reset_config()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_socket_from_the_apps_own_origin_is_served(live_server, host):
+    cookie = live_server.open_session_cookie()
+    try:
+        served = send_raw_events(live_server.base_url, [RawEvent(SYSTEM, "/admin/system/", "load")], cookie=cookie,
+                                 origin=f"http://{host}:{live_server.port}", done="system_config_state")
+        assert not served.unanswered and not served.redirects(), (served.unanswered, served.text[:500])
+    finally:
+        live_server.close_session_cookie(cookie)
