@@ -16,10 +16,11 @@ from resync_app.pages.admin import placeholders as admin_placeholders
 from resync_app.pages.admin import system_config as system_config_page
 from resync_app.pages.login import login
 from resync_app.pages.operator import placeholders as operator_placeholders
+from resync_app.state.admin_data import AdminDataMiddleware
 from resync_app.state.audit import AuditState
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
-from resync_app.state.session import SessionState
+from resync_app.state.session import LoginState, SessionState
 from resync_app.state.system_config import SystemConfigState
 
 
@@ -34,6 +35,7 @@ async def _services():
 
 app = rx.App(api_transformer=create_api(), theme=None)
 app.register_lifespan_task(_services)
+app.add_middleware(AdminDataMiddleware())  # no admin data for a client without a live admin session
 
 # Operator pages: no sign-in.
 app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant")
@@ -42,7 +44,7 @@ app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title=
 app.add_page(operator_placeholders.metrics, route="/metrics/dashboard", title="Resync | Metrics")
 
 # Sign-in.
-app.add_page(login, route="/login", title="Resync | Sign in", on_load=SessionState.check_login_page)
+app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState.check_login_page)
 
 # Admin pages: every on_load starts with the server-side session check.
 _GUARD = SessionState.check_admin

@@ -80,7 +80,10 @@ async def refresh_stops(state: rx.State, task: str) -> bool:
     ended or the client is gone. The session is checked without extending it: only user actions keep a
     session alive, and Reflex does not stop a background task when its tab closes."""
     if current_admin(state, touch=False) is None:
+        from resync_app.state.admin_data import clear_admin_data
+
         reason = "the session ended"
+        await clear_admin_data(state)  # what the tab shows goes too
     elif not await client_connected(state):
         reason = "the client is gone"
     else:
@@ -103,13 +106,14 @@ def _refuse(state: rx.State, handler: str):
 
 
 def admin_event(fn):
-    """Run `fn` only for a client with a live admin session; inside, `acting_admin()` names the admin."""
+    """Run `fn` only for a client with a live admin session; inside, `acting_admin()` names the admin. The
+    wrapped handler is marked, so that its state counts as an admin state (`admin_states`)."""
     name = fn.__qualname__
 
     if inspect.isasyncgenfunction(fn):
 
         @functools.wraps(fn)
-        async def agen_wrapper(self, *args, **kwargs):
+        async def wrapper(self, *args, **kwargs):
             if (principal := current_admin(self)) is None:
                 yield _refuse(self, name)
                 return
@@ -117,36 +121,62 @@ def admin_event(fn):
             async for item in fn(self, *args, **kwargs):
                 yield item
 
-        return agen_wrapper
-
-    if inspect.iscoroutinefunction(fn):
+    elif inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)
-        async def async_wrapper(self, *args, **kwargs):
+        async def wrapper(self, *args, **kwargs):
             if (principal := current_admin(self)) is None:
                 return _refuse(self, name)
             _acting.set(principal)
             return await fn(self, *args, **kwargs)
 
-        return async_wrapper
-
-    if inspect.isgeneratorfunction(fn):
+    elif inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
-        def gen_wrapper(self, *args, **kwargs):
+        def wrapper(self, *args, **kwargs):
             if (principal := current_admin(self)) is None:
                 yield _refuse(self, name)
                 return
             _acting.set(principal)
             yield from fn(self, *args, **kwargs)
 
-        return gen_wrapper
+    else:
 
-    @functools.wraps(fn)
-    def wrapper(self, *args, **kwargs):
-        if (principal := current_admin(self)) is None:
-            return _refuse(self, name)
-        _acting.set(principal)
-        return fn(self, *args, **kwargs)
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            if (principal := current_admin(self)) is None:
+                return _refuse(self, name)
+            _acting.set(principal)
+            return fn(self, *args, **kwargs)
 
+    wrapper._resync_admin_event = True
     return wrapper
+
+
+def public_event(fn):
+    """Mark a handler of an admin state that anyone may call on purpose (e.g. the /login page's `on_load`)."""
+    fn._resync_public_event = True
+    return fn
+
+
+def is_admin_handler(handler) -> bool:
+    return bool(getattr(handler.fn, "_resync_admin_event", False))
+
+
+def is_public_handler(handler) -> bool:
+    return bool(getattr(handler.fn, "_resync_public_event", False))
+
+
+def admin_states() -> list[type[rx.State]]:
+    """Every state of the app with a handler wrapped by `admin_event`, found in the state tree itself (so a
+    new admin state needs no list to be edited): the states whose data is an admin's."""
+    found = []
+
+    def walk(state: type[rx.State]) -> None:
+        for sub in sorted(state.get_substates(), key=lambda s: s.get_full_name()):
+            if any(is_admin_handler(h) for h in sub.event_handlers.values()):
+                found.append(sub)
+            walk(sub)
+
+    walk(rx.State)
+    return found

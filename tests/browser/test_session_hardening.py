@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
+import re
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -174,3 +175,67 @@ def test_a_socket_from_the_apps_own_origin_is_served(live_server, host):
         assert not served.unanswered and not served.redirects(), (served.unanswered, served.text[:500])
     finally:
         live_server.close_session_cookie(cookie)
+
+
+# ---- item 8: no admin data in a tab's stored state once its session is gone --------------------------------
+
+HYDRATE = RawEvent(__import__("reflex").State.get_full_name(), "/admin/audit/", "hydrate")
+
+
+def _tab_with_admin_data(live_server, cookie: str, token: str) -> tuple[str, list[str]]:
+    """A tab (client token) whose stored state holds the audit page's rows and a filter the admin typed."""
+    marker = "filter-" + uuid.uuid4().hex[:12]
+    with RawClient(live_server.base_url, cookie, token=token) as tab:
+        tab.send(RawEvent(AUDIT, "/admin/audit/", "load"))
+        assert tab.wait_for("login.success"), tab.session.text[:1000]
+        rows = tab.session.text
+        tab.send(RawEvent(AUDIT, "/admin/audit/", "set_action_filter", {"value": marker}))
+        assert tab.wait_for(marker)
+    stamps = sorted(set(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", rows)))
+    assert stamps, rows[:1000]
+    return marker, stamps
+
+
+def _reopen(live_server, cookie: str, token: str, *events: RawEvent, done: str) -> RawClient:
+    """Reconnect the same tab (same token) and send `events`; waits until the server has let go of the old
+    connection (it hands a still-connected token a new one) and `done` appears."""
+    deadline = time.monotonic() + DEADLINE_S
+    while True:
+        tab = RawClient(live_server.base_url, cookie, token=token).connect()
+        tab.send(*events)
+        answered = tab.wait_for(lambda s: done in s.text or s.new_tokens)
+        tab.close()
+        if answered and not tab.session.new_tokens:
+            return tab
+        if time.monotonic() > deadline:
+            pytest.fail(f"the tab could not reconnect with its own token: {tab.session.text[:500]}", pytrace=False)
+        time.sleep(0.2)  # the old connection's clean-up is asynchronous
+
+
+def _assert_no_admin_data(text: str, marker: str, stamps: list[str]) -> None:
+    assert marker not in text, "the admin's audit filter came back"
+    assert "login.success" not in text and not [s for s in stamps if s in text], "audit rows came back"
+
+
+def test_a_signed_out_tabs_reload_carries_no_admin_data(live_server):
+    """After sign-out, the same tab reloading (hydrate with its token) gets the states' defaults, not the
+    last audit rows it showed."""
+    cookie, token = live_server.open_session_cookie(), str(uuid.uuid4())
+    marker, stamps = _tab_with_admin_data(live_server, cookie, token)
+    live_server.close_session_cookie(cookie)
+    tab = _reopen(live_server, cookie, token, HYDRATE, done="is_hydrated")
+    assert "audit_state" in tab.session.text  # the hydrate did send the audit page's state ...
+    _assert_no_admin_data(tab.session.text, marker, stamps)  # ... empty
+
+
+def test_a_refused_event_clears_the_tabs_admin_data(live_server):
+    cookie, token = live_server.open_session_cookie(), str(uuid.uuid4())
+    marker, stamps = _tab_with_admin_data(live_server, cookie, token)
+    live_server.close_session_cookie(cookie)
+    refused = _reopen(live_server, cookie, token, RawEvent(AUDIT, "/admin/audit/", "set_action_filter",
+                                                           {"value": "x"}), done="_redirect")
+    assert refused.session.redirects() and refused.session.redirects()[0].startswith("/login?next=/admin")
+    _assert_no_admin_data(refused.session.text, marker, stamps)
+    # and what is stored for the tab is empty too: a later reload sends nothing of it
+    after = _reopen(live_server, cookie, token, HYDRATE, done="is_hydrated")
+    _assert_no_admin_data(after.session.text, marker, stamps)
