@@ -18,6 +18,7 @@ from resync_app.pages.login import login
 from resync_app.pages.operator import placeholders as operator_placeholders
 from resync_app.state.admin_data import AdminDataMiddleware
 from resync_app.state.audit import AuditState
+from resync_app.state.input_filter import StripNulMiddleware
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
 from resync_app.state.session import LoginState, SessionState
@@ -35,6 +36,7 @@ async def _services():
 
 app = rx.App(api_transformer=create_api(), theme=None)
 app.register_lifespan_task(_services)
+app.add_middleware(StripNulMiddleware())  # no NUL character reaches a handler (PostgreSQL refuses them)
 app.add_middleware(AdminDataMiddleware())  # no admin data for a client without a live admin session
 
 # Operator pages: no sign-in.

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from resync_app.api import admin, auth, health, litellm, system_config, ui
+from resync_app.api.input_guard import RejectNulMiddleware
 
 logger = logging.getLogger("resync.api")
 
@@ -45,6 +46,7 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     )
     for router in _routers():
         api.include_router(router)
+    api.add_middleware(RejectNulMiddleware)  # NUL in any text that enters: a clear 4xx, never a database 500
 
     @api.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:  # a 500 is a bug: log it, leak nothing

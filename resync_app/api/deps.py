@@ -50,7 +50,7 @@ def _basic(credentials: str, request: Request) -> sessions.Principal:
         username, sep, password = decoded.partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise unauthorized("Malformed Basic credentials.") from None
-    if not sep:
+    if not sep or "\x00" in decoded:
         raise unauthorized("Malformed Basic credentials.")
     result = check_credentials(username, password, client_address(request), channel="basic")
     if result.locked:

@@ -27,6 +27,11 @@ def _scrub(detail: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _clean(text: str | None) -> str:
+    """No NUL characters: PostgreSQL refuses them in text (in the JSON detail they are escaped already)."""
+    return (text or "").replace("\x00", "")
+
+
 def record(
     actor: str,
     action: str,
@@ -37,11 +42,11 @@ def record(
 ) -> None:
     """Append one audit entry, inside `session` when given (so it commits with the change it describes)."""
     entry = AuditEntry(
-        actor=actor[:150],
-        action=action,
-        target=target[:255],
+        actor=_clean(actor)[:150],
+        action=_clean(action)[:64],
+        target=_clean(target)[:255],
         detail=json.dumps(_scrub(detail or {}), default=str, sort_keys=True),
-        client=(client or "")[:64],
+        client=_clean(client)[:64],
     )
     if session is not None:
         session.add(entry)

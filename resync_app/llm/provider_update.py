@@ -36,6 +36,12 @@ def check_provider_update(provider_id: str, body: ProviderUpdate, current) -> di
     update."""
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {}
+    texts = {"api_key": [body.api_key], "api_base": [body.api_base], "models": body.models or []}
+    for name, values in texts.items():
+        if any(v and "\x00" in v for v in values):
+            errors[name] = "must not contain NUL characters"
+    if errors:
+        raise ProviderUpdateError(errors)
     if body.enabled is not None:
         changes["enabled"] = body.enabled
     if body.api_key is not None and body.api_key != hint(current.api_key):

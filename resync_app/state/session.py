@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import reflex as rx
 
 from resync_app.api.auth import safe_next
@@ -52,6 +54,7 @@ class LoginState(rx.State):
 def login_message(error: str, retry: str) -> str:
     """The /login page's message for `?error=…&retry=…` (anything a visitor puts in the URL)."""
     if error == "locked":
-        minutes = max(1, round(int(retry) / 60)) if retry.isdigit() else 15
+        # only ASCII digits: str.isdigit() accepts "²", which int() refuses
+        minutes = max(1, round(int(retry) / 60)) if re.fullmatch(r"[0-9]{1,7}", retry or "") else 15
         return f"Too many failed sign-ins for this username. Try again in about {minutes} minute(s)."
     return _LOGIN_ERRORS.get(error, "")
