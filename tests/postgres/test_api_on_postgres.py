@@ -43,3 +43,10 @@ from tests.api.test_lockout_race import (  # noqa: E402,F401
     test_three_processes_racing_get_five_guesses_between_them,
     test_thirty_concurrent_wrong_passwords_get_five_guesses,
 )
+
+# Sign-in audit rows on PostgreSQL: masked unknown names, one row per lock window under concurrency.
+from tests.api.test_sign_in_audit import (  # noqa: E402,F401
+    test_a_locked_usernames_attempts_make_one_row_per_lock_window,
+    test_an_unknown_username_is_masked_in_every_sign_in_row,
+    test_concurrent_attempts_on_a_locked_username_still_make_one_row,
+)
