@@ -115,8 +115,8 @@ def budget_status() -> dict[str, Any]:
 
 
 @router.post("/budget/alerts/{alert_id}/acknowledge")
-def acknowledge_alert(alert_id: int, admin: Principal = Depends(require_admin)) -> dict[str, Any]:
-    if not budget.acknowledge(alert_id, admin.username):
+def acknowledge_alert(alert_id: int, request: Request, admin: Principal = Depends(require_admin)) -> dict[str, Any]:
+    if not budget.acknowledge(alert_id, admin.username, client_address(request)):
         raise HTTPException(404, detail=f"No budget alert {alert_id}.")
     return {"success": True, "id": alert_id}
 

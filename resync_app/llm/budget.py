@@ -264,7 +264,9 @@ def alerts(limit: int = 50) -> list[dict[str, Any]]:
     ]
 
 
-def acknowledge(alert_id: int, actor: str) -> bool:
+def acknowledge(alert_id: int, actor: str, client: str = "") -> bool:
+    """Mark an alert acknowledged (an admin change: audited in the same transaction); False if unknown."""
+    from resync_app.audit.service import record as audit
     from resync_app.db import utcnow
 
     with session_scope() as db:
@@ -274,6 +276,8 @@ def acknowledge(alert_id: int, actor: str) -> bool:
         if alert.acknowledged_at is None:
             alert.acknowledged_at, alert.acknowledged_by = utcnow(), actor
             db.add(alert)
+            audit(actor, "llm.budget.acknowledge", target=str(alert_id), client=client, session=db, detail={
+                "period": alert.period, "period_key": alert.period_key, "threshold": alert.threshold})
     return True
 
 

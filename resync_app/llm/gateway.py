@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from resync_app.audit.service import record as audit
 from resync_app.config.store import get_store, setting
-from resync_app.db import get_engine, session_scope, utcnow
+from resync_app.db import get_engine, serialize, session_scope, utcnow
 from resync_app.llm import pricing, routing
 from resync_app.llm.budget import BudgetExceeded, guard as budget
 from resync_app.llm.ledger import ledger, make_row, recompute_unpriced
@@ -686,13 +686,17 @@ class LLMGateway:
                                             f"{self.init_success_count} provider(s)."}
 
     def set_price(self, model: str, input_per_1k: float, output_per_1k: float, actor: str, client: str = "") -> dict:
-        """Set a custom price, audit it, rebuild, and recompute the flagged calls of that model."""
+        """Set a custom price, reprice the calls flagged unpriced and audit it, all in one transaction; then
+        rebuild the router. Calls still buffered are priced when they are flushed (`ledger.write_rows`)."""
         before = pricing.custom_prices().get(model)
-        pricing.set_custom_price(model, input_per_1k, output_per_1k, actor)
-        recomputed = recompute_unpriced(model, input_per_1k / 1000, output_per_1k / 1000)
-        audit(actor, "llm.price.set", target=model, client=client, detail={
-            "before": [before.input_per_token * 1000, before.output_per_token * 1000] if before else None,
-            "after": [input_per_1k, output_per_1k], "recomputed_calls": recomputed})
+        with session_scope() as db:
+            serialize(db, pricing.price_lock(model))
+            pricing.store_custom_price(db, model, input_per_1k, output_per_1k, actor)
+            recomputed = recompute_unpriced(db.connection(), model, input_per_1k / 1000, output_per_1k / 1000)
+            audit(actor, "llm.price.set", target=model, client=client, session=db, detail={
+                "before": [before.input_per_token * 1000, before.output_per_token * 1000] if before else None,
+                "after": [input_per_1k, output_per_1k], "recomputed_calls": recomputed})
+        pricing.load_custom_prices()
         self.build_router()
         budget.refresh()
         return {"model": model, "input_cost_per_1k": input_per_1k, "output_cost_per_1k": output_per_1k,

@@ -16,14 +16,15 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, select, update
+from sqlalchemy import Table, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from resync_app.db import get_engine
+from resync_app.db import get_engine, serialize
 from resync_app.events import feed
-from resync_app.llm.models import LatencyDaily, LedgerEntry, ProviderSettings, UsageDaily
+from resync_app.llm.models import LatencyDaily, LedgerEntry, ModelPrice, ProviderSettings, UsageDaily
+from resync_app.llm.pricing import price_lock
 from resync_app.settings import get_settings
 
 logger = logging.getLogger("resync.llm.ledger")
@@ -100,10 +101,32 @@ def rollup_rows(rows: Iterable[dict[str, Any]]) -> tuple[list[dict], list[dict]]
     return list(usage.values()), [{"day": d, "model": m, "bucket": b, "count": c} for (d, m, b), c in latency.items()]
 
 
+def _price_unpriced(conn, rows: list[dict[str, Any]]) -> None:
+    """Rows flagged unpriced whose model has a custom price by now are priced before they are written: a price
+    set while they sat in a buffer (of any worker) must not leave them unpriced. Serialised per model with
+    `set_price`: either the price is committed first and read here, or these rows are committed first and
+    the price's recomputation finds them."""
+    models = sorted({row["model"] for row in rows if row.get("unpriced")})
+    if not models:
+        return
+    for model in models:
+        serialize(conn, price_lock(model))
+    table = ModelPrice.__table__
+    prices = {m: (i / 1000, o / 1000) for m, i, o in conn.execute(
+        select(table.c.model, table.c.input_cost_per_1k, table.c.output_cost_per_1k)
+        .where(table.c.model.in_(models)))}
+    for row in rows:
+        if row.get("unpriced") and row["model"] in prices:
+            per_in, per_out = prices[row["model"]]
+            row["cost_usd"] = row["prompt_tokens"] * per_in + row["completion_tokens"] * per_out
+            row["unpriced"] = False
+
+
 def write_rows(conn, rows: list[dict[str, Any]]) -> None:
     """Insert ledger rows and fold them into the rollups, in the caller's transaction."""
     if not rows:
         return
+    _price_unpriced(conn, rows)
     clean = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
     conn.execute(LedgerEntry.__table__.insert(), clean)
     usage, latency = rollup_rows(clean)
@@ -277,28 +300,25 @@ class Ledger:
         self.flush()
 
 
-def recompute_unpriced(model: str, input_per_token: float, output_per_token: float) -> int:
-    """Price the flagged calls of `model` now that a price is known, and rebuild its affected rollups."""
+def recompute_unpriced(conn, model: str, input_per_token: float, output_per_token: float) -> int:
+    """Price the flagged calls of `model` now that a price is known, in the caller's transaction (the one that
+    stores the price and audits it), and add what they cost to their rollups. An increment, never a snapshot:
+    rows another worker flushes meanwhile keep their share of the rollups. The caller holds the model's
+    `price_lock`, so no unpriced row of this model is written concurrently."""
     ledger_t, usage_t = LedgerEntry.__table__, UsageDaily.__table__
-    with get_engine().begin() as conn:
-        days = [d for (d,) in conn.execute(
-            select(ledger_t.c.day).where(ledger_t.c.model == model, ledger_t.c.unpriced.is_(True)).distinct())]
-        if not days:
-            return 0
-        changed = conn.execute(
-            update(ledger_t).where(ledger_t.c.model == model, ledger_t.c.unpriced.is_(True))
-            .values(cost_usd=ledger_t.c.prompt_tokens * input_per_token
-                    + ledger_t.c.completion_tokens * output_per_token, unpriced=False)).rowcount
-        rebuilt = conn.execute(
-            select(ledger_t.c.day, ledger_t.c.provider, ledger_t.c.route_reason,
-                   func.coalesce(func.sum(ledger_t.c.cost_usd), 0.0),
-                   func.sum(case((ledger_t.c.unpriced.is_(True), 1), else_=0)))
-            .where(ledger_t.c.model == model, ledger_t.c.day.in_(days))
-            .group_by(ledger_t.c.day, ledger_t.c.provider, ledger_t.c.route_reason)).all()
-        for day, provider, reason, cost, unpriced in rebuilt:
-            conn.execute(update(usage_t).where(and_(usage_t.c.day == day, usage_t.c.model == model,
-                                                    usage_t.c.provider == provider, usage_t.c.route_reason == reason))
-                         .values(cost_usd=cost, unpriced_requests=unpriced or 0))
+    flagged = and_(ledger_t.c.model == model, ledger_t.c.unpriced.is_(True))
+    cost = ledger_t.c.prompt_tokens * input_per_token + ledger_t.c.completion_tokens * output_per_token
+    groups = conn.execute(
+        select(ledger_t.c.day, ledger_t.c.provider, ledger_t.c.route_reason, func.count(), func.sum(cost))
+        .where(flagged).group_by(ledger_t.c.day, ledger_t.c.provider, ledger_t.c.route_reason)).all()
+    if not groups:
+        return 0
+    changed = conn.execute(update(ledger_t).where(flagged).values(cost_usd=cost, unpriced=False)).rowcount
+    for day, provider, reason, count, added in groups:
+        conn.execute(update(usage_t).where(and_(usage_t.c.day == day, usage_t.c.model == model,
+                                                usage_t.c.provider == provider, usage_t.c.route_reason == reason))
+                     .values(cost_usd=usage_t.c.cost_usd + (added or 0.0),
+                             unpriced_requests=usage_t.c.unpriced_requests - count))
     return changed or 0
 
 

@@ -93,7 +93,7 @@ class BudgetsState(LiteLLMConfigState):
     @rx.event
     @admin_event
     def acknowledge(self, alert_id: int):
-        if not budget.acknowledge(int(alert_id), acting_admin().username):
+        if not budget.acknowledge(int(alert_id), acting_admin().username, self.router.session.client_ip):
             return rx.toast.error(f"No budget alert {alert_id}.")
         self._load()
         return rx.toast.success("Alert acknowledged.")
