@@ -48,10 +48,15 @@ class Period:
         return self.resets_at - self.start
 
 
+def clock() -> datetime:
+    """The time the budget periods follow (tests replace it to step into a new day or month)."""
+    return datetime.now(timezone.utc)
+
+
 def current_periods(now: datetime | None = None) -> dict[str, Period]:
     """Today and this month in RESYNC_TIMEZONE, with when each resets."""
     tz = get_settings().timezone
-    local = (now or datetime.now(timezone.utc)).astimezone(tz)
+    local = (now or clock()).astimezone(tz)
     day_start = datetime.combine(local.date(), time(0), tz)
     next_day = datetime.combine(local.date() + timedelta(days=1), time(0), tz)
     month_start = datetime.combine(local.date().replace(day=1), time(0), tz)
@@ -206,7 +211,7 @@ class BudgetGuard:
 
     def status(self, now: datetime | None = None) -> dict[str, dict[str, Any]]:
         """Per period: limit, spent, used %, reset time, burn rate and projected exhaustion."""
-        now = now or datetime.now(timezone.utc)
+        now = now or clock()
         periods = current_periods(now)
         threshold = float(setting("LLM_BUDGET_ALERT_THRESHOLD"))
         enforced = bool(setting("LLM_COST_TRACKING_ENABLED"))

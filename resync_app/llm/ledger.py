@@ -180,6 +180,7 @@ class Ledger:
         self.dropped = 0  # rows dropped because the buffer was full (database unreachable for long)
         self.set_aside: deque[dict[str, Any]] = deque(maxlen=100)
         self._seen: dict[str, int] = {}
+        self._seen_changed = threading.Condition(self._lock)
 
     def record(self, row: dict[str, Any]) -> None:
         """Queue one row (cheap: called from LiteLLM's logging hooks)."""
@@ -197,6 +198,7 @@ class Ledger:
                 self._seen[row["request_id"]] = self._seen.get(row["request_id"], 0) + 1
                 if len(self._seen) > 10000:
                     self._seen.pop(next(iter(self._seen)))
+                self._seen_changed.notify_all()
             wake = len(self._buffer) >= 200
         if wake:
             self._wake.set()
@@ -204,6 +206,13 @@ class Ledger:
     def rows_seen(self, request_id: str) -> int:
         """How many attempts LiteLLM reported for a gateway request (0: none, the gateway records one)."""
         return self._seen.get(request_id, 0)
+
+    def wait_seen(self, request_id: str, rows: int = 1, timeout: float = 30.0) -> int:
+        """Block until LiteLLM has reported `rows` attempts of a request (its logging hooks run after the call
+        returns) or `timeout` seconds pass; returns how many it reported."""
+        with self._seen_changed:
+            self._seen_changed.wait_for(lambda: self._seen.get(request_id, 0) >= rows, timeout)
+            return self._seen.get(request_id, 0)
 
     def after_flush(self, callback: Callable[[list[dict[str, Any]]], None]) -> None:
         if callback not in self._after_flush:
