@@ -33,7 +33,14 @@ def test_thirty_concurrent_wrong_passwords_get_five_guesses(api, username):
     assert api.post("/api/v1/auth/token", json={"username": username, "password": ADMIN_PASSWORD}).status_code == 429
 
 
-def test_concurrent_guesses_and_one_right_password_still_cap_the_guesses(api):
+def test_thirty_concurrent_wrong_passwords_through_the_service_get_five_guesses(clean_db):
+    with ThreadPoolExecutor(max_workers=GUESSES) as pool:
+        results = list(pool.map(lambda _: service.check_credentials("no-such-admin", "wrong-password-guess"),
+                                range(GUESSES)))
+    assert Counter("locked" if r.locked else "failed" for r in results) == {"failed": 5, "locked": GUESSES - 5}
+
+
+def test_concurrent_guesses_and_one_right_password_still_cap_the_guesses(clean_db):
     """A success resets the counter; whatever the interleaving, no more than 5 wrong guesses are checked
     between two resets."""
     def attempt(i):

@@ -42,6 +42,7 @@ from tests.api.test_lockout_race import (  # noqa: E402,F401
     test_concurrent_guesses_and_one_right_password_still_cap_the_guesses,
     test_three_processes_racing_get_five_guesses_between_them,
     test_thirty_concurrent_wrong_passwords_get_five_guesses,
+    test_thirty_concurrent_wrong_passwords_through_the_service_get_five_guesses,
 )
 
 # Sign-in audit rows on PostgreSQL: masked unknown names, one row per lock window under concurrency.

@@ -1,4 +1,6 @@
-"""The lockout race tests with the Redis counter (RESYNC_REDIS_URL): one Lua script decides and counts."""
+"""The lockout race tests with the Redis counter (RESYNC_REDIS_URL): one Lua script decides and counts. They call
+the sign-in service directly (the API path is the same and is raced on SQLite and PostgreSQL): starting the
+app's runtime here would connect the process-wide change feed to the test Redis for the rest of the session."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from resync_app.auth import lockout, service
 from tests.api.test_lockout_race import (  # noqa: F401  (re-run against the Redis counter)
     run_guessers,
     test_concurrent_guesses_and_one_right_password_still_cap_the_guesses,
-    test_thirty_concurrent_wrong_passwords_get_five_guesses,
+    test_thirty_concurrent_wrong_passwords_through_the_service_get_five_guesses,
 )
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
 
