@@ -4,6 +4,8 @@ import os
 
 import reflex as rx
 
+from resync_app.settings import allowed_origins_from
+
 
 def _respawn_failed_workers() -> None:
     """Reflex's production server (Granian) shuts the whole server down when one worker dies, unless told to
@@ -32,6 +34,12 @@ def _respawn_failed_workers() -> None:
 
 _respawn_failed_workers()
 
+
+# The event socket (and Reflex's CORS) accept only the app's own origins: RESYNC_PUBLIC_URL, or the origins of
+# RESYNC_HOST:RESYNC_PORT. A page on another origin, even another port of the same host, cannot open /_event
+# with an admin's cookie.
+_PUBLIC_URLS, _ORIGINS = allowed_origins_from(os.environ)
+
 config = rx.Config(
     app_name="resync_app",
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
@@ -39,4 +47,5 @@ config = rx.Config(
     telemetry_enabled=False,
     redis_url=os.environ.get("RESYNC_REDIS_URL") or None,
     show_built_with_reflex=False,
+    cors_allowed_origins=list(_ORIGINS),
 )

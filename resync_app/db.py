@@ -7,13 +7,14 @@ The schema is owned by Alembic (`alembic upgrade head`); nothing here creates ta
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, TypeDecorator, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, TypeDecorator, event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from resync_app.settings import get_settings
@@ -84,6 +85,21 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def serialize(session: Session | Connection, name: str) -> None:
+    """Serialise the transactions that call this with the same `name` until the session's transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock on a 64-bit hash of `name`. SQLite has one writer at a time:
+    take the write lock now (`BEGIN IMMEDIATE`), before anything is read, so what the transaction reads next is
+    what it writes against.
+    """
+    conn = session.connection() if isinstance(session, Session) else session
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    elif conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class UTCDateTime(TypeDecorator):

@@ -20,12 +20,14 @@ from resync_app.pages.admin import teams_config as teams_config_page
 from resync_app.pages.admin import tws_config as tws_config_page
 from resync_app.pages.login import login
 from resync_app.pages.operator import placeholders as operator_placeholders
+from resync_app.state.admin_data import AdminDataMiddleware
 from resync_app.state.audit import AuditState
 from resync_app.state.health import HealthState
+from resync_app.state.input_filter import StripNulMiddleware
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
 from resync_app.state.proactive import ProactiveState
-from resync_app.state.session import SessionState
+from resync_app.state.session import LoginState, SessionState
 from resync_app.state.system_config import SystemConfigState
 from resync_app.state.teams_config import TeamsConfigState
 from resync_app.state.tws_config import TwsConfigState
@@ -43,6 +45,8 @@ async def _services():
 # head_components: the tab icon (SVG, ICO fallback) and the home-screen icon on every page (assets/).
 app = rx.App(api_transformer=create_api(), theme=None, head_components=brand.head_components())
 app.register_lifespan_task(_services)
+app.add_middleware(StripNulMiddleware())  # no NUL character reaches a handler (PostgreSQL refuses them)
+app.add_middleware(AdminDataMiddleware())  # no admin data for a client without a live admin session
 
 # Operator pages: no sign-in.
 app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant")
@@ -51,7 +55,7 @@ app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title=
 app.add_page(operator_placeholders.metrics, route="/metrics/dashboard", title="Resync | Metrics")
 
 # Sign-in.
-app.add_page(login, route="/login", title="Resync | Sign in", on_load=SessionState.check_login_page)
+app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState.check_login_page)
 
 # Admin pages: every on_load starts with the server-side session check.
 _GUARD = SessionState.check_admin

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROVIDER_KEY_ENV = {
@@ -35,6 +38,8 @@ class Settings:
     admin_password: str | None
     timezone_name: str
     tws_simulator: bool
+    public_urls: tuple[str, ...] = ()  # RESYNC_PUBLIC_URL as given (normalised to origins)
+    allowed_origins: tuple[str, ...] = ()  # the origins a browser page of this app has
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -47,6 +52,49 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+_WILDCARD = ("0.0.0.0", "::", "[::]", "")
+
+
+def origin_of(url: str) -> str | None:
+    """`scheme://host[:port]` as a browser sends it in the Origin header (default ports left out), or None."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname.lower()
+    host = f"[{host}]" if ":" in host else host
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def allowed_origins_from(environ: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(public URLs, allowed origins) from the environment, without side effects (rxconfig.py uses it too).
+
+    RESYNC_PUBLIC_URL (comma-separated) lists the URLs people open the console at; they are the only origins
+    the event socket and the browser-only routes accept. Without it: the origins of RESYNC_HOST:RESYNC_PORT
+    over http, with the loopback names for a loopback host, and also the machine's own names for 0.0.0.0.
+    """
+    given = [u for u in (environ.get("RESYNC_PUBLIC_URL") or "").split(",") if u.strip()]
+    public = tuple(dict.fromkeys(o for o in (origin_of(u) for u in given) if o))
+    if given:
+        bad = [u.strip() for u in given if origin_of(u) is None]
+        if bad:
+            raise SystemExit(f"RESYNC_PUBLIC_URL: {', '.join(bad)} is not an http(s) URL")
+        return public, public
+    host = (environ.get("RESYNC_HOST") or "127.0.0.1").strip().lower()
+    port = (environ.get("RESYNC_PORT") or "8000").strip()
+    names = [f"[{host}]" if ":" in host and not host.startswith("[") else host]
+    if host in _LOOPBACK or host in _WILDCARD:
+        names = list(_LOOPBACK)
+    if host in _WILDCARD:
+        names += [n.lower() for n in (socket.gethostname(), socket.getfqdn()) if n]
+    return (), tuple(dict.fromkeys(o for o in (origin_of(f"http://{n}:{port}") for n in names) if o))
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -88,7 +136,10 @@ def get_settings() -> Settings:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise SystemExit(f"RESYNC_TIMEZONE={tz!r} is not a known IANA time zone") from exc
+    public_urls, allowed_origins = allowed_origins_from(os.environ)
     return Settings(
+        public_urls=public_urls,
+        allowed_origins=allowed_origins,
         host=os.environ.get("RESYNC_HOST", "127.0.0.1"),
         port=int(os.environ.get("RESYNC_PORT", "8000")),
         data_dir=data_dir,

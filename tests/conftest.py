@@ -14,7 +14,8 @@ os.environ.update({
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
     "RESYNC_TIMEZONE": os.environ.get("RESYNC_TIMEZONE", "UTC"),
     "RESYNC_TWS_SIMULATOR": "0",  # no default instance aimed at 127.0.0.1:31116 (`make run`'s simulator)
-})
+    "RESYNC_PUBLIC_URL": "http://testserver",  # the origin of Starlette's TestClient (the browser tests' server
+})                                             # gets its own: the origin of its host and port)
 for _var in ("RESYNC_REDIS_URL", "RESYNC_ADMIN_PASSWORD", "RESYNC_SECRET_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
              "TOGETHERAI_API_KEY", "OPENROUTER_API_KEY", "NVIDIA_NIM_API_KEY", "OLLAMA_API_BASE"):
     os.environ.pop(_var, None)

@@ -12,6 +12,7 @@ from resync_app.api import (admin, auth, health, health_admin, litellm, ops, sys
                             tws_config, ui)
 from resync_app.web import errors
 from resync_app.web.middleware import EdgeMiddleware
+from resync_app.api.input_guard import RejectNulMiddleware
 
 logger = logging.getLogger("resync.api")
 
@@ -50,6 +51,7 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     )
     for router in _routers():
         api.include_router(router)
+    api.add_middleware(RejectNulMiddleware)  # NUL in any text that enters: a clear 4xx, never a database 500
 
     errors.install(api)  # database / Redis unreachable → 503 with a detail
     api.add_middleware(EdgeMiddleware)  # rate limits and request metrics, around everything Reflex mounts in

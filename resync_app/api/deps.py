@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, status
 
 from resync_app.auth import sessions
 from resync_app.auth.service import check_credentials
+from resync_app.settings import get_settings, origin_of
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="resync"'}
 
@@ -22,12 +22,17 @@ def client_address(request: Request) -> str:
 
 
 def from_this_site(request: Request, origin_required: bool = False) -> bool:
-    """Whether the request's Origin is this server (CSRF check of browser POSTs). Without an Origin header it
-    passes only when `origin_required` is false; a "null" origin never passes."""
+    """Whether the request's Origin is one of the app's own (CSRF check of browser POSTs): RESYNC_PUBLIC_URL,
+    or the origins of RESYNC_HOST:RESYNC_PORT; never the Host header, which a rebound name controls. Without an
+    Origin header it passes only when `origin_required` is false; a "null" origin never passes."""
     origin = request.headers.get("origin")
     if origin is None:
         return not origin_required
-    return origin != "null" and urlsplit(origin).netloc == request.headers.get("host", "")
+    return origin_allowed(origin)
+
+
+def origin_allowed(origin: str) -> bool:
+    return origin != "null" and origin_of(origin) in get_settings().allowed_origins
 
 
 def unauthorized(detail: str) -> HTTPException:
@@ -48,7 +53,7 @@ def _basic(credentials: str, request: Request) -> sessions.Principal:
         username, sep, password = decoded.partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise unauthorized("Malformed Basic credentials.") from None
-    if not sep:
+    if not sep or "\x00" in decoded:
         raise unauthorized("Malformed Basic credentials.")
     if (principal := _basic_from_cache(username, password)) is not None:
         return principal

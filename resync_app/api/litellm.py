@@ -110,12 +110,13 @@ def dashboard_data() -> dict[str, Any]:
 @router.get("/budget")
 def budget_status() -> dict[str, Any]:
     """Daily and monthly budget: spent, limit, reset time, burn rate, projected exhaustion, alerts."""
-    return {"periods": budget.guard.status(), "alerts": budget.alerts(50)}
+    note = budget.enforcement_note()
+    return {"periods": budget.guard.status(), "alerts": budget.alerts(50), "enforced": note is None, "note": note}
 
 
 @router.post("/budget/alerts/{alert_id}/acknowledge")
-def acknowledge_alert(alert_id: int, admin: Principal = Depends(require_admin)) -> dict[str, Any]:
-    if not budget.acknowledge(alert_id, admin.username):
+def acknowledge_alert(alert_id: int, request: Request, admin: Principal = Depends(require_admin)) -> dict[str, Any]:
+    if not budget.acknowledge(alert_id, admin.username, client_address(request)):
         raise HTTPException(404, detail=f"No budget alert {alert_id}.")
     return {"success": True, "id": alert_id}
 

@@ -27,6 +27,11 @@ def _scrub(detail: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _clean(text: str | None) -> str:
+    """No NUL characters: PostgreSQL refuses them in text (in the JSON detail they are escaped already)."""
+    return (text or "").replace("\x00", "")
+
+
 def record(
     actor: str,
     action: str,
@@ -37,17 +42,45 @@ def record(
 ) -> None:
     """Append one audit entry, inside `session` when given (so it commits with the change it describes)."""
     entry = AuditEntry(
-        actor=actor[:150],
-        action=action,
-        target=target[:255],
+        actor=_clean(actor)[:150],
+        action=_clean(action)[:64],
+        target=_clean(target)[:255],
         detail=json.dumps(_scrub(detail or {}), default=str, sort_keys=True),
-        client=(client or "")[:64],
+        client=_clean(client)[:64],
     )
     if session is not None:
         session.add(entry)
         return
     with session_scope() as own:
         own.add(entry)
+
+
+def record_repeated(actor: str, action: str, target: str, window: str, detail: dict[str, Any] | None = None,
+                    client: str = "") -> None:
+    """Count a repeated event in one entry per `window` instead of one entry each (`detail.count`), so that
+    a flood of the same thing (attempts on a locked username) cannot flood the log. The newest entry of this
+    action and target is updated while it belongs to the same window; a new window gets a new entry.
+    Serialised per action and target, so concurrent repeats neither race nor make duplicates."""
+    from resync_app.db import serialize, utcnow
+
+    now = utcnow().isoformat(timespec="seconds")
+    channel = (detail or {}).get("channel")
+    with session_scope() as session:
+        serialize(session, f"resync:audit:{action}:{target}")
+        newest = session.exec(select(AuditEntry).where(AuditEntry.action == action, AuditEntry.target == _clean(
+            target)[:255]).order_by(AuditEntry.id.desc()).limit(1)).first()
+        previous = json.loads(newest.detail or "{}") if newest is not None else {}
+        if newest is not None and previous.get("window") == window:
+            previous["count"] = int(previous.get("count", 1)) + 1
+            previous["last_at"] = now
+            if channel and channel not in previous.get("channels", []):
+                previous["channels"] = sorted([*previous.get("channels", []), channel])
+            newest.detail = json.dumps(previous, default=str, sort_keys=True)
+            session.add(newest)
+            return
+        first = {k: v for k, v in (detail or {}).items() if k != "channel"}
+        first.update(window=window, count=1, first_at=now, last_at=now, channels=[channel] if channel else [])
+        record(actor, action, target=target, detail=first, client=client, session=session)
 
 
 def entry_to_dict(entry: AuditEntry) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from resync_app.audit.service import record as audit
+from resync_app.audit.service import record_repeated as audit_repeated
 from resync_app.auth import sessions
-from resync_app.auth.lockout import get_lockout, username_key
+from resync_app.auth.lockout import LOCK_DURATION, get_lockout, username_key
 from resync_app.auth.models import User
 from resync_app.auth.passwords import hash_password, verify_password
 from resync_app.db import session_scope, utcnow
@@ -49,27 +50,43 @@ def find_user(username: str) -> User | None:
         return db.exec(select(User).where(User.username == username_key(username))).first()
 
 
+def shown_name(name: str, known: bool) -> str:
+    """How a username appears in sign-in audit rows: in full when it is an account's, else masked (its first
+    two characters and its length), so that a password typed into the username box is not shown to every
+    admin."""
+    if not name:
+        return "-"
+    return name if known else f"{name[:2]}… ({len(name)} characters)"
+
+
 def check_credentials(username: str, password: str, client: str = "", channel: str = "api") -> SignInResult:
     """Verify a username/password pair, applying and updating the shared lockout, and audit the outcome.
 
-    Unknown and known usernames take the same path (one bcrypt check, same lockout).
+    The attempt is counted before the password is checked (atomically with the lock check), so concurrent
+    guesses cannot pass the lock; a right password then clears the count. Unknown and known usernames take
+    the same path (one account lookup, one bcrypt check, same lockout); in the audit log unknown ones are
+    masked, and the attempts on a locked username are counted in one row per lock window.
     """
     lockout = get_lockout()
     name = username_key(username)
-    if (wait := lockout.retry_after(name)) > 0:
-        audit(name or "-", "login.refused_locked", target=name, detail={"channel": channel}, client=client)
-        return SignInResult(retry_after=wait)
+    attempt = lockout.begin_attempt(name, client)
     user = find_user(name) if name else None
+    shown = shown_name(name, user is not None)
+    if attempt.retry_after > 0:
+        until = attempt.locked_until.isoformat(timespec="seconds") if attempt.locked_until else "?"
+        audit_repeated(shown, "login.refused_locked", target=shown, window=until,
+                       detail={"channel": channel, "lock_until": until}, client=client)
+        return SignInResult(retry_after=attempt.retry_after)
     ok = verify_password(password or "", user.password_hash if user else None)
     if ok and user is not None and user.is_admin:
         lockout.reset(name)
         if _worth_auditing(channel, user.username, client):
             audit(user.username, "login.success", target=user.username, detail={"channel": channel}, client=client)
         return SignInResult(principal=sessions.Principal(user.id, user.username, user.is_admin))
-    wait = lockout.record_failure(name, client)
-    audit(name or "-", "login.failure", target=name, detail={"channel": channel}, client=client)
-    if wait > 0:
-        audit(name or "-", "login.lockout", target=name, detail={"channel": channel, "seconds": wait}, client=client)
+    audit(shown, "login.failure", target=shown, detail={"channel": channel}, client=client)
+    if attempt.locks_if_wrong:
+        seconds = int(LOCK_DURATION.total_seconds())
+        audit(shown, "login.lockout", target=shown, detail={"channel": channel, "seconds": seconds}, client=client)
     return SignInResult()
 
 

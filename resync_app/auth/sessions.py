@@ -46,7 +46,10 @@ def issue(user: User, kind: str, client: str = "") -> tuple[str, datetime]:
 
 def resolve(raw: str | None, kind: str, touch: bool = True) -> Principal | None:
     """The principal behind a raw session/token, or None if unknown, expired, idle too long or revoked.
-    `touch=False` checks without counting as activity (live-refresh loops must not keep a session alive)."""
+
+    `touch=False` checks without extending the idle timeout: background refreshes use it, so that idle means
+    no user action (a tab left open does not keep its session alive).
+    """
     if not raw or len(raw) > 256:
         return None
     now = utcnow()

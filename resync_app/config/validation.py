@@ -155,6 +155,8 @@ def _coerce_string(spec: FieldSpec, raw: Any, extra: Iterable[str]) -> str:
         expected = "must be a string"
     if not isinstance(raw, str):
         raise FieldError(f"{expected} (got {_show(raw)})")
+    if "\x00" in raw:
+        raise FieldError("must not contain NUL characters")
     value = raw.strip()
     if len(value) > MAX_STRING_LENGTH:
         raise FieldError(f"must be at most {MAX_STRING_LENGTH} characters (got {len(value)})")

@@ -87,7 +87,8 @@ def _budget_view(status: dict[str, Any]) -> dict[str, Any]:
     return {"limit_usd": status["limit_usd"], "spent_usd": round(status["spent_usd"], 8),
             "used_percent": status["used_percent"], "resets_at": status["resets_at"],
             "remaining_usd": status["remaining_usd"], "burn_rate_usd_per_day": status["burn_rate_usd_per_day"],
-            "projected_exhaustion": status["projected_exhaustion"], "alert_threshold": status["alert_threshold"]}
+            "projected_exhaustion": status["projected_exhaustion"], "alert_threshold": status["alert_threshold"],
+            "enforced": status["enforced"]}
 
 
 def costs(days: int = 30) -> dict[str, Any]:

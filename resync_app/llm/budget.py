@@ -49,10 +49,15 @@ class Period:
         return self.resets_at - self.start
 
 
+def clock() -> datetime:
+    """The time the budget periods follow (tests replace it to step into a new day or month)."""
+    return datetime.now(timezone.utc)
+
+
 def current_periods(now: datetime | None = None) -> dict[str, Period]:
     """Today and this month in RESYNC_TIMEZONE, with when each resets."""
     tz = get_settings().timezone
-    local = (now or datetime.now(timezone.utc)).astimezone(tz)
+    local = (now or clock()).astimezone(tz)
     day_start = datetime.combine(local.date(), time(0), tz)
     next_day = datetime.combine(local.date() + timedelta(days=1), time(0), tz)
     month_start = datetime.combine(local.date().replace(day=1), time(0), tz)
@@ -210,9 +215,10 @@ class BudgetGuard:
 
     def status(self, now: datetime | None = None) -> dict[str, dict[str, Any]]:
         """Per period: limit, spent, used %, reset time, burn rate and projected exhaustion."""
-        now = now or datetime.now(timezone.utc)
+        now = now or clock()
         periods = current_periods(now)
         threshold = float(setting("LLM_BUDGET_ALERT_THRESHOLD"))
+        enforced = bool(setting("LLM_COST_TRACKING_ENABLED"))
         out: dict[str, dict[str, Any]] = {}
         spent_by, in_flight = self._totals(periods)
         for kind, period in periods.items():
@@ -240,6 +246,7 @@ class BudgetGuard:
                 "projected_period_spend_usd": round(burn * period.length.total_seconds() / 86400, 8),
                 "projected_exhaustion": exhaustion,
                 "exhausted": limit <= 0 or spent >= limit,
+                "enforced": enforced,
             }
         return out
 
@@ -257,6 +264,14 @@ def _refusal_message(refusal: Refusal, estimate: float, period: Period) -> str:
             f"{kind} LLM budget of ${limit:,.2f} (${spent:,.4f} spent); try again shortly or use a local model.")
 
 
+def enforcement_note() -> str | None:
+    """Why the budgets do not limit new calls, if they do not (None when they do)."""
+    if setting("LLM_COST_TRACKING_ENABLED"):
+        return None
+    return ("LLM_COST_TRACKING_ENABLED is off: new calls are recorded without a cost, so the daily and monthly "
+            "budgets do not count them and do not limit paid models (spend recorded earlier still counts).")
+
+
 def alerts(limit: int = 50) -> list[dict[str, Any]]:
     with session_scope() as db:
         rows = db.exec(select(BudgetAlert).order_by(col(BudgetAlert.id).desc()).limit(limit)).scalars().all()
@@ -269,7 +284,9 @@ def alerts(limit: int = 50) -> list[dict[str, Any]]:
     ]
 
 
-def acknowledge(alert_id: int, actor: str) -> bool:
+def acknowledge(alert_id: int, actor: str, client: str = "") -> bool:
+    """Mark an alert acknowledged (an admin change: audited in the same transaction); False if unknown."""
+    from resync_app.audit.service import record as audit
     from resync_app.db import utcnow
 
     with session_scope() as db:
@@ -279,6 +296,8 @@ def acknowledge(alert_id: int, actor: str) -> bool:
         if alert.acknowledged_at is None:
             alert.acknowledged_at, alert.acknowledged_by = utcnow(), actor
             db.add(alert)
+            audit(actor, "llm.budget.acknowledge", target=str(alert_id), client=client, session=db, detail={
+                "period": alert.period, "period_key": alert.period_key, "threshold": alert.threshold})
     return True
 
 

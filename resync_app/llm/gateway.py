@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, select
@@ -26,7 +27,7 @@ from sqlalchemy import func, select
 from resync_app import metrics
 from resync_app.audit.service import record as audit
 from resync_app.config.store import get_store, setting
-from resync_app.db import get_engine, session_scope, utcnow
+from resync_app.db import get_engine, serialize, session_scope, utcnow
 from resync_app.events import feed
 from resync_app.llm import pricing, routing
 from resync_app.llm.budget import BudgetExceeded, guard as budget
@@ -40,7 +41,7 @@ logger = logging.getLogger("resync.llm")
 DEFAULT_MAX_TOKENS = 1024
 LOCAL_HEALTH_TTL_S = 30.0
 _ROUTER_FIELDS = {"LITELLM_NUM_RETRIES", "LITELLM_TIMEOUT", "llm_timeout", "llm_endpoint", "LLM_ROUTING_FALLBACK_MODEL",
-                  "LLM_USE_CACHE", "LLM_CACHE_TTL_SECONDS"}
+                  "LLM_USE_CACHE", "LLM_CACHE_TTL_SECONDS", "LLM_COST_TRACKING_ENABLED"}
 _BUDGET_FIELDS = {"LLM_BUDGET_DAILY_USD", "LLM_BUDGET_MONTHLY_USD", "LLM_BUDGET_ALERT_THRESHOLD"}
 # Change-feed topics: every worker reloads from the database when another one changed these.
 TOPIC_PROVIDERS, TOPIC_PRICES, TOPIC_ROUTER = "llm.providers", "llm.prices", "llm.router"
@@ -68,6 +69,8 @@ class ProviderState:
     key_source: str  # admin | env | none
     api_base: str
     models: list[ModelRef]
+    default_base: str = ""  # the base an empty `api_base` means
+    key_withheld: str = ""  # why a stored key is not used (it belongs to another base)
     entries: list[str] = field(default_factory=list)  # as stored: "model-id" or "alias=model-id"
     updated_at: datetime | None = None
     last_success_at: datetime | None = None
@@ -76,7 +79,8 @@ class ProviderState:
 
     @property
     def configured(self) -> bool:
-        return bool(self.api_base) and bool(self.models) and (bool(self.api_key) or not self.spec.needs_key)
+        return (is_http_url(self.api_base) and bool(self.models)
+                and (bool(self.api_key) or not self.spec.needs_key))
 
     @property
     def active(self) -> bool:
@@ -98,6 +102,26 @@ class CallResult:
     explanation: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+
+
+def is_http_url(value: str | None) -> bool:
+    """An http(s) URL with a host: the only kind of base the gateway ever sends a request to."""
+    parts = urlsplit(value or "")
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def same_base(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().rstrip("/").lower() == (b or "").strip().rstrip("/").lower()
+
+
+def _env_default_base(pid: str, spec) -> str:
+    """The base a provider has without admin settings, as the catalogue and the environment give it (the one
+    an environment key belongs to)."""
+    if pid == "ollama":
+        return os.environ.get("OLLAMA_API_BASE") or spec.default_api_base
+    if pid == "nvidia_nim":
+        return os.environ.get("LLM_ENDPOINT") or spec.default_api_base
+    return spec.default_api_base
 
 
 class LLMGateway:
@@ -190,7 +214,12 @@ class LLMGateway:
             budget.check_alerts()
 
     def load_providers(self) -> None:
-        """Combine the catalogue, the environment and the admin's stored settings."""
+        """Combine the catalogue, the environment and the admin's stored settings.
+
+        A key is only ever sent to the base it was given for: an admin key to the base stored with it (or the
+        catalogue's default when none is stored), an environment key to the default the environment gives. When
+        the base has moved since (an `llm_endpoint` change, say), the key is withheld until it is entered again.
+        """
         with session_scope() as db:
             stored = {row.id: row for row in db.exec(select(ProviderSettings)).scalars().all()}
         providers: dict[str, ProviderState] = {}
@@ -199,12 +228,17 @@ class LLMGateway:
             admin_key = decrypt(row.api_key_encrypted) if row and row.api_key_encrypted else None
             env_key = os.environ.get(spec.key_env) if spec.key_env else None
             register_secret(env_key)
-            key = admin_key or env_key
-            default_base = spec.default_api_base
-            if pid == "ollama":
-                default_base = os.environ.get("OLLAMA_API_BASE") or default_base
-            if pid == "nvidia_nim":
-                default_base = setting("llm_endpoint") or default_base
+            env_base = _env_default_base(pid, spec)
+            default_base = setting("llm_endpoint") or env_base if pid == "nvidia_nim" else env_base
+            base = row.api_base if row and row.api_base else default_base
+            key, source, withheld = None, "none", ""
+            if admin_key:
+                key_base = row.api_base if row.api_base else env_base
+                key, source = (admin_key, "admin") if same_base(key_base, base) else (None, "none")
+                withheld = "" if key else f"the key set here belongs to {key_base}"
+            elif env_key:
+                key, source = (env_key, "env") if same_base(env_base, base) else (None, "none")
+                withheld = "" if key else f"{spec.key_env} belongs to {env_base}"
             entries = json.loads(row.models_json) if row and row.models_json else list(spec.default_models)
             models, valid = [], []
             for entry in entries:
@@ -216,8 +250,8 @@ class LLMGateway:
             enabled_default = _enabled_by_default(pid)
             providers[pid] = ProviderState(
                 spec=spec, enabled=row.enabled if row and row.enabled is not None else enabled_default,
-                api_key=key, key_source="admin" if admin_key else ("env" if env_key else "none"),
-                api_base=(row.api_base if row and row.api_base else default_base), models=models, entries=valid,
+                api_key=key, key_source=source, api_base=base, models=models, entries=valid,
+                default_base=default_base, key_withheld=withheld,
                 updated_at=row.updated_at if row else None,
                 last_success_at=row.last_success_at if row else None, last_error_at=row.last_error_at if row else None,
                 last_error=row.last_error if row else None,
@@ -272,7 +306,12 @@ class LLMGateway:
         failures = {}
         for pid, provider in self.providers.items():
             if provider.enabled and not provider.configured:
-                if provider.spec.needs_key and not provider.api_key:
+                if not is_http_url(provider.api_base):
+                    failures[pid] = f"the API base {provider.api_base!r} is not an http(s) URL"
+                elif provider.spec.needs_key and not provider.api_key and provider.key_withheld:
+                    failures[pid] = (f"the API base is now {provider.api_base} but {provider.key_withheld}: enter the "
+                                     "key again for the new base (a stored key never follows a new address)")
+                elif provider.spec.needs_key and not provider.api_key:
                     failures[pid] = (f"enabled but no API key: set {provider.spec.key_env} or add a key in "
                                      "LiteLLM Configuration")
                 elif not provider.models:
@@ -283,7 +322,9 @@ class LLMGateway:
         pricing.register_with_litellm(list(self._refs.values()))
         fallback = setting("LLM_ROUTING_FALLBACK_MODEL")
         groups = sorted({d["model_name"] for d in deployments})
-        fallbacks = [{g: [fallback]} for g in groups if g != fallback and fallback in groups]
+        # a fallback the budget could not count (paid, unpriced) is left out: the router would bypass the budget
+        fallbacks = [{g: [fallback]} for g in groups if g != fallback and fallback in groups
+                     and self.budgetable(fallback)]
         router = None
         error = None
         if deployments:
@@ -352,6 +393,30 @@ class LLMGateway:
             prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 3 + 8
         return price.cost(prompt_tokens, max_tokens)
 
+    def budgetable(self, public: str) -> bool:
+        """Whether the budget can count a call to `public`: local, priced, or cost tracking is off (then the
+        budgets cannot count anything new and say so)."""
+        ref = self._refs.get(public)
+        if ref is None or PROVIDERS[ref.provider].is_local or not setting("LLM_COST_TRACKING_ENABLED"):
+            return True
+        return pricing.price_of(ref) is not None
+
+    def require_price(self, public: str) -> None:
+        """Refuse a paid model nobody knows the price of: its cost could not be counted against the budget."""
+        if not self.budgetable(public):
+            raise BudgetExceeded(
+                f"Set a price for {public} first (LiteLLM Configuration → Model browser, or PUT "
+                f"/api/v1/litellm/prices/{public}): its cost is unknown, so the LLM budget cannot admit it. "
+                "Local models remain available.")
+
+    def admission_estimate(self, public: str, messages: list[dict], max_tokens: int, allow_fallback: bool) -> float:
+        """What the budget reserves for a call: the dearer of the model and the fallback the router may use."""
+        estimate = self.estimate(public, messages, max_tokens)
+        fallback = setting("LLM_ROUTING_FALLBACK_MODEL")
+        if allow_fallback and fallback != public and self.routable(fallback) and self.is_paid(fallback):
+            estimate = max(estimate, self.estimate(fallback, messages, max_tokens))
+        return estimate
+
     def local_models_up(self) -> list[str]:
         """Local models whose server answered recently (no network call here; see `refresh_local_health`)."""
         ollama = self.providers.get("ollama")
@@ -368,6 +433,9 @@ class LLMGateway:
             return False
         if not force and time.time() - checked_at < LOCAL_HEALTH_TTL_S:
             return up
+        if not is_http_url(ollama.api_base):  # never fetch anything but http(s)
+            self._local_health = (time.time(), False)
+            return False
         try:
             async with httpx.AsyncClient(timeout=2.0) as client:
                 response = await client.get(ollama.api_base.rstrip("/") + "/api/tags")
@@ -415,7 +483,8 @@ class LLMGateway:
         reason = decision.reason
         if self.is_paid(target):
             try:
-                budget.admit(request_id, self.estimate(target, messages, max_tokens))
+                self.require_price(target)
+                budget.admit(request_id, self.admission_estimate(target, messages, max_tokens, allow_fallback))
             except BudgetExceeded as exc:
                 local = [m for m in self.local_models_up() if self.routable(m)]
                 if not local or decision.reason == "requested":
@@ -533,7 +602,7 @@ class LLMGateway:
             "build_error": self.build_error,
             "deployments": len(self._deployments()),
             "cache": {"enabled": bool(setting("LLM_USE_CACHE")), "ttl_seconds": int(setting("LLM_CACHE_TTL_SECONDS"))},
-            "ledger": {"recorded": ledger.recorded, "flushed": ledger.flushed, "pending": ledger.pending()},
+            "ledger": ledger.stats(),
         }
 
     def models(self, provider: str | None = None, local_only: bool = False) -> list[dict[str, Any]]:
@@ -621,6 +690,9 @@ class LLMGateway:
                 if (new_base or "") != (row.api_base or ""):
                     detail["api_base"] = [row.api_base or "(default)", new_base or "(default)"]
                 row.api_base = new_base
+            if changes.get("api_key") and not row.api_base:
+                # the key belongs to the base it is given for: keep that base even if the default moves later
+                row.api_base = changes["api_base"] if changes.get("api_base") else self.providers[pid].default_base
             if "models" in changes:
                 new_models = changes["models"]
                 old_entries = json.loads(row.models_json) if row.models_json else list(spec.default_models)
@@ -649,13 +721,17 @@ class LLMGateway:
                                             f"{self.init_success_count} provider(s)."}
 
     def set_price(self, model: str, input_per_1k: float, output_per_1k: float, actor: str, client: str = "") -> dict:
-        """Set a custom price, audit it, rebuild, and recompute the flagged calls of that model."""
+        """Set a custom price, reprice the calls flagged unpriced and audit it, all in one transaction; then
+        rebuild the router. Calls still buffered are priced when they are flushed (`ledger.write_rows`)."""
         before = pricing.custom_prices().get(model)
-        pricing.set_custom_price(model, input_per_1k, output_per_1k, actor)
-        recomputed = recompute_unpriced(model, input_per_1k / 1000, output_per_1k / 1000)
-        audit(actor, "llm.price.set", target=model, client=client, detail={
-            "before": [before.input_per_token * 1000, before.output_per_token * 1000] if before else None,
-            "after": [input_per_1k, output_per_1k], "recomputed_calls": recomputed})
+        with session_scope() as db:
+            serialize(db, pricing.price_lock(model))
+            pricing.store_custom_price(db, model, input_per_1k, output_per_1k, actor)
+            recomputed = recompute_unpriced(db.connection(), model, input_per_1k / 1000, output_per_1k / 1000)
+            audit(actor, "llm.price.set", target=model, client=client, session=db, detail={
+                "before": [before.input_per_token * 1000, before.output_per_token * 1000] if before else None,
+                "after": [input_per_1k, output_per_1k], "recomputed_calls": recomputed})
+        pricing.load_custom_prices()
         self.build_router()
         budget.refresh()
         feed.publish(TOPIC_PRICES, {"model": model})

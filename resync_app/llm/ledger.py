@@ -11,17 +11,20 @@ from __future__ import annotations
 import bisect
 import logging
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, select, update
+from sqlalchemy import Table, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from resync_app.db import get_engine
+from resync_app.db import get_engine, serialize
 from resync_app.events import feed
-from resync_app.llm.models import LatencyDaily, LedgerEntry, ProviderSettings, UsageDaily
+from resync_app.llm.models import LatencyDaily, LedgerEntry, ModelPrice, ProviderSettings, UsageDaily
+from resync_app.llm.pricing import price_lock
 from resync_app.settings import get_settings
 
 logger = logging.getLogger("resync.llm.ledger")
@@ -30,6 +33,8 @@ logger = logging.getLogger("resync.llm.ledger")
 LATENCY_BOUNDS = (50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000,
                   60000)
 FLUSH_INTERVAL_S = 0.5
+MAX_BUFFER = 100_000  # rows kept while the database is unreachable; beyond, the oldest are dropped (counted)
+_TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, SATimeoutError)
 _ROLLUP_SUMS = ("requests", "errors", "cache_hits", "prompt_tokens", "completion_tokens", "cost_usd",
                 "unpriced_requests", "latency_ms_sum")
 
@@ -47,15 +52,21 @@ def make_row(*, model: str, provider: str, deployment: str = "", prompt_tokens: 
              cost_usd: float | None = 0.0, unpriced: bool = False, latency_ms: float = 0.0, outcome: str = "success",
              error_class: str = "", purpose: str = "chat", cache_hit: bool = False, route_reason: str = "",
              request_id: str = "", timestamp: datetime | None = None, error_message: str = "") -> dict[str, Any]:
-    """A ledger row as the buffer holds it."""
+    """A ledger row as the buffer holds it (text cleaned of NUL bytes, which PostgreSQL refuses, and cut to
+    its column's size)."""
     ts = timestamp or datetime.now(timezone.utc)
     return {
-        "timestamp": ts, "day": local_day(ts), "request_id": request_id[:64], "model": model[:200],
-        "provider": provider, "deployment": deployment[:300], "prompt_tokens": int(prompt_tokens or 0),
+        "timestamp": ts, "day": local_day(ts), "request_id": _text(request_id, 64), "model": _text(model, 200),
+        "provider": _text(provider, 32), "deployment": _text(deployment, 300), "prompt_tokens": int(prompt_tokens or 0),
         "completion_tokens": int(completion_tokens or 0), "cost_usd": cost_usd, "unpriced": bool(unpriced),
-        "latency_ms": float(latency_ms), "outcome": outcome, "error_class": error_class[:100], "purpose": purpose,
-        "cache_hit": bool(cache_hit), "route_reason": route_reason, "_error_message": error_message[:500],
+        "latency_ms": float(latency_ms), "outcome": _text(outcome, 16), "error_class": _text(error_class, 100),
+        "purpose": _text(purpose, 32), "cache_hit": bool(cache_hit), "route_reason": _text(route_reason, 32),
+        "_error_message": _text(error_message, 500),
     }
+
+
+def _text(value: object, size: int) -> str:
+    return str(value or "").replace("\x00", "")[:size]
 
 
 def _upsert(table: Table, keys: tuple[str, ...], rows: list[dict[str, Any]], sums: Iterable[str]):
@@ -90,10 +101,32 @@ def rollup_rows(rows: Iterable[dict[str, Any]]) -> tuple[list[dict], list[dict]]
     return list(usage.values()), [{"day": d, "model": m, "bucket": b, "count": c} for (d, m, b), c in latency.items()]
 
 
+def _price_unpriced(conn, rows: list[dict[str, Any]]) -> None:
+    """Rows flagged unpriced whose model has a custom price by now are priced before they are written: a price
+    set while they sat in a buffer (of any worker) must not leave them unpriced. Serialised per model with
+    `set_price`: either the price is committed first and read here, or these rows are committed first and
+    the price's recomputation finds them."""
+    models = sorted({row["model"] for row in rows if row.get("unpriced")})
+    if not models:
+        return
+    for model in models:
+        serialize(conn, price_lock(model))
+    table = ModelPrice.__table__
+    prices = {m: (i / 1000, o / 1000) for m, i, o in conn.execute(
+        select(table.c.model, table.c.input_cost_per_1k, table.c.output_cost_per_1k)
+        .where(table.c.model.in_(models)))}
+    for row in rows:
+        if row.get("unpriced") and row["model"] in prices:
+            per_in, per_out = prices[row["model"]]
+            row["cost_usd"] = row["prompt_tokens"] * per_in + row["completion_tokens"] * per_out
+            row["unpriced"] = False
+
+
 def write_rows(conn, rows: list[dict[str, Any]]) -> None:
     """Insert ledger rows and fold them into the rollups, in the caller's transaction."""
     if not rows:
         return
+    _price_unpriced(conn, rows)
     clean = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
     conn.execute(LedgerEntry.__table__.insert(), clean)
     usage, latency = rollup_rows(clean)
@@ -143,8 +176,12 @@ class Ledger:
         self._after_flush: list[Callable[[list[dict[str, Any]]], None]] = []
         self.recorded = 0
         self.flushed = 0
+        self.rejected = 0  # rows the database refused for good: set aside (logged), not retried
+        self.dropped = 0  # rows dropped because the buffer was full (database unreachable for long)
+        self.set_aside: deque[dict[str, Any]] = deque(maxlen=100)
         self._seen: dict[str, int] = {}
         self._journal = None  # ledger_journal.LedgerJournal with Redis
+        self._seen_changed = threading.Condition(self._lock)
 
     def record(self, row: dict[str, Any]) -> None:
         """Queue one row (cheap: called from LiteLLM's logging hooks)."""
@@ -153,10 +190,18 @@ class Ledger:
         with self._lock:
             self._buffer.append(row)
             self.recorded += 1
+            if len(self._buffer) > MAX_BUFFER:
+                excess = len(self._buffer) - MAX_BUFFER
+                del self._buffer[:excess]
+                self.dropped += excess
+                if self.dropped == excess or self.dropped % 10_000 < excess:
+                    logger.error("ledger buffer full (%d rows): %d oldest row(s) dropped so far", MAX_BUFFER,
+                                 self.dropped)
             if row["request_id"]:
                 self._seen[row["request_id"]] = self._seen.get(row["request_id"], 0) + 1
                 if len(self._seen) > 10000:
                     self._seen.pop(next(iter(self._seen)))
+                self._seen_changed.notify_all()
             wake = len(self._buffer) >= 200
         if wake:
             self._wake.set()
@@ -165,12 +210,59 @@ class Ledger:
         """How many attempts LiteLLM reported for a gateway request (0: none, the gateway records one)."""
         return self._seen.get(request_id, 0)
 
+    def wait_seen(self, request_id: str, rows: int = 1, timeout: float = 30.0) -> int:
+        """Block until LiteLLM has reported `rows` attempts of a request (its logging hooks run after the call
+        returns) or `timeout` seconds pass; returns how many it reported."""
+        with self._seen_changed:
+            self._seen_changed.wait_for(lambda: self._seen.get(request_id, 0) >= rows, timeout)
+            return self._seen.get(request_id, 0)
+
     def after_flush(self, callback: Callable[[list[dict[str, Any]]], None]) -> None:
         if callback not in self._after_flush:
             self._after_flush.append(callback)
 
     def pending(self) -> int:
         return len(self._buffer)
+
+    def stats(self) -> dict[str, int]:
+        return {"recorded": self.recorded, "flushed": self.flushed, "pending": self.pending(),
+                "rejected": self.rejected, "dropped": self.dropped}
+
+    @staticmethod
+    def _write(rows: list[dict[str, Any]]) -> None:
+        with get_engine().begin() as conn:
+            write_rows(conn, rows)
+            _provider_outcomes(conn, rows)
+
+    def _keep(self, rows: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._buffer[:0] = rows
+
+    def _write_one_by_one(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """After a failed batch: write each row on its own, set aside the ones the database refuses for good
+        (logged, counted) and keep the rest for later if the database becomes unreachable. Returns the rows
+        written."""
+        written = []
+        for index, row in enumerate(rows):
+            try:
+                self._write([row])
+            except _TRANSIENT:
+                logger.warning("ledger flush: database unreachable; %d row(s) kept for the next attempt",
+                               len(rows) - index)
+                self._keep(rows[index:])
+                break
+            except Exception as exc:  # this row can never be written: do not let it block the others
+                self.rejected += 1
+                self.set_aside.append(row)
+                if self._journal is not None:  # never retried: not for a worker recovering this journal either
+                    self._journal.done([row])
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+                logger.error("ledger row set aside (the database refuses it: %s %s): request %s, model %r, "
+                             "%s; %d row(s) set aside so far", type(exc).__name__, reason, row.get("request_id"),
+                             str(row.get("model"))[:80], row.get("outcome"), self.rejected)
+            else:
+                written.append(row)
+        return written
 
     def flush(self) -> int:
         """Write everything buffered now; return how many rows were written."""
@@ -180,14 +272,17 @@ class Ledger:
             if not rows:
                 return 0
             try:
-                with get_engine().begin() as conn:
-                    write_rows(conn, rows)
-                    _provider_outcomes(conn, rows)
-            except Exception:
-                logger.exception("ledger flush failed; %d rows kept for the next attempt", len(rows))
-                with self._lock:
-                    self._buffer[:0] = rows
+                self._write(rows)
+            except _TRANSIENT:
+                logger.warning("ledger flush failed (database unreachable); %d rows kept for the next attempt",
+                               len(rows))
+                self._keep(rows)
                 return 0
+            except Exception:
+                logger.warning("ledger flush of %d rows failed; writing them one by one", len(rows))
+                rows = self._write_one_by_one(rows)
+                if not rows:
+                    return 0
             self.flushed += len(rows)
             if self._journal is not None:
                 self._journal.done(rows)
@@ -249,28 +344,25 @@ class Ledger:
         self.flush()
 
 
-def recompute_unpriced(model: str, input_per_token: float, output_per_token: float) -> int:
-    """Price the flagged calls of `model` now that a price is known, and rebuild its affected rollups."""
+def recompute_unpriced(conn, model: str, input_per_token: float, output_per_token: float) -> int:
+    """Price the flagged calls of `model` now that a price is known, in the caller's transaction (the one that
+    stores the price and audits it), and add what they cost to their rollups. An increment, never a snapshot:
+    rows another worker flushes meanwhile keep their share of the rollups. The caller holds the model's
+    `price_lock`, so no unpriced row of this model is written concurrently."""
     ledger_t, usage_t = LedgerEntry.__table__, UsageDaily.__table__
-    with get_engine().begin() as conn:
-        days = [d for (d,) in conn.execute(
-            select(ledger_t.c.day).where(ledger_t.c.model == model, ledger_t.c.unpriced.is_(True)).distinct())]
-        if not days:
-            return 0
-        changed = conn.execute(
-            update(ledger_t).where(ledger_t.c.model == model, ledger_t.c.unpriced.is_(True))
-            .values(cost_usd=ledger_t.c.prompt_tokens * input_per_token
-                    + ledger_t.c.completion_tokens * output_per_token, unpriced=False)).rowcount
-        rebuilt = conn.execute(
-            select(ledger_t.c.day, ledger_t.c.provider, ledger_t.c.route_reason,
-                   func.coalesce(func.sum(ledger_t.c.cost_usd), 0.0),
-                   func.sum(case((ledger_t.c.unpriced.is_(True), 1), else_=0)))
-            .where(ledger_t.c.model == model, ledger_t.c.day.in_(days))
-            .group_by(ledger_t.c.day, ledger_t.c.provider, ledger_t.c.route_reason)).all()
-        for day, provider, reason, cost, unpriced in rebuilt:
-            conn.execute(update(usage_t).where(and_(usage_t.c.day == day, usage_t.c.model == model,
-                                                    usage_t.c.provider == provider, usage_t.c.route_reason == reason))
-                         .values(cost_usd=cost, unpriced_requests=unpriced or 0))
+    flagged = and_(ledger_t.c.model == model, ledger_t.c.unpriced.is_(True))
+    cost = ledger_t.c.prompt_tokens * input_per_token + ledger_t.c.completion_tokens * output_per_token
+    groups = conn.execute(
+        select(ledger_t.c.day, ledger_t.c.provider, ledger_t.c.route_reason, func.count(), func.sum(cost))
+        .where(flagged).group_by(ledger_t.c.day, ledger_t.c.provider, ledger_t.c.route_reason)).all()
+    if not groups:
+        return 0
+    changed = conn.execute(update(ledger_t).where(flagged).values(cost_usd=cost, unpriced=False)).rowcount
+    for day, provider, reason, count, added in groups:
+        conn.execute(update(usage_t).where(and_(usage_t.c.day == day, usage_t.c.model == model,
+                                                usage_t.c.provider == provider, usage_t.c.route_reason == reason))
+                     .values(cost_usd=usage_t.c.cost_usd + (added or 0.0),
+                             unpriced_requests=usage_t.c.unpriced_requests - count))
     return changed or 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from resync_app.db import session_scope, utcnow
 from resync_app.llm.models import ModelPrice
@@ -89,14 +89,18 @@ def register_with_litellm(refs: list[ModelRef]) -> None:
         litellm.register_model(entries)
 
 
-def set_custom_price(model: str, input_per_1k: float, output_per_1k: float, actor: str) -> None:
-    """Store a custom price (the caller audits and recomputes)."""
-    with session_scope() as db:
-        row = db.get(ModelPrice, model) or ModelPrice(model=model, input_cost_per_1k=0, output_cost_per_1k=0)
-        row.input_cost_per_1k, row.output_cost_per_1k = input_per_1k, output_per_1k
-        row.updated_at, row.updated_by = utcnow(), actor
-        db.add(row)
-    load_custom_prices()
+def price_lock(model: str) -> str:
+    """The name transactions serialise on when they set a model's price or write calls of it still unpriced
+    (see `ledger.write_rows` and `LLMGateway.set_price`)."""
+    return f"resync:price:{model}"
+
+
+def store_custom_price(session: Session, model: str, input_per_1k: float, output_per_1k: float, actor: str) -> None:
+    """Store a custom price in the caller's transaction (the caller recomputes, audits and reloads)."""
+    row = session.get(ModelPrice, model) or ModelPrice(model=model, input_cost_per_1k=0, output_cost_per_1k=0)
+    row.input_cost_per_1k, row.output_cost_per_1k = input_per_1k, output_per_1k
+    row.updated_at, row.updated_by = utcnow(), actor
+    session.add(row)
 
 
 def delete_custom_price(model: str) -> bool:

@@ -31,9 +31,17 @@ class ProviderUpdateError(ValueError):
 
 def check_provider_update(provider_id: str, body: ProviderUpdate, current) -> dict[str, Any]:
     """The changes to apply, or ProviderUpdateError with one message per bad field. Write-only key: omitted,
-    null or the shown hint keeps the stored key; an empty string removes the admin-set key."""
+    null or the shown hint keeps the stored key; an empty string removes the admin-set key. A key never follows
+    a new base: changing the base of a provider that has a key needs the key (or an empty one) in the same
+    update."""
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {}
+    texts = {"api_key": [body.api_key], "api_base": [body.api_base], "models": body.models or []}
+    for name, values in texts.items():
+        if any(v and "\x00" in v for v in values):
+            errors[name] = "must not contain NUL characters"
+    if errors:
+        raise ProviderUpdateError(errors)
     if body.enabled is not None:
         changes["enabled"] = body.enabled
     if body.api_key is not None and body.api_key != hint(current.api_key):
@@ -65,9 +73,19 @@ def check_provider_update(provider_id: str, body: ProviderUpdate, current) -> di
             if "models" not in errors and len(set(publics)) != len(publics):
                 errors["models"] = "the same model is listed twice"
             changes["models"] = entries
+    if "api_base" in changes and "api_key" not in changes and "api_key" not in errors and current.api_key:
+        new_base = changes["api_base"] or getattr(current, "default_base", "")
+        if not _same_base(new_base, current.api_base):
+            errors["api_key"] = ("changing api_base sends this provider's calls to another address: send the key "
+                                 "again in the same request (api_key), or an empty api_key to drop the stored "
+                                 "key; a stored key never follows a new base")
     if errors:
         raise ProviderUpdateError(errors)
     return changes
+
+
+def _same_base(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().rstrip("/").lower() == (b or "").strip().rstrip("/").lower()
 
 
 def validate_provider_update(provider_id: str, body: ProviderUpdate, current) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import reflex as rx
 
 from resync_app.components.brand import mark
 from resync_app.components.native_form import native_form
-from resync_app.state.session import SessionState
+from resync_app.state.session import LoginState
 
 
 def login() -> rx.Component:
@@ -15,10 +15,10 @@ def login() -> rx.Component:
             native_form(
                 rx.vstack(
                     rx.hstack(mark("32px"), rx.heading("Resync admin sign-in", size="6"), align="center"),
-                    rx.cond(SessionState.signed_out,
+                    rx.cond(LoginState.signed_out,
                             rx.callout("You have signed out.", icon="info", color_scheme="green", width="100%")),
-                    rx.cond(SessionState.login_message != "",
-                            rx.callout(SessionState.login_message, icon="triangle-alert", color_scheme="red",
+                    rx.cond(LoginState.login_message != "",
+                            rx.callout(LoginState.login_message, icon="triangle-alert", color_scheme="red",
                                        width="100%", id="login-error")),
                     rx.text("Username", size="2", weight="medium"),
                     rx.input(name="username", id="username", auto_complete="username", required=True,
@@ -26,7 +26,7 @@ def login() -> rx.Component:
                     rx.text("Password", size="2", weight="medium"),
                     rx.input(name="password", id="password", type="password", auto_complete="current-password",
                              required=True, width="100%", size="3"),
-                    rx.el.input(type="hidden", name="next", value=SessionState.login_next),
+                    rx.el.input(type="hidden", name="next", value=LoginState.login_next),
                     rx.button("Sign in", type="submit", width="100%", size="3", id="sign-in"),
                     rx.link("← Operator dashboards (no sign-in needed)", href="/", size="2"),
                     spacing="3",

@@ -11,13 +11,15 @@ import contextvars
 import functools
 import inspect
 import logging
-from http.cookies import CookieError, SimpleCookie
+import sys
 from urllib.parse import quote
 
 import reflex as rx
+from starlette.requests import cookie_parser
 
 from resync_app.auth import sessions
 from resync_app.auth.sessions import SESSION_COOKIE
+from resync_app.settings import get_settings, origin_of
 
 logger = logging.getLogger("resync.guard")
 _acting: contextvars.ContextVar[sessions.Principal | None] = contextvars.ContextVar("acting_admin", default=None)
@@ -31,24 +33,63 @@ def acting_admin() -> sessions.Principal:
     return principal
 
 
+def session_token(cookie_header: str | None) -> str | None:
+    """The session cookie's value in a Cookie header, parsed leniently as Starlette (and browsers) do: a
+    malformed cookie set by anything else on the host must not hide ours (SimpleCookie drops the whole header)."""
+    return cookie_parser(cookie_header or "").get(SESSION_COOKIE) or None
+
+
 def _cookie_token(state: rx.State) -> str | None:
-    header = state.router.headers.cookie or ""
-    if not header:
-        return None
-    try:
-        jar = SimpleCookie()
-        jar.load(header)
-    except CookieError:
-        return None
-    morsel = jar.get(SESSION_COOKIE)
-    return morsel.value if morsel else None
+    return session_token(state.router.headers.cookie)
+
+
+def foreign_origin(state: rx.State) -> bool:
+    """Whether this client's websocket was opened from a page of another origin. The socket server refuses
+    those already (`cors_allowed_origins` in rxconfig.py); this second check keeps admin handlers shut even if
+    that setting is overridden (REFLEX_CORS_ALLOWED_ORIGINS=*)."""
+    origin = state.router.headers.origin
+    return bool(origin) and origin_of(origin) not in get_settings().allowed_origins
 
 
 def current_admin(state: rx.State, touch: bool = True) -> sessions.Principal | None:
-    """The admin behind this client's session cookie, checked against the database now (`touch=False`: without
-    counting as activity, for background refresh loops)."""
-    principal = sessions.resolve(_cookie_token(state), "session", touch)
+    """The admin behind this client's session cookie, checked against the database now. `touch=False`: a
+    check that does not count as activity (background refreshes)."""
+    if foreign_origin(state):
+        return None
+    principal = sessions.resolve(_cookie_token(state), "session", touch=touch)
     return principal if principal is not None and principal.is_admin else None
+
+
+def _event_namespace():
+    """Reflex's event namespace of the running app (None outside the server, e.g. in unit tests)."""
+    module = sys.modules.get("resync_app.resync_app")
+    return getattr(getattr(module, "app", None), "event_namespace", None)
+
+
+async def client_connected(state: rx.State) -> bool:
+    """Whether this client's tab still has a websocket open (on any worker, through Reflex's token manager)."""
+    namespace = _event_namespace()
+    token = state.router.session.client_token
+    if namespace is None or not token:
+        return True
+    return await namespace._token_manager.is_token_connected(token)
+
+
+async def refresh_stops(state: rx.State, task: str) -> bool:
+    """For a background refresh task, before each refresh: True (logged) when it must end because the session
+    ended or the client is gone. The session is checked without extending it: only user actions keep a
+    session alive, and Reflex does not stop a background task when its tab closes."""
+    if current_admin(state, touch=False) is None:
+        from resync_app.state.admin_data import clear_admin_data
+
+        reason = "the session ended"
+        await clear_admin_data(state)  # what the tab shows goes too
+    elif not await client_connected(state):
+        reason = "the client is gone"
+    else:
+        return False
+    logger.info("background refresh %s stopped: %s", task, reason)
+    return True
 
 
 def login_redirect(state: rx.State):
@@ -65,13 +106,14 @@ def _refuse(state: rx.State, handler: str):
 
 
 def admin_event(fn):
-    """Run `fn` only for a client with a live admin session; inside, `acting_admin()` names the admin."""
+    """Run `fn` only for a client with a live admin session; inside, `acting_admin()` names the admin. The
+    wrapped handler is marked, so that its state counts as an admin state (`admin_states`)."""
     name = fn.__qualname__
 
     if inspect.isasyncgenfunction(fn):
 
         @functools.wraps(fn)
-        async def agen_wrapper(self, *args, **kwargs):
+        async def wrapper(self, *args, **kwargs):
             if (principal := current_admin(self)) is None:
                 yield _refuse(self, name)
                 return
@@ -79,36 +121,62 @@ def admin_event(fn):
             async for item in fn(self, *args, **kwargs):
                 yield item
 
-        return agen_wrapper
-
-    if inspect.iscoroutinefunction(fn):
+    elif inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)
-        async def async_wrapper(self, *args, **kwargs):
+        async def wrapper(self, *args, **kwargs):
             if (principal := current_admin(self)) is None:
                 return _refuse(self, name)
             _acting.set(principal)
             return await fn(self, *args, **kwargs)
 
-        return async_wrapper
-
-    if inspect.isgeneratorfunction(fn):
+    elif inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
-        def gen_wrapper(self, *args, **kwargs):
+        def wrapper(self, *args, **kwargs):
             if (principal := current_admin(self)) is None:
                 yield _refuse(self, name)
                 return
             _acting.set(principal)
             yield from fn(self, *args, **kwargs)
 
-        return gen_wrapper
+    else:
 
-    @functools.wraps(fn)
-    def wrapper(self, *args, **kwargs):
-        if (principal := current_admin(self)) is None:
-            return _refuse(self, name)
-        _acting.set(principal)
-        return fn(self, *args, **kwargs)
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            if (principal := current_admin(self)) is None:
+                return _refuse(self, name)
+            _acting.set(principal)
+            return fn(self, *args, **kwargs)
 
+    wrapper._resync_admin_event = True
     return wrapper
+
+
+def public_event(fn):
+    """Mark a handler of an admin state that anyone may call on purpose (e.g. the /login page's `on_load`)."""
+    fn._resync_public_event = True
+    return fn
+
+
+def is_admin_handler(handler) -> bool:
+    return bool(getattr(handler.fn, "_resync_admin_event", False))
+
+
+def is_public_handler(handler) -> bool:
+    return bool(getattr(handler.fn, "_resync_public_event", False))
+
+
+def admin_states() -> list[type[rx.State]]:
+    """Every state of the app with a handler wrapped by `admin_event`, found in the state tree itself (so a
+    new admin state needs no list to be edited): the states whose data is an admin's."""
+    found = []
+
+    def walk(state: type[rx.State]) -> None:
+        for sub in sorted(state.get_substates(), key=lambda s: s.get_full_name()):
+            if any(is_admin_handler(h) for h in sub.event_handlers.values()):
+                found.append(sub)
+            walk(sub)
+
+    walk(rx.State)
+    return found

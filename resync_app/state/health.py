@@ -18,7 +18,7 @@ from resync_app.db import utcnow
 from resync_app.events import feed
 from resync_app.health import service as health
 from resync_app.state.guard import admin_event
-from resync_app.state.litellm_config import money, when
+from resync_app.state.formatting import money, when
 from resync_app.state.live import still_watching
 
 ROUTE = "/admin/health"

@@ -20,8 +20,8 @@ import reflex as rx
 from resync_app.components import charts
 from resync_app.events import feed
 from resync_app.llm import analytics
-from resync_app.state.guard import admin_event, current_admin
-from resync_app.state.litellm_config import compact, money, percent
+from resync_app.state.guard import admin_event, refresh_stops
+from resync_app.state.formatting import compact, money, percent
 
 ROUTE = "/admin/litellm-analytics"
 REFRESH_S = 10.0
@@ -207,7 +207,7 @@ class LiteLLMAnalyticsState(rx.State):
         while True:
             seen = await feed.wait_for("llm", seen, REFRESH_S)
             async with self:
-                if self._watch_id != watch_id or current_admin(self) is None:
+                if self._watch_id != watch_id or await refresh_stops(self, "litellm-analytics"):
                     return
                 if self.router.url.path.rstrip("/") != ROUTE:
                     return

@@ -1,11 +1,13 @@
-"""Who is signed in, for the admin shell and the /login page."""
+"""Who is signed in, for the admin shell (`SessionState`), and the /login page's own state (`LoginState`)."""
 
 from __future__ import annotations
+
+import re
 
 import reflex as rx
 
 from resync_app.api.auth import safe_next
-from resync_app.state.guard import admin_event, acting_admin, current_admin
+from resync_app.state.guard import acting_admin, admin_event, current_admin
 
 _LOGIN_ERRORS = {
     "invalid": "Invalid username or password.",
@@ -24,12 +26,16 @@ class SessionState(rx.State):
         """`on_load` of every admin page: no live session → /login (and nothing is loaded)."""
         self.admin_name = acting_admin().username
 
+
+class LoginState(rx.State):
+    """The /login page: anyone may use it (no admin data here)."""
+
     @rx.event
     def check_login_page(self):
         """`on_load` of /login: an admin who is already signed in goes straight on."""
         if current_admin(self) is not None:
             return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
-        self.admin_name = ""
+        return None
 
     @rx.var
     def login_next(self) -> str:
@@ -38,13 +44,17 @@ class SessionState(rx.State):
     @rx.var
     def login_message(self) -> str:
         params = self.router.url.query_parameters
-        error = params.get("error", "")
-        if error == "locked":
-            seconds = params.get("retry", "")
-            minutes = max(1, round(int(seconds) / 60)) if seconds.isdigit() else 15
-            return f"Too many failed sign-ins for this username. Try again in about {minutes} minute(s)."
-        return _LOGIN_ERRORS.get(error, "")
+        return login_message(params.get("error", ""), params.get("retry", ""))
 
     @rx.var
     def signed_out(self) -> bool:
         return self.router.url.query_parameters.get("signed_out") == "1"
+
+
+def login_message(error: str, retry: str) -> str:
+    """The /login page's message for `?error=…&retry=…` (anything a visitor puts in the URL)."""
+    if error == "locked":
+        # only ASCII digits: str.isdigit() accepts "²", which int() refuses
+        minutes = max(1, round(int(retry) / 60)) if re.fullmatch(r"[0-9]{1,7}", retry or "") else 15
+        return f"Too many failed sign-ins for this username. Try again in about {minutes} minute(s)."
+    return _LOGIN_ERRORS.get(error, "")

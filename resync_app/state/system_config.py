@@ -17,7 +17,7 @@ from resync_app.config.store import UnknownVersion, get_store
 from resync_app.config.validation import FieldError, coerce
 from resync_app.config.views import all_categories
 from resync_app.events import feed
-from resync_app.state.guard import acting_admin, admin_event, current_admin
+from resync_app.state.guard import acting_admin, admin_event, refresh_stops
 
 WATCH_TIMEOUT_S = 20.0
 
@@ -186,7 +186,7 @@ class SystemConfigState(rx.State):
         while True:
             seen = await feed.wait_for("config", seen, WATCH_TIMEOUT_S)
             async with self:
-                if self._watch_id != watch_id or current_admin(self) is None:
+                if self._watch_id != watch_id or await refresh_stops(self, "system-config"):
                     return
                 path = self.router.url.path.rstrip("/")
                 if path != "/admin/system":

@@ -17,7 +17,7 @@ from resync_app.config.store import setting
 from resync_app.db import utcnow
 from resync_app.events import feed
 from resync_app.state.guard import acting_admin, admin_event
-from resync_app.state.litellm_config import when
+from resync_app.state.formatting import when
 from resync_app.state.live import still_watching
 from resync_app.teams import config as teams_config
 from resync_app.teams import outbox

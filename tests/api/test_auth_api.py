@@ -168,3 +168,16 @@ def test_audit_limit_bounds(api, admin_headers):
     assert api.get("/api/v1/admin/audit?limit=0", headers=admin_headers).status_code == 422
     assert api.get("/api/v1/admin/audit?limit=1001", headers=admin_headers).status_code == 422
     assert len(api.get("/api/v1/admin/audit?limit=1", headers=admin_headers).json()) == 1
+
+
+@pytest.mark.parametrize("origin", ["http://rebound.example", "http://127.0.0.1:9999", "http://localhost:8000"])
+def test_a_form_post_from_another_origin_is_refused_even_when_it_names_itself_as_host(api, origin):
+    """DNS rebinding or another port of the same host: the Origin must be one of the app's own
+    (RESYNC_PUBLIC_URL here: http://testserver), whatever the Host header says (issue 10, item 7)."""
+    host = origin.split("://", 1)[1]
+    r = api.post("/api/v1/auth/session", data={"username": ADMIN_USER, "password": ADMIN_PASSWORD},
+                 headers={"Origin": origin, "Host": host}, follow_redirects=False)
+    assert r.status_code == 303 and "error=origin" in r.headers["location"] and "set-cookie" not in r.headers
+    ok = api.post("/api/v1/auth/session", data={"username": ADMIN_USER, "password": ADMIN_PASSWORD},
+                  headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert ok.status_code == 303 and "set-cookie" in ok.headers

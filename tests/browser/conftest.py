@@ -208,7 +208,7 @@ def _server_env(data_dir: Path, port: int, password: str) -> dict[str, str]:
     # Field-named variables (e.g. LOG_LEVEL) would seed the configuration on first start: keep the defaults.
     for name in FIELDS:
         env.pop(name.upper(), None)
-    for var in ("RESYNC_REDIS_URL", "RESYNC_SECRET_KEY", "RESYNC_DATABASE_URL"):
+    for var in ("RESYNC_REDIS_URL", "RESYNC_SECRET_KEY", "RESYNC_DATABASE_URL", "RESYNC_PUBLIC_URL"):
         env.pop(var, None)
     env.update({
         "RESYNC_HOST": "127.0.0.1",

@@ -1,8 +1,10 @@
 """Reflex's front door: any client can send any event over the `/_event` websocket, so every admin handler
-must check the session on the server. A raw Socket.IO client (no browser, no UI) sends the System
-Configuration handlers without a session, with a forged cookie and with a signed-out session's cookie:
-nothing may change, nothing may be audited, no configuration data may come back, and the client is sent
-to /login. A control run with a live session proves the same client really reaches the handlers."""
+must check the session on the server. A raw Socket.IO client (no browser, no UI) sends EVERY handler of EVERY
+admin state of the app, enumerated from the app itself (`admin_handler_events`: a new admin state or handler is
+covered without editing a list), without a session, with a forged cookie and with a signed-out session's
+cookie: nothing may change (configuration, providers, usage, the provider's inbox), nothing may be audited,
+no admin data may come back, and the client is sent to /login. A control run with a live session proves the
+same client really reaches the handlers."""
 
 from __future__ import annotations
 
@@ -11,74 +13,101 @@ from typing import Any
 import pytest
 
 from resync_app.config.catalogue import FIELDS
+from resync_app.llm.providers import PROVIDERS
+from resync_app.state.guard import admin_states
 from resync_app.state.system_config import SystemConfigState
-from tests.support.raw_events import RawEvent, send_raw_events
+from tests.fakes.llm_server import FakeLLMServer
+from tests.support.raw_events import RawEvent, admin_handler_events, send_raw_events
 
 STATE = SystemConfigState.get_full_name()
+KEY = "sk-guard-0123456789abcdef"
 
 
 def system_event(handler: str, payload: dict | None = None) -> RawEvent:
     return RawEvent(STATE, "/admin/system/", handler, payload or {})
 
 
-ADMIN_EVENTS = [
-    system_event("load"),
-    system_event("edit", {"name": "log_level", "raw": "DEBUG"}),
-    system_event("edit", {"name": "tws_polling_interval_seconds", "raw": "45"}),
-    system_event("save"),
-    system_event("rollback", {"version": 0}),
-    system_event("watch_changes", {"watch_id": 1}),
-]
+@pytest.fixture(scope="module")
+def fake_openai(live_server):
+    """openai enabled at a loopback provider, so a handler that got through would reach it."""
+    with FakeLLMServer(api_key=KEY, models=["gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo"]) as server:
+        answer = live_server.api("PUT", "/api/v1/litellm/providers/openai", json={
+            "enabled": True, "api_key": KEY, "api_base": server.openai_base})
+        assert answer.status_code == 200, answer.text
+        yield server
+        answer = live_server.api("PUT", "/api/v1/litellm/providers/openai", json={
+            "enabled": False, "api_key": "", "api_base": "", "models": list(PROVIDERS["openai"].default_models)})
+        assert answer.status_code == 200, answer.text
 
 
-@pytest.fixture
-def baseline(live_server) -> dict[str, Any]:
-    """A known configuration (defaults) and what the REST API says before the attack (Basic auth)."""
-    live_server.reset_config()
+def _snapshot(live_server) -> dict[str, Any]:
     return {
         "version": live_server.config_version(auth="basic"),
         "values": live_server.config_values(auth="basic"),
-        "last_audit_id": max((e["id"] for e in live_server.audit(auth="basic")), default=0),
+        "providers": live_server.get_json("/api/v1/litellm/providers", auth="basic"),
+        "usage": live_server.get_json("/api/v1/litellm/usage", auth="basic")["total_requests"],
+        "prices": live_server.get_json("/api/v1/litellm/prices", auth="basic"),
+        "alerts": live_server.get_json("/api/v1/litellm/budget", auth="basic")["alerts"],
     }
 
 
-def _assert_nothing_changed(live_server, baseline: dict[str, Any]) -> None:
-    version = live_server.config_version(auth="basic")
-    assert version == baseline["version"], \
-        f"events without an admin session made configuration version {version} (was {baseline['version']})"
-    values = live_server.config_values(auth="basic")
-    changed = {k: (baseline["values"][k], v) for k, v in values.items() if baseline["values"].get(k) != v}
-    assert not changed, f"events without an admin session changed {changed}"
-    new_entries = [e for e in live_server.audit(auth="basic") if e["id"] > baseline["last_audit_id"]]
-    config_entries = [e for e in new_entries if str(e["action"]).startswith("config")]
-    assert not config_entries, f"audited configuration changes without a session: {config_entries}"
+def test_the_enumeration_covers_every_admin_handler():
+    events = admin_handler_events()
+    names = {(e.state.rsplit(".", 1)[1], e.handler) for e in events}
+    # the handlers the outside review found untested, and a few of each page
+    for needed in [("resync_app___state___audit____audit_state", "load"),
+                   ("resync_app___state___litellm_models____models_state", "save_price"),
+                   ("resync_app___state___litellm_routing____routing_state", "set_routing_flag"),
+                   ("resync_app___state___system_config____system_config_state", "rollback"),
+                   ("resync_app___state___litellm_analytics____lite_llm_analytics_state", "export_csv"),
+                   ("resync_app___state___session____session_state", "check_admin")]:
+        assert needed in names, needed
+    assert len(events) == sum(len(s.event_handlers) for s in admin_states()) >= 50
 
 
 @pytest.mark.parametrize("credential", ["none", "forged", "signed-out"])
-def test_admin_events_without_a_live_session_change_nothing(live_server, baseline, credential):
+def test_every_admin_handler_without_a_live_session_changes_and_reveals_nothing(live_server, fake_openai,
+                                                                                credential):
+    live_server.reset_config()
     cookie = {"none": None, "forged": "forged"}.get(credential)
     if credential == "signed-out":  # a real session cookie whose session has ended
         cookie = live_server.open_session_cookie()
         live_server.close_session_cookie(cookie)
-        baseline["last_audit_id"] = max((e["id"] for e in live_server.audit(auth="basic")), default=0)
+    before = _snapshot(live_server)
+    last_audit = max((e["id"] for e in live_server.audit(auth="basic")), default=0)
+    calls = fake_openai.count()
+    events = admin_handler_events()
 
-    session = send_raw_events(live_server.base_url, ADMIN_EVENTS, cookie=cookie)
+    session = send_raw_events(live_server.base_url, events, cookie=cookie)
 
-    _assert_nothing_changed(live_server, baseline)
-    # Every refused event sent the client to /login, back to the page it came from.
+    # Every refused event sent the client to /login, back to an admin page.
     redirects = session.redirects()
-    assert not session.unanswered and len(redirects) >= len(ADMIN_EVENTS), (session.unanswered, session.text)
+    assert not session.unanswered, (session.unanswered, session.text[-2000:])
+    assert len(redirects) >= len(events), session.text[-2000:]
     assert all(path.startswith("/login?next=/admin") for path in redirects), redirects
-    # No configuration data came back: no field name, no state of the System Configuration page.
+    # Nothing changed, nothing was audited, nothing reached the provider.
+    after = _snapshot(live_server)
+    changed = {k for k in before if before[k] != after[k]}
+    assert not changed, {k: (before[k], after[k]) for k in changed}
+    new_audit = [e for e in live_server.audit(auth="basic") if e["id"] > last_audit]
+    assert not [e for e in new_audit if not e["action"].startswith("login")], new_audit
+    assert fake_openai.count() == calls
+    # No admin data came back: no admin state at all, no configuration field, no key, no model.
     text = session.text
-    assert "system_config_state" not in text, text[:2000]
+    for state in admin_states():
+        assert state.get_name() not in text, f"{state.__name__} in the answers: {text[:1500]}"
     leaked = [name for name in FIELDS if name in text]
     assert not leaked, f"configuration fields in the answers: {leaked}"
+    for secret in (KEY, "gpt-4o-mini", "…"):
+        assert secret not in text
 
 
-def test_raw_client_with_a_live_session_is_served(live_server, baseline):
+def test_raw_client_with_a_live_session_is_served(live_server):
     """Control: the same client with a real session cookie does reach the handlers (so the refusals above
     are the guard's doing, not a client that never got through)."""
+    live_server.reset_config()
+    baseline = {"version": live_server.config_version(),
+                "last_audit_id": max((e["id"] for e in live_server.audit()), default=0)}
     cookie = live_server.open_session_cookie()
     try:
         served = send_raw_events(live_server.base_url,

@@ -129,3 +129,14 @@ def test_no_secret_reaches_the_browser(page, sign_in, live_server):
         assert secret not in everything, f"the {label} is in a websocket frame"
         for path, html in pages_html.items():
             assert secret not in html, f"the {label} is in the HTML of {path}"
+
+
+@pytest.mark.parametrize("retry", ["²", "120"])
+def test_the_locked_message_shows_whatever_the_retry_parameter_says(page, retry):
+    """`/login?error=locked&retry=²` once raised in the login state (issue 10, item 9): the page shows its
+    message, not a backend-error toast."""
+    page.goto(f"/login?error=locked&retry={retry}")
+    wait_hydrated(page)
+    expect(page.locator("body")).to_contain_text("Too many failed sign-ins for this username")
+    expect(page.locator("body")).to_contain_text("about 2 minute(s)" if retry == "120" else "about 15 minute(s)")
+    expect(page.get_by_text("An error occurred")).to_have_count(0)

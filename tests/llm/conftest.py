@@ -104,16 +104,18 @@ class LLMHarness:
             return [dict(r._mapping) for r in conn.execute(query)]
 
 
+REPORT_TIMEOUT_S = 30.0
+
+
 async def wait_reported(request_id: str, rows: int = 1) -> int:
-    """Wait (bounded) until LiteLLM's async logging hook has handed `rows` attempts of a call to the ledger."""
+    """Wait until LiteLLM's async logging hook has handed `rows` attempts of a call to the ledger (woken by the
+    ledger itself, not by polling); fails the test if that does not happen within REPORT_TIMEOUT_S."""
     from resync_app.llm.ledger import ledger
 
-    for _ in range(400):
-        seen = ledger.rows_seen(request_id)
-        if seen >= rows:
-            return seen
-        await asyncio.sleep(0.005)
-    return ledger.rows_seen(request_id)
+    seen = await asyncio.to_thread(ledger.wait_seen, request_id, rows, REPORT_TIMEOUT_S)
+    assert seen >= rows, (f"LiteLLM reported {seen} of {rows} attempt(s) of request {request_id} within "
+                          f"{REPORT_TIMEOUT_S:.0f} s")
+    return seen
 
 
 @pytest.fixture

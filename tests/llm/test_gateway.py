@@ -47,14 +47,19 @@ async def test_prefer_local_sends_a_paid_request_to_the_local_model(llm):
 
 # ---- fallback --------------------------------------------------------------------------------------
 
+HANGS = Behavior(delay_s=600)  # the provider never answers (until the fake server stops)
+
+
 @pytest.mark.parametrize("failure,error_class", [
     (Behavior(status=500, error_message="upstream exploded"), "InternalServerError"),
-    (Behavior(delay_s=3.0), "Timeout"),
+    (HANGS, "Timeout"),
 ], ids=["http-500", "timeout"])
 async def test_failing_primary_falls_back_and_both_attempts_are_recorded(llm, failure, error_class):
     llm.srv.set_behavior("gpt-4o", failure)
     llm.srv.set_behavior("gpt-3.5-turbo", Behavior(reply="fallback answer", prompt_tokens=40, completion_tokens=9))
-    result = await llm.call("why did job PAYROLL abend?", wait=False, timeout=0.5)
+    # the primary hangs for good, so its per-attempt timeout always fires; 3 s leaves the fallback (which
+    # answers at once) a wide margin on a busy machine
+    result = await llm.call("why did job PAYROLL abend?", wait=False, timeout=3)
     assert (result.model, result.route_reason, result.text) == ("gpt-3.5-turbo", "fallback", "fallback answer")
     assert llm.srv.count("gpt-4o") == 1 and llm.srv.count("gpt-3.5-turbo") == 1
     assert await wait_reported(result.request_id, 2) == 2
@@ -67,6 +72,31 @@ async def test_failing_primary_falls_back_and_both_attempts_are_recorded(llm, fa
     providers = {p["id"]: p for p in llm.get("/providers")}
     assert providers["openai"]["last_error"] and error_class in providers["openai"]["last_error"]
     assert providers["openai"]["last_success"]
+
+
+async def test_the_per_attempt_timeout_llm_timeout_cuts_a_hanging_provider(llm):
+    """llm_timeout (10 s, its minimum) ends each attempt; the router then falls back."""
+    llm.config(llm_timeout=10, LITELLM_TIMEOUT=120)
+    llm.srv.set_behavior("gpt-4o", HANGS)
+    result = await llm.call("why did job PAYROLL abend?", wait=False)
+    assert (result.model, result.route_reason) == ("gpt-3.5-turbo", "fallback")
+    assert await wait_reported(result.request_id, 2) == 2
+    error, success = llm.rows(result.request_id)
+    assert (error["model"], error["error_class"]) == ("gpt-4o", "Timeout") and success["outcome"] == "success"
+
+
+async def test_the_whole_call_timeout_ends_a_call_whose_attempts_never_do(llm):
+    """LITELLM_TIMEOUT (10 s) bounds the whole call, retries and fallbacks included, even when the per-attempt
+    timeout (300 s) would let an attempt hang far longer."""
+    llm.config(llm_timeout=300, LITELLM_TIMEOUT=10)
+    llm.srv.set_behavior("gpt-4o", HANGS)
+    llm.srv.set_behavior("gpt-3.5-turbo", HANGS)
+    with pytest.raises(GatewayError) as caught:
+        await llm.call("why did job PAYROLL abend?", wait=False)
+    assert str(caught.value) == "The call did not finish within LITELLM_TIMEOUT (10 s)."
+    assert caught.value.error_class == "TimeoutError"
+    [row] = llm.rows()
+    assert (row["model"], row["outcome"], row["error_class"]) == ("gpt-4o", "error", "TimeoutError")
 
 
 async def test_primary_and_fallback_both_failing_raise_a_readable_error(llm):
@@ -106,19 +136,24 @@ async def test_second_identical_prompt_is_served_from_the_cache(llm):
 
 # ---- prices ----------------------------------------------------------------------------------------
 
-async def test_unpriced_model_is_flagged_and_recomputed_when_a_price_is_set(llm):
+async def test_unpriced_calls_are_flagged_and_recomputed_when_a_price_is_set(llm):
+    """Calls recorded while their model had no price (earlier data: today an unpriced paid model is refused under
+    a budget, see test_unpriced_budget.py) keep an empty cost, never a silent 0, until an admin sets a price."""
+    from resync_app.llm.ledger import ledger, make_row
+
     llm.enable("anthropic")
     llm.srv.set_behavior("claude-3-haiku-20240307", Behavior(reply="hi", prompt_tokens=2000, completion_tokens=400))
-    results = [await llm.call(f"is job J{i} running?", model="claude-3-haiku-20240307") for i in range(2)]
-    assert all(r.cost_usd is None for r in results)  # unknown, never a silent 0
-    assert [r["path"] for r in llm.srv.requests if r["method"] == "POST"] == ["/v1/messages"] * 2
+    for i in range(2):
+        ledger.record(make_row(model="claude-3-haiku-20240307", provider="anthropic",
+                               deployment="anthropic/claude-3-haiku-20240307", prompt_tokens=2000,
+                               completion_tokens=400, cost_usd=None, unpriced=True, latency_ms=120.0,
+                               route_reason="requested", request_id=f"earlier-{i}"))
     rows = llm.rows()
     assert [(r["model"], r["provider"], r["unpriced"], r["cost_usd"]) for r in rows] == [
         ("claude-3-haiku-20240307", "anthropic", True, None)] * 2
     usage = llm.get("/usage")
     assert usage["unpriced_requests"] == 2 and usage["total_cost_usd"] == 0
     assert llm.get("/costs")["unpriced_requests"] == 2
-    assert llm.get("/status")["cost_calc_failures"] == 2  # one per flagged call
     [model] = [m for m in llm.get("/models") if m["name"] == "claude-3-haiku-20240307"]
     assert model["input_cost_per_1k"] is None and model["output_cost_per_1k"] is None
 

@@ -7,7 +7,6 @@ import random
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import litellm
 import pytest
 
 from resync_app.llm.ledger import ledger, make_row
@@ -16,8 +15,14 @@ from tests.llm.conftest import Behavior, ledger_sums
 from tests.support.dbutil import table_count
 
 
-def price_map_cost(model: str, prompt: int, completion: int) -> float:
-    return sum(litellm.cost_per_token(model=model, prompt_tokens=prompt, completion_tokens=completion))
+# An independent oracle: the USD prices per token of LiteLLM's shipped price map (the version pinned in
+# requirements.txt), written down here rather than asked of LiteLLM.
+PRICES = {"gpt-4o": (2.5e-06, 1e-05), "gpt-3.5-turbo": (5e-07, 1.5e-06)}
+
+
+def oracle_cost(model: str, prompt: int, completion: int) -> float:
+    per_in, per_out = PRICES[model]
+    return prompt * per_in + completion * per_out
 
 
 async def test_routed_call_lands_in_ledger_with_tokens_and_price_map_cost(llm):
@@ -28,8 +33,8 @@ async def test_routed_call_lands_in_ledger_with_tokens_and_price_map_cost(llm):
     assert llm.srv.count("gpt-4o") == 1
 
     [row] = llm.rows(result.request_id)
-    expected = price_map_cost("gpt-4o", 1234, 56)
-    assert expected > 0
+    expected = oracle_cost("gpt-4o", 1234, 56)
+    assert expected == pytest.approx(0.003645)  # 1,234 × $2.50/M + 56 × $10/M
     assert (row["model"], row["provider"], row["deployment"]) == ("gpt-4o", "openai", "openai/gpt-4o")
     assert (row["prompt_tokens"], row["completion_tokens"]) == (1234, 56)
     assert row["cost_usd"] == pytest.approx(expected, rel=1e-9) and result.cost_usd == pytest.approx(expected)
@@ -42,9 +47,13 @@ async def test_routed_call_lands_in_ledger_with_tokens_and_price_map_cost(llm):
 async def test_usage_and_costs_agree_with_the_ledger_to_the_cent(llm):
     llm.srv.set_behavior("gpt-4o", Behavior(prompt_tokens=3000, completion_tokens=700))
     llm.srv.set_behavior("gpt-3.5-turbo", Behavior(prompt_tokens=900, completion_tokens=150))
+    calls = []
     for i in range(3):
-        await llm.call(f"why did job J{i} abend?")
-        await llm.call(f"is job J{i} running?")
+        calls.append(await llm.call(f"why did job J{i} abend?"))
+        calls.append(await llm.call(f"is job J{i} running?"))
+    assert [c.model for c in calls] == ["gpt-4o", "gpt-3.5-turbo"] * 3
+    assert sum(c.cost_usd for c in calls) == pytest.approx(3 * (oracle_cost("gpt-4o", 3000, 700)
+                                                                + oracle_cost("gpt-3.5-turbo", 900, 150)))
     llm.srv.set_behavior("gpt-4o-mini", Behavior(status=500))
     with pytest.raises(Exception):
         await llm.call("list the workstations", model="gpt-4o-mini", allow_fallback=False)

@@ -57,6 +57,11 @@ def test_status_reports_an_enabled_but_unconfigured_provider(llm):
     assert status["router_available"] is True and status["init_success_count"] == 1
 
 
+# An independent oracle: USD per 1,000 tokens as LiteLLM's shipped map (pinned version) prices them, written
+# down here rather than asked of LiteLLM.
+PRICES_PER_1K = {"gpt-4o": (0.0025, 0.01), "gpt-3.5-turbo": (0.0005, 0.0015), "gpt-4o-mini": (0.00015, 0.0006)}
+
+
 def test_models_lists_only_enabled_providers_with_price_map_prices(llm):
     models = llm.get("/models")
     assert sorted(m["name"] for m in models) == sorted(OPENAI_MODELS)
@@ -66,8 +71,8 @@ def test_models_lists_only_enabled_providers_with_price_map_prices(llm):
     for model in models:
         info = litellm.model_cost[model["name"]]
         assert model["provider"] == "openai" and model["is_local"] is False and model["model_type"] == "chat"
-        assert model["input_cost_per_1k"] == pytest.approx(info["input_cost_per_token"] * 1000)
-        assert model["output_cost_per_1k"] == pytest.approx(info["output_cost_per_token"] * 1000)
+        assert (model["input_cost_per_1k"], model["output_cost_per_1k"]) == (
+            pytest.approx(PRICES_PER_1K[model["name"]][0]), pytest.approx(PRICES_PER_1K[model["name"]][1]))
         assert model["max_tokens"] == (info.get("max_input_tokens") or info.get("max_tokens")) > 0
         assert model["supports_function_calling"] == bool(info.get("supports_function_calling"))
 
@@ -242,14 +247,14 @@ def test_put_provider_rebuilds_the_router_and_models_follow(llm):
     assert fast["success"] is True and llm.srv.requests[-1]["model"] == "gpt-3.5-turbo"  # the alias's target
     [entry, *_] = audit(llm)
     assert entry["detail"]["models"] == [OPENAI_MODELS, ["gpt-4o-mini", "fast"]]
-    # an api_base change moves the calls
-    moved = llm.put_provider("openai", api_base="http://127.0.0.1:9/v1")
+    # an api_base change (with the key: it never follows a new base on its own) moves the calls
+    moved = llm.put_provider("openai", api_base="http://127.0.0.1:9/v1", api_key=FAKE_KEY)
     assert moved.json()["api_base"] == "http://127.0.0.1:9/v1"
     sent = llm.srv.count()
     failed = post_test(llm, model="gpt-4o-mini", timeout=5).json()
     assert failed["success"] is False and llm.srv.count() == sent
     # and clearing it goes back to the catalogue's default
-    assert llm.put_provider("openai", api_base="").json()["api_base"] == "https://api.openai.com/v1"
+    assert llm.put_provider("openai", api_base="", api_key=FAKE_KEY).json()["api_base"] == "https://api.openai.com/v1"
 
 
 # ---- keys never leave the server ---------------------------------------------------------------------

@@ -28,11 +28,26 @@ from tests.llm.test_budget import (  # noqa: E402,F401
 )
 from tests.llm.test_gateway import (  # noqa: E402,F401
     test_failing_primary_falls_back_and_both_attempts_are_recorded,
-    test_unpriced_model_is_flagged_and_recomputed_when_a_price_is_set,
+    test_unpriced_calls_are_flagged_and_recomputed_when_a_price_is_set,
 )
 from tests.llm.test_ledger import (  # noqa: E402,F401
     test_days_follow_resync_timezone,
     test_ledger_writes_are_off_the_call_path_and_survive_shutdown,
     test_nothing_lost_when_shutting_down_with_the_flusher_running,
     test_usage_and_costs_agree_with_the_ledger_to_the_cent,
+)
+
+# The lockout race on PostgreSQL (advisory lock per username), threads and processes.
+from tests.api.test_lockout_race import (  # noqa: E402,F401
+    test_concurrent_guesses_and_one_right_password_still_cap_the_guesses,
+    test_three_processes_racing_get_five_guesses_between_them,
+    test_thirty_concurrent_wrong_passwords_get_five_guesses,
+    test_thirty_concurrent_wrong_passwords_through_the_service_get_five_guesses,
+)
+
+# Sign-in audit rows on PostgreSQL: masked unknown names, one row per lock window under concurrency.
+from tests.api.test_sign_in_audit import (  # noqa: E402,F401
+    test_a_locked_usernames_attempts_make_one_row_per_lock_window,
+    test_an_unknown_username_is_masked_in_every_sign_in_row,
+    test_concurrent_attempts_on_a_locked_username_still_make_one_row,
 )

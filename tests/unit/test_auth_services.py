@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from datetime import timedelta
 
@@ -39,11 +40,13 @@ def test_unknown_user_check_does_the_bcrypt_work_and_fails(monkeypatch):
 
 def test_session_roundtrip_hash_only_and_revoke(clean_db):
     user = service.find_user(ADMIN_USER)
+    issued = utcnow()
     raw, expires = sessions.issue(user, "session")
-    assert expires - utcnow() > timedelta(hours=11)
+    assert timedelta(hours=12) <= expires - issued < timedelta(hours=12, seconds=5)  # 12 h absolute
     with session_scope() as db:
         stored = db.query(AuthSession).one()
-        assert stored.token_hash == sessions.hash_token(raw) and raw not in stored.token_hash
+        assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest() and raw not in stored.token_hash
+        assert len(raw) >= 43  # 32 random bytes, URL-safe base64
     principal = sessions.resolve(raw, "session")
     assert principal is not None and principal.username == ADMIN_USER
     assert sessions.resolve(raw, "token") is None  # a session cookie is not an API token
@@ -52,14 +55,29 @@ def test_session_roundtrip_hash_only_and_revoke(clean_db):
     assert sessions.resolve(raw, "session") is None
 
 
+def test_api_tokens_live_one_hour(clean_db):
+    issued = utcnow()
+    _, expires = sessions.issue(service.find_user(ADMIN_USER), "token")
+    assert timedelta(hours=1) <= expires - issued < timedelta(hours=1, seconds=5)
+
+
+def test_a_session_idle_for_29_minutes_lives_on(clean_db):
+    raw, _ = sessions.issue(service.find_user(ADMIN_USER), "session")
+    with session_scope() as db:
+        row = db.query(AuthSession).one()
+        row.last_seen_at = utcnow() - timedelta(minutes=29, seconds=50)
+        db.add(row)
+    assert sessions.resolve(raw, "session") is not None
+
+
 def test_session_idle_and_absolute_expiry(clean_db):
     user = service.find_user(ADMIN_USER)
     idle_raw, _ = sessions.issue(user, "session")
     old_raw, _ = sessions.issue(user, "token")
     with session_scope() as db:
         for row in db.query(AuthSession).all():
-            if row.token_hash == sessions.hash_token(idle_raw):
-                row.last_seen_at = utcnow() - sessions.SESSION_IDLE - timedelta(seconds=1)
+            if row.token_hash == hashlib.sha256(idle_raw.encode()).hexdigest():
+                row.last_seen_at = utcnow() - timedelta(minutes=30, seconds=1)  # 30 min idle
             else:
                 row.expires_at = utcnow() - timedelta(seconds=1)
             db.add(row)
@@ -158,3 +176,34 @@ def test_audit_records_sign_in_outcomes_without_passwords(clean_db):
     assert actions[:2] == ["login.success", "login.failure"]
     assert all(e["client"] == "10.0.0.1" for e in recent(2))
     assert "wrong-password-1" not in str(recent(10)) and ADMIN_PASSWORD not in str(recent(10))
+
+
+def _last_seen(raw: str):
+    with session_scope() as db:
+        return db.query(AuthSession).filter(AuthSession.token_hash == sessions.hash_token(raw)).one().last_seen_at
+
+
+def _age(raw: str, minutes: float) -> None:
+    with session_scope() as db:
+        row = db.query(AuthSession).filter(AuthSession.token_hash == sessions.hash_token(raw)).one()
+        row.last_seen_at = utcnow() - timedelta(minutes=minutes)
+        db.add(row)
+
+
+def test_a_background_check_does_not_extend_the_idle_timeout(clean_db):
+    """Only user actions keep a session alive (issue 10, item 5): `touch=False` checks leave last_seen alone."""
+    raw, _ = sessions.issue(service.find_user(ADMIN_USER), "session")
+    _age(raw, 29)
+    seen = _last_seen(raw)
+    for _ in range(3):
+        assert sessions.resolve(raw, "session", touch=False) is not None
+    assert _last_seen(raw) == seen
+    _age(raw, 31)  # two more minutes with nothing but background checks
+    assert sessions.resolve(raw, "session", touch=False) is None
+
+
+def test_a_user_action_extends_the_idle_timeout(clean_db):
+    raw, _ = sessions.issue(service.find_user(ADMIN_USER), "session")
+    _age(raw, 29)
+    assert sessions.resolve(raw, "session") is not None
+    assert utcnow() - _last_seen(raw) < timedelta(seconds=5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resync_app.components.layout import admin_page
-from resync_app.pages.admin.litellm_config import MUTED, chart, fact
+from resync_app.components.blocks import MUTED, chart, fact
 from resync_app.state.health import COMPONENTS, LABELS, HealthState
 
 S = HealthState

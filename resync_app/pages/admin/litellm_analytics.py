@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resync_app.components.layout import admin_page
-from resync_app.pages.admin.litellm_config import MUTED, chart, stat_card
+from resync_app.components.blocks import MUTED, chart, stat_card
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState, ReasonRow, TopModelRow
 
 S = LiteLLMAnalyticsState

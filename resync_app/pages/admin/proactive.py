@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resync_app.components.blocks import MUTED
 from resync_app.components.layout import admin_page
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
 from resync_app.state.proactive import ALL, RANGE_LABELS, EventRow, PollerCard, ProactiveState as S
 
-MUTED = rx.color("gray", 11)
 STATE_COLORS = (("polling", "blue"), ("waiting", "green"), ("backoff", "red"), ("paused", "amber"),
                 ("disabled", "gray"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resync_app.components.layout import admin_page
-from resync_app.pages.admin.litellm_config import MUTED, section
+from resync_app.components.blocks import MUTED, section
 from resync_app.state.teams_config import DeliveryRow, TeamsConfigState
 from resync_app.teams.cards import EVENT_TITLES
 from resync_app.teams.config import JOB_STATUSES, LLM_BUDGET, NOTIFICATION_TYPES

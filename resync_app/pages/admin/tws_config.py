@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resync_app.components.blocks import MUTED
 from resync_app.components.layout import admin_page
 from resync_app.state.tws_config import NEW, InstanceCard, TwsConfigState as S
 
-MUTED = rx.color("gray", 11)
 HEALTH_COLORS = {"healthy": "green", "degraded": "amber", "critical": "red"}
 
 # The edit form's submit, run in the browser: the whole instance (with the password, if one was typed) goes to the

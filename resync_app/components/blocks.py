@@ -1,0 +1,58 @@
+"""Building blocks of the admin pages: titled sections, figure cards, label/value lines and Plotly charts."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+MUTED = rx.color("gray", 11)
+
+
+def section(title: str, description: str, *children: rx.Component, actions: rx.Component | None = None,
+            section_id: str = "") -> rx.Component:
+    """A titled block of the page."""
+    return rx.vstack(
+        rx.hstack(
+            rx.vstack(rx.heading(title, size="4"), rx.text(description, size="2", color=MUTED), spacing="1"),
+            rx.spacer(),
+            actions or rx.fragment(),
+            width="100%", align="end",
+        ),
+        *children,
+        width="100%", spacing="3", id=section_id or None,
+    )
+
+
+def stat_card(label: str, value, icon: str, *extra: rx.Component, value_id: str = "",
+              color: str = "indigo") -> rx.Component:
+    """One figure with its label (the status overview and the analytics totals)."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.box(rx.icon(icon, size=13), color=rx.color(color, 11), background=rx.color(color, 3),
+                       padding="0.3em", border_radius="6px", line_height="0"),
+                rx.text(label, size="1", weight="medium", color=MUTED, white_space="nowrap", overflow="hidden",
+                        text_overflow="ellipsis"),
+                spacing="2", align="center", min_width="0", width="100%",
+            ),
+            rx.text(value, size="6", weight="bold", id=value_id or None, white_space="nowrap",
+                    trim="both", margin_top="0.25em"),
+            *extra,
+            spacing="1", min_width="0", width="100%",
+        ),
+        size="2", width="100%", min_width="0",
+    )
+
+
+def fact(label: str, *value: rx.Component | str) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, size="1", color=MUTED, min_width="7.5em"),
+        rx.text(*value, size="1", weight="medium", trim="both"),
+        spacing="2", align="start", width="100%",
+    )
+
+
+def chart(figure, chart_id: str, height: str = "300px") -> rx.Component:
+    """A Plotly figure from the state, responsive, without the mode bar's clutter."""
+    return rx.plotly(data=figure, id=chart_id, width="100%", height=height,
+                     config={"displaylogo": False, "responsive": True,
+                             "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]})
