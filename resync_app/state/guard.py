@@ -92,6 +92,15 @@ async def refresh_stops(state: rx.State, task: str) -> bool:
     return True
 
 
+
+async def still_watching(state: rx.State, watch_id: int, route: str) -> bool:
+    """A page's live-refresh loop goes on only while it is the tab's newest loop, the tab is still on `route` and
+    `refresh_stops` lets it (session alive — checked without extending it — and the client connected). Call it
+    inside `async with state:`."""
+    if getattr(state, "_watch_id", None) != watch_id or state.router.url.path.rstrip("/") != route:
+        return False
+    return not await refresh_stops(state, route)
+
 def login_redirect(state: rx.State):
     """Send the client to /login, coming back to the page it was on."""
     path = state.router.url.path or "/admin"

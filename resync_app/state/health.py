@@ -17,9 +17,8 @@ from resync_app.components import charts
 from resync_app.db import utcnow
 from resync_app.events import feed
 from resync_app.health import service as health
-from resync_app.state.guard import admin_event
+from resync_app.state.guard import admin_event, still_watching
 from resync_app.state.formatting import money, when
-from resync_app.state.live import still_watching
 
 ROUTE = "/admin/health"
 COMPONENTS = ("database", "tws", "llm", "teams", "redis", "rag")
@@ -126,11 +125,11 @@ class HealthState(rx.State):
         while True:
             seen = await feed.wait_for(health.TOPIC, seen, WATCH_TIMEOUT_S)
             async with self:
-                if not still_watching(self, watch_id, ROUTE):
+                if not await still_watching(self, watch_id, ROUTE):
                     return
             report = await asyncio.to_thread(health.report)
             async with self:
-                if not still_watching(self, watch_id, ROUTE):
+                if not await still_watching(self, watch_id, ROUTE):
                     return
                 self._apply(report)
             await asyncio.sleep(MIN_REFRESH_S)

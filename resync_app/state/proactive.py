@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sys
 from datetime import datetime, timedelta, timezone
 
 import reflex as rx
@@ -21,7 +20,7 @@ from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
 from resync_app.tws import queries, service
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.snapshot import SNAPSHOT_TOPIC
-from resync_app.state.guard import acting_admin, admin_event, current_admin
+from resync_app.state.guard import acting_admin, admin_event, still_watching
 
 ROUTE = "/admin/proactive"
 PAGE_SIZE = 25
@@ -32,28 +31,6 @@ RANGES = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(
           ALL: None}
 RANGE_LABELS = {"1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days",
                 ALL: "Everything kept"}
-
-
-# ---- shared by the TWS pages' live refresh ---------------------------------------------------------------
-
-
-def client_connected(state: rx.State) -> bool:
-    """Whether this tab's websocket is still connected to the app (no app loaded, e.g. in a unit test: True)."""
-    app = getattr(sys.modules.get("resync_app.resync_app"), "app", None)
-    namespace = getattr(app, "event_namespace", None)
-    if namespace is None:
-        return True
-    return state.router.session.client_token in namespace.token_to_sid
-
-
-def still_watching(state: rx.State, route: str) -> bool:
-    """A live-refresh loop goes on only while the tab is connected, on `route`, with a live admin session
-    (checked without extending it)."""
-    if state.router.url.path.rstrip("/") != route:
-        return False
-    if not client_connected(state):
-        return False
-    return current_admin(state, touch=False) is not None
 
 
 def fmt_time(iso: str | None) -> str:
@@ -217,7 +194,7 @@ class ProactiveState(rx.State):
         while True:
             seen = await feed.wait_for(SNAPSHOT_TOPIC, seen, WATCH_TIMEOUT_S)
             async with self:
-                if self._watch_id != watch_id or not still_watching(self, ROUTE):
+                if not await still_watching(self, watch_id, ROUTE):
                     return
                 self._refresh()
             await asyncio.sleep(MIN_REFRESH_S)

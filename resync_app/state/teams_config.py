@@ -16,9 +16,8 @@ import reflex as rx
 from resync_app.config.store import setting
 from resync_app.db import utcnow
 from resync_app.events import feed
-from resync_app.state.guard import acting_admin, admin_event
+from resync_app.state.guard import acting_admin, admin_event, still_watching
 from resync_app.state.formatting import when
-from resync_app.state.live import still_watching
 from resync_app.teams import config as teams_config
 from resync_app.teams import outbox
 from resync_app.teams import service as teams
@@ -142,7 +141,7 @@ class TeamsConfigState(rx.State):
         while True:
             seen = await feed.wait_for(teams_config.TOPIC, seen, WATCH_TIMEOUT_S)
             async with self:
-                if not still_watching(self, watch_id, ROUTE):
+                if not await still_watching(self, watch_id, ROUTE):
                     return
                 self._load_deliveries()
             await asyncio.sleep(MIN_REFRESH_S)

@@ -15,8 +15,8 @@ from typing import Any
 import reflex as rx
 
 from resync_app.events import feed
-from resync_app.state.guard import acting_admin, admin_event
-from resync_app.state.proactive import fmt_time, still_watching
+from resync_app.state.guard import acting_admin, admin_event, still_watching
+from resync_app.state.proactive import fmt_time
 from resync_app.audit.service import record as audit_record
 from resync_app.tws import instances, queries, service
 from resync_app.tws.instances import UnknownInstance
@@ -120,7 +120,7 @@ class TwsConfigState(rx.State):
         while True:
             seen = await feed.wait_for(SNAPSHOT_TOPIC, seen, WATCH_TIMEOUT_S)
             async with self:
-                if self._watch_id != watch_id or not still_watching(self, ROUTE):
+                if not await still_watching(self, watch_id, ROUTE):
                     return
                 self._load()
             await asyncio.sleep(MIN_REFRESH_S)
