@@ -6,7 +6,7 @@ and saved to bench/chaos-results.json, and a list of failed expectations (exit 1
 
 Add a scenario: write `def scenario_x(ctx) -> dict` (figures; put broken expectations in `ctx.fail(...)`) and
 list it in SCENARIOS. The TWS poller checks (one poller per instance, moving to the survivor within its lock
-expiry, no event doubled) plug in the same way once the poller exists (see `scenario_poller_failover`).
+expiry, no event doubled) is `scenario_poller_failover`.
 """
 
 from __future__ import annotations
@@ -406,9 +406,68 @@ def scenario_brute_force(ctx: Context, attempts: int = 1000, clients: int = 10) 
 
 
 def scenario_poller_failover(ctx: Context) -> dict:
-    """Placeholder until the TWS poller exists: one poller per instance, moving to the survivor within its lock
-    expiry after a worker is killed, no event doubled. Returns {"skipped": reason} so the report says so."""
-    return {"skipped": "the TWS poller is not merged yet; add its checks here (see the module docstring)"}
+    """One TWS poller for both workers (PostgreSQL advisory lock); SIGKILL the leader: the other worker takes the
+    poller over (the lock dies with the killed connection), the next scripted abend gives exactly one event and no
+    event is ever doubled."""
+    from datetime import datetime, timezone
+
+    from resync_app.tws_simulator.simulator import Simulator
+
+    sim = Simulator(jobs=300, seed=11, start=datetime(2026, 3, 2, tzinfo=timezone.utc), abend_rate=0.0,
+                    stuck_rate=0.0, late_rate=0.0, flap_rate=0.0).start()
+    try:
+        ctx.config(tws_polling_interval_seconds=5, tws_polling_mode="fixed", tws_polling_enabled=True)
+        instance = {"name": "chaos", "display_name": "Chaos", "base_url": sim.base_url, "username": sim.username,
+                    "password": sim.password, "verify_tls": True, "enabled": True, "read_only": False}
+        ctx.cluster.json("PUT", "/api/v1/admin/tws-config", json={"primary_instance": "chaos",
+                                                                  "instances": [instance]})
+
+        def summary() -> dict:
+            return ctx.cluster.json("GET", "/api/v1/tws/summary?instance=chaos")
+
+        def leader_pid() -> int | None:
+            leader = summary()["poller"]["leader"] or ""
+            return int(leader.rsplit(":", 1)[1]) if ":" in leader else None
+
+        def abend_events(job_id: str) -> int:
+            [(count,)] = ctx.sql(f"SELECT COUNT(*) FROM tws_events WHERE type = 'job_abended' AND job_id = '{job_id}'")
+            return int(count)
+
+        wait_for(lambda: summary()["as_of"] is not None and leader_pid() is not None, 60, "a first poll")
+        first_leader = leader_pid()
+        job_a = sim.find_jobs(root=True)[0]
+        sim.script_job(job_a["id"], "abend")
+        sim.run_until(lambda s: s.job_info(job_a["id"])["status"] == "ABEND")
+        wait_for(lambda: abend_events(job_a["id"]) == 1, 60, "the first abend event")
+
+        os.kill(first_leader, signal.SIGKILL)
+        killed_at = time.monotonic()
+        job_b = sim.find_jobs(root=True, status="HOLD")[0]  # not run yet
+        sim.script_job(job_b["id"], "abend")
+        sim.run_until(lambda s: s.job_info(job_b["id"])["status"] == "ABEND")
+        wait_for(lambda: abend_events(job_b["id"]) == 1, 90, "the abend after the leader was killed")
+        takeover_s = time.monotonic() - killed_at
+        new_leader = leader_pid()
+        sim.advance(minutes=10)  # the new leader polls the same abends again: still one event each
+        for _ in range(2):
+            seen = summary()["poller"]["last_poll_at"]
+            wait_for(lambda: summary()["poller"]["last_poll_at"] != seen, 30, "another poll by the new leader")
+        [(total, distinct)] = ctx.sql("SELECT COUNT(*), COUNT(DISTINCT dedupe_key) FROM tws_events")
+        figures = {"first_leader_pid": first_leader, "new_leader_pid": new_leader,
+                   "seconds_to_next_event_after_kill": round(takeover_s, 1),
+                   "abend_events": {"before_kill": abend_events(job_a["id"]), "after_kill": abend_events(job_b["id"])},
+                   "events_total": int(total), "events_doubled": int(total) - int(distinct)}
+        ctx.expect(new_leader is not None and new_leader != first_leader, "the poller moved to another worker")
+        ctx.expect(abend_events(job_a["id"]) == 1 and abend_events(job_b["id"]) == 1,
+                   "exactly one event per abend across the failover")
+        ctx.expect(figures["events_doubled"] == 0, "no event doubled")
+        try:
+            wait_for(lambda: len(ctx.cluster.worker_pids()) == 2, 60, "a replacement worker")
+        except TimeoutError as exc:
+            ctx.fail(str(exc))
+        return figures
+    finally:
+        sim.stop()
 
 
 SCENARIOS = {

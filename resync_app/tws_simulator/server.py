@@ -31,6 +31,15 @@ class SimHTTPServer(ThreadingHTTPServer):
         if tls is not None:  # https: the handshake happens when a connection is accepted
             self.socket = tls.wrap_socket(self.socket, server_side=True)
 
+    def handle_error(self, request, client_address):  # noqa: ANN001 - socketserver signature
+        """A client that went away mid-request (a killed worker, a timed-out poll) is normal for a TWS server:
+        no traceback for it; anything else is reported as usual."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
+
     def process_request(self, request, client_address):  # noqa: ANN001 - socketserver signature
         with self._conn_lock:
             self._connections.add(request)

@@ -508,6 +508,8 @@ _OVERFLOW_PROBE = r"""
     if (r.right <= 0) continue;  // parked off-screen on purpose (e.g. Plotly's text-measuring svg): never scrolls
     if (el.ownerSVGElement) continue;  // drawn inside an <svg>, which clips it (the svg itself is checked)
     if (getComputedStyle(el).visibility === 'hidden') continue;
+    // Radix's invisible form twin of a switch/checkbox (aria-hidden, opacity 0): nobody sees or scrolls to it
+    if (el.getAttribute('aria-hidden') === 'true' && getComputedStyle(el).opacity === '0') continue;
     if ((r.right > width + 0.5 || r.left < -0.5) && !insideScroller(el)) offenders.push(describe(el, r));
   }
   const before = window.scrollX;

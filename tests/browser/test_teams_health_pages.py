@@ -126,6 +126,9 @@ def test_teams_page_sets_the_webhook_masked_and_the_test_card_arrives(
 
 def test_health_page_shows_components_and_updates_after_check_now(signed_in_page, live_server, screenshot):
     page = signed_in_page
+    # no TWS instance (another test may have left one): the tws card says so
+    answer = live_server.api("PUT", "/api/v1/admin/tws-config", json={"primary_instance": None, "instances": []})
+    assert answer.status_code == 200, answer.text
     _open(page, "/admin/health")
     for name in ("database", "tws", "llm", "teams", "rag"):
         expect(page.locator(f"[data-component={name}]")).to_be_visible()
@@ -134,7 +137,7 @@ def test_health_page_shows_components_and_updates_after_check_now(signed_in_page
     expect(database.locator("[data-field=detail]")).to_contain_text("SELECT 1 answered")
     tws = page.locator("[data-component=tws]")
     expect(tws.locator("[data-status=failing]")).to_be_visible()
-    expect(tws.locator("[data-field=detail]")).to_have_text("TWS not configured")
+    expect(tws.locator("[data-field=detail]")).to_have_text("TWS not configured: no enabled instance")
     expect(page.locator("[data-component=redis]")).to_have_count(0)  # no RESYNC_REDIS_URL
     expect(page.locator("#health-chart-database")).to_be_visible()
 

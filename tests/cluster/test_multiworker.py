@@ -125,16 +125,16 @@ def test_event_socket_opens_on_new_connections_and_tab_state_lives_in_redis(clus
     """No sticky sessions needed: every new socket (any worker) is served and a tab's state is kept in Redis."""
     import redis
 
-    from resync_app.state.session import SessionState
+    from resync_app.state.session import LoginState
     from tests.cluster.conftest import REDIS_URL
     from tests.support.raw_events import RawEvent, send_raw_events
 
     client = redis.Redis.from_url(REDIS_URL)
     before = set(client.keys("*"))
-    sessions = [send_raw_events(cluster.base_url, [RawEvent(SessionState.get_full_name(), "/login",
+    sessions = [send_raw_events(cluster.base_url, [RawEvent(LoginState.get_full_name(), "/login",
                                                             "check_login_page")], done="delta") for _ in range(4)]
     assert all(s.received and not s.unanswered for s in sessions), [s.unanswered for s in sessions]
-    state_keys = {k for k in set(client.keys("*")) - before if b"session_state" in k}
+    state_keys = {k for k in set(client.keys("*")) - before if LoginState.get_name().encode() in k}
     assert len({k.split(b"_")[0] for k in state_keys}) >= 4, sorted(state_keys)[:8]  # one per tab (token)
 
 
