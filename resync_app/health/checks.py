@@ -9,8 +9,8 @@ is posted.
 - teams: configured? the last delivery's outcome and the age of the backlog;
 - rag (when `rag_service_url` is set): `GET <url>/health` (or the base URL when that route is absent), with
   `rag_service_timeout` capped at RAG_PROBE_TIMEOUT_S;
-- tws: each enabled instance through `resync_app.tws.service.test_instance` (from the TWS branch; until it is
-  there the component reports "TWS not configured").
+- tws: each enabled instance through `resync_app.tws.service.test_instance` (engine info and its latency; "TWS not
+  configured" when no instance is enabled).
 """
 
 from __future__ import annotations
