@@ -105,8 +105,10 @@ def _status(row: UserRow) -> rx.Component:
 
 
 def _role_select(row: UserRow) -> rx.Component:
-    return rx.select(["operator", "admin"], value=row.role, size="1", disabled=row.me,
-                     on_change=lambda role: S.set_role(row.username, role), data_role_of=row.username)
+    return rx.select.root(
+        rx.select.trigger(custom_attrs={"data-role-of": row.username}),
+        rx.select.content(rx.select.item("operator", value="operator"), rx.select.item("admin", value="admin")),
+        value=row.role, size="1", disabled=row.me, on_change=lambda role: S.set_role(row.username, role))
 
 
 def _actions(row: UserRow) -> rx.Component:
