@@ -80,6 +80,18 @@ def operator_headers(api, operator_user) -> dict[str, str]:
 
 
 @pytest.fixture
+def operator_login_required(monkeypatch):
+    """RESYNC_OPERATOR_LOGIN=required for one test."""
+    from resync_app import settings
+
+    monkeypatch.setenv("RESYNC_OPERATOR_LOGIN", "required")
+    settings.reload_settings()
+    yield
+    monkeypatch.delenv("RESYNC_OPERATOR_LOGIN")
+    settings.reload_settings()
+
+
+@pytest.fixture
 def api(clean_db):
     """The real ASGI app (FastAPI) driven through httpx by Starlette's TestClient, services started."""
     from fastapi.testclient import TestClient

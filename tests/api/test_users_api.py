@@ -201,17 +201,6 @@ def test_unknown_user_is_404(api, admin_headers):
 # ---- RESYNC_OPERATOR_LOGIN=required -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def login_required(monkeypatch):
-    from resync_app import settings
-
-    monkeypatch.setenv("RESYNC_OPERATOR_LOGIN", "required")
-    settings.reload_settings()
-    yield
-    monkeypatch.delenv("RESYNC_OPERATOR_LOGIN")
-    settings.reload_settings()
-
-
 READS = ["/api/v1/tws/instances", "/api/v1/tws/jobs", "/api/v1/tws/events", "/api/v1/tws/critical-jobs"]
 
 
@@ -221,7 +210,7 @@ def test_operator_reads_are_open_by_default(api, path):
 
 
 @pytest.mark.parametrize("path", READS)
-def test_operator_reads_need_a_sign_in_when_required(api, operator_user, login_required, path):
+def test_operator_reads_need_a_sign_in_when_required(api, operator_user, operator_login_required, path):
     anonymous = api.get(path)
     assert anonymous.status_code == 401 and anonymous.json()["detail"]
     assert api.get(path, headers=basic(*operator_user)).status_code != 401

@@ -34,15 +34,6 @@ def _cookie(username: str) -> str:
     return raw
 
 
-@pytest.fixture
-def required(monkeypatch):
-    monkeypatch.setenv("RESYNC_OPERATOR_LOGIN", "required")
-    settings.reload_settings()
-    yield
-    monkeypatch.delenv("RESYNC_OPERATOR_LOGIN")
-    settings.reload_settings()
-
-
 GATE = OperatorFrameState.require_sign_in.fn
 
 
@@ -50,7 +41,7 @@ def test_operator_pages_are_open_by_default(operator_user):
     assert GATE(_state("/monitoring")) is None
 
 
-def test_required_login_sends_anonymous_clients_to_login(operator_user, required):
+def test_required_login_sends_anonymous_clients_to_login(operator_user, operator_login_required):
     assert _redirect_path(GATE(_state("/monitoring/"))) == "/login?next=/monitoring"
     assert _redirect_path(GATE(_state("/"))) == "/login?next=/"
     assert _redirect_path(GATE(_state("/monitoring", cookie="forged"))) == "/login?next=/monitoring"
@@ -66,7 +57,7 @@ def test_bad_values_of_the_setting_are_refused(monkeypatch):
     settings.reload_settings()
 
 
-def test_guards_by_role(operator_user, required):
+def test_guards_by_role(operator_user, operator_login_required):
     ran = []
 
     @guard.operator_event

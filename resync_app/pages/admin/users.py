@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resync_app.components.blocks import MUTED, section
+from resync_app.components.blocks import MUTED, http_form, section
 from resync_app.components.layout import admin_page
 from resync_app.state.users import ADD, UserRow, UsersState as S
 
@@ -61,36 +61,25 @@ def user_dialog() -> rx.Component:
                                 "also open /admin.",
                         "Every session and API token of this user ends; tell them the new password."),
                 size="2", color=MUTED, margin_bottom="1em"),
-            rx.form(
-                rx.vstack(
-                    rx.cond(
-                        adding,
-                        rx.fragment(
-                            rx.el.input(type="hidden", name="mode", value="add"),
-                            _label("Username (letters, digits, . _ -)"),
-                            rx.input(name="username", width="100%", auto_complete="off", id="user-name"),
-                            _label("Role"),
-                            rx.radio_group(["operator", "admin"], name="role", default_value="operator",
-                                           direction="row", spacing="4", id="user-role"),
-                        ),
-                        rx.fragment(rx.el.input(type="hidden", name="mode", value="reset"),
-                                    rx.el.input(type="hidden", name="username", value=S.dialog)),
+            http_form(
+                rx.cond(
+                    adding,
+                    rx.fragment(
+                        rx.el.input(type="hidden", name="mode", value="add"),
+                        _label("Username (letters, digits, . _ -)"),
+                        rx.input(name="username", width="100%", auto_complete="off", id="user-name"),
+                        _label("Role"),
+                        rx.radio_group(["operator", "admin"], name="role", default_value="operator",
+                                       direction="row", spacing="4", id="user-role"),
                     ),
-                    _label("Password"),
-                    _password_input(),
-                    rx.cond(S.form_message != "", rx.callout(S.form_message, icon="triangle-alert", color_scheme="red",
-                                                             size="1", width="100%", id="user-form-message")),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button(rx.cond(adding, "Add user", "Set password"), type="submit", id="user-submit"),
-                        justify="end", spacing="3", width="100%", margin_top="1em",
-                    ),
-                    spacing="1", width="100%",
+                    rx.fragment(rx.el.input(type="hidden", name="mode", value="reset"),
+                                rx.el.input(type="hidden", name="username", value=S.dialog)),
                 ),
-                on_submit=rx.call_script(SUBMIT_USER_JS, callback=S.saved),
-                custom_attrs={"data-users-form": ""},
-                key=S.dialog,
-                width="100%",
+                _label("Password"),
+                _password_input(),
+                script=SUBMIT_USER_JS, callback=S.saved, marker="data-users-form", key=S.dialog,
+                message=S.form_message, message_id="user-form-message",
+                submit=rx.button(rx.cond(adding, "Add user", "Set password"), type="submit", id="user-submit"),
             ),
             max_width="480px",
         ),
