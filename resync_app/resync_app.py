@@ -18,6 +18,7 @@ from resync_app.pages.admin import proactive as proactive_page
 from resync_app.pages.admin import system_config as system_config_page
 from resync_app.pages.admin import teams_config as teams_config_page
 from resync_app.pages.admin import tws_config as tws_config_page
+from resync_app.pages.admin import users as users_page
 from resync_app.pages.login import login
 from resync_app.pages.operator import placeholders as operator_placeholders
 from resync_app.state.admin_data import AdminDataMiddleware
@@ -26,11 +27,13 @@ from resync_app.state.health import HealthState
 from resync_app.state.input_filter import StripNulMiddleware
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
+from resync_app.state.operator_frame import OperatorFrameState
 from resync_app.state.proactive import ProactiveState
 from resync_app.state.session import LoginState, SessionState
 from resync_app.state.system_config import SystemConfigState
 from resync_app.state.teams_config import TeamsConfigState
 from resync_app.state.tws_config import TwsConfigState
+from resync_app.state.users import UsersState
 
 
 @contextlib.asynccontextmanager
@@ -48,11 +51,15 @@ app.register_lifespan_task(_services)
 app.add_middleware(StripNulMiddleware())  # no NUL character reaches a handler (PostgreSQL refuses them)
 app.add_middleware(AdminDataMiddleware())  # no admin data for a client without a live admin session
 
-# Operator pages: no sign-in.
-app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant")
-app.add_page(operator_placeholders.monitoring, route="/monitoring", title="Resync | Job monitoring")
-app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title="Resync | Real-time")
-app.add_page(operator_placeholders.metrics, route="/metrics/dashboard", title="Resync | Metrics")
+# Operator pages: no sign-in, unless RESYNC_OPERATOR_LOGIN=required (the gate is every page's first on_load).
+_OPERATOR_GATE = OperatorFrameState.require_sign_in
+app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant", on_load=[_OPERATOR_GATE])
+app.add_page(operator_placeholders.monitoring, route="/monitoring", title="Resync | Job monitoring",
+             on_load=[_OPERATOR_GATE])
+app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title="Resync | Real-time",
+             on_load=[_OPERATOR_GATE])
+app.add_page(operator_placeholders.metrics, route="/metrics/dashboard", title="Resync | Metrics",
+             on_load=[_OPERATOR_GATE])
 
 # Sign-in.
 app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState.check_login_page)
@@ -61,6 +68,7 @@ app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState
 _GUARD = SessionState.check_admin
 app.add_page(home_page.home, route="/admin", title="Resync | Admin", on_load=[_GUARD, AuditState.load])
 app.add_page(audit_page.audit, route="/admin/audit", title="Resync | Audit log", on_load=[_GUARD, AuditState.load])
+app.add_page(users_page.users, route="/admin/users", title="Resync | Users", on_load=[_GUARD, UsersState.load])
 app.add_page(system_config_page.system_config, route="/admin/system", title="Resync | System Configuration",
              on_load=[_GUARD, SystemConfigState.load])
 app.add_page(teams_config_page.teams_config, route="/admin/teams", title="Resync | Teams Configuration",

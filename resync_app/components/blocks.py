@@ -56,3 +56,27 @@ def chart(figure, chart_id: str, height: str = "300px") -> rx.Component:
     return rx.plotly(data=figure, id=chart_id, width="100%", height=height,
                      config={"displaylogo": False, "responsive": True,
                              "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]})
+
+
+def http_form(*fields: rx.Component, script: str, callback, marker: str, key, message, message_id: str,
+              submit: rx.Component) -> rx.Component:
+    """The form of a dialog that the browser itself posts over HTTP (`script`, with the session cookie, so a
+    password never travels through the websocket); `callback` gets the outcome. `marker` is the data attribute the
+    script finds the form by; `message` (a state var) shows as an error above Cancel / `submit`."""
+    return rx.form(
+        rx.vstack(
+            *fields,
+            rx.cond(message != "", rx.callout(message, icon="triangle-alert", color_scheme="red", size="1",
+                                              width="100%", id=message_id)),
+            rx.hstack(
+                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                submit,
+                justify="end", spacing="3", width="100%", margin_top="1em",
+            ),
+            spacing="1", width="100%",
+        ),
+        on_submit=rx.call_script(script, callback=callback),
+        custom_attrs={marker: ""},
+        key=key,
+        width="100%",
+    )

@@ -1,4 +1,4 @@
-"""/login: admin sign-in. The form posts to the server, which sets an HttpOnly session cookie."""
+"""/login: sign-in for admins and operators. The form posts to the server, which sets an HttpOnly session cookie."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def login() -> rx.Component:
         rx.card(
             native_form(
                 rx.vstack(
-                    rx.hstack(mark("32px"), rx.heading("Resync admin sign-in", size="6"), align="center"),
+                    rx.hstack(mark("32px"), rx.heading("Resync sign-in", size="6"), align="center"),
                     rx.cond(LoginState.signed_out,
                             rx.callout("You have signed out.", icon="info", color_scheme="green", width="100%")),
                     rx.cond(LoginState.login_message != "",
@@ -28,7 +28,7 @@ def login() -> rx.Component:
                              required=True, width="100%", size="3"),
                     rx.el.input(type="hidden", name="next", value=LoginState.login_next),
                     rx.button("Sign in", type="submit", width="100%", size="3", id="sign-in"),
-                    rx.link("← Operator dashboards (no sign-in needed)", href="/", size="2"),
+                    rx.link("← Operator dashboards", href="/", size="2"),
                     spacing="3",
                     width="100%",
                 ),

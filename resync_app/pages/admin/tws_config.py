@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resync_app.components.blocks import MUTED
+from resync_app.components.blocks import MUTED, http_form
 from resync_app.components.layout import admin_page
 from resync_app.state.tws_config import NEW, InstanceCard, TwsConfigState as S
 
@@ -58,55 +58,44 @@ def edit_dialog() -> rx.Component:
             rx.dialog.title(rx.cond(S.editing_new, "Add a TWS instance", "Edit " + card.display_name)),
             rx.dialog.description("Checked, audited and picked up by the poller at once. The password is stored "
                                   "encrypted and never shown again.", size="2", color=MUTED, margin_bottom="1em"),
-            rx.form(
-                rx.vstack(
-                    rx.cond(
-                        S.editing_new,
-                        rx.fragment(_label("Name (letters, digits, . _ -; cannot change later)"),
-                                    rx.input(name="name", placeholder="prod", width="100%", data_field="name")),
-                        rx.el.input(type="hidden", name="name", value=card.name),
-                    ),
-                    _field_error("name"),
-                    _label("Display name"),
-                    rx.input(name="display_name", default_value=card.display_name, width="100%",
-                             placeholder="Production (EU)", data_field="display_name"),
-                    _field_error("display_name"),
-                    _label("Base URL (the TWS server root)"),
-                    rx.input(name="base_url", default_value=card.base_url, width="100%",
-                             placeholder="https://hwa.example.com:31116", data_field="base_url"),
-                    _field_error("base_url"),
-                    _label("User"),
-                    rx.input(name="username", default_value=card.username, width="100%", data_field="username",
-                             auto_complete="off"),
-                    _field_error("username"),
-                    _label("Password"),
-                    # No `name`: SUBMIT_INSTANCE_JS posts it over HTTP with the session cookie, then clears it.
-                    rx.input(type="password", auto_complete="new-password", width="100%",
-                             custom_attrs={"data-tws-password": ""}, data_field="password",
-                             placeholder=rx.cond(card.login_saved, "Stored (encrypted): type a new one to replace it",
-                                                 "Required")),
-                    rx.text("Write-only: leave empty to keep the stored password.", size="1", color=MUTED),
-                    _field_error("password"),
-                    rx.vstack(
-                        _switch("verify_tls", card.verify_tls | S.editing_new, "Verify the TLS certificate"),
-                        _switch("enabled", card.enabled | S.editing_new, "Enabled: poll this instance"),
-                        _switch("read_only", card.read_only, "Read-only: refuse rerun, hold, release and cancel"),
-                        spacing="2", margin_top="0.75em",
-                    ),
-                    _field_error("verify_tls"), _field_error("enabled"), _field_error("read_only"),
-                    rx.cond(S.form_message != "", rx.callout(S.form_message, icon="triangle-alert", color_scheme="red",
-                                                             size="1", width="100%", id="tws-form-message")),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button(rx.icon("save", size=14), "Save", type="submit", data_action="save-instance"),
-                        justify="end", spacing="3", width="100%", margin_top="1em",
-                    ),
-                    spacing="1", width="100%",
+            http_form(
+                rx.cond(
+                    S.editing_new,
+                    rx.fragment(_label("Name (letters, digits, . _ -; cannot change later)"),
+                                rx.input(name="name", placeholder="prod", width="100%", data_field="name")),
+                    rx.el.input(type="hidden", name="name", value=card.name),
                 ),
-                on_submit=rx.call_script(SUBMIT_INSTANCE_JS, callback=S.saved),
-                custom_attrs={"data-tws-form": ""},
-                key=S.editing,
-                width="100%",
+                _field_error("name"),
+                _label("Display name"),
+                rx.input(name="display_name", default_value=card.display_name, width="100%",
+                         placeholder="Production (EU)", data_field="display_name"),
+                _field_error("display_name"),
+                _label("Base URL (the TWS server root)"),
+                rx.input(name="base_url", default_value=card.base_url, width="100%",
+                         placeholder="https://hwa.example.com:31116", data_field="base_url"),
+                _field_error("base_url"),
+                _label("User"),
+                rx.input(name="username", default_value=card.username, width="100%", data_field="username",
+                         auto_complete="off"),
+                _field_error("username"),
+                _label("Password"),
+                # No `name`: SUBMIT_INSTANCE_JS posts it over HTTP with the session cookie, then clears it.
+                rx.input(type="password", auto_complete="new-password", width="100%",
+                         custom_attrs={"data-tws-password": ""}, data_field="password",
+                         placeholder=rx.cond(card.login_saved, "Stored (encrypted): type a new one to replace it",
+                                             "Required")),
+                rx.text("Write-only: leave empty to keep the stored password.", size="1", color=MUTED),
+                _field_error("password"),
+                rx.vstack(
+                    _switch("verify_tls", card.verify_tls | S.editing_new, "Verify the TLS certificate"),
+                    _switch("enabled", card.enabled | S.editing_new, "Enabled: poll this instance"),
+                    _switch("read_only", card.read_only, "Read-only: refuse rerun, hold, release and cancel"),
+                    spacing="2", margin_top="0.75em",
+                ),
+                _field_error("verify_tls"), _field_error("enabled"), _field_error("read_only"),
+                script=SUBMIT_INSTANCE_JS, callback=S.saved, marker="data-tws-form", key=S.editing,
+                message=S.form_message, message_id="tws-form-message",
+                submit=rx.button(rx.icon("save", size=14), "Save", type="submit", data_action="save-instance"),
             ),
             max_width="560px",
         ),
