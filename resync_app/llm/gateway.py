@@ -522,12 +522,14 @@ class LLMGateway:
 
     async def prepare(self, messages: list[dict[str, Any]], *, purpose: str, model: str | None = None,
                       max_tokens: int | None = None, timeout: float | None = None, use_cache: bool = True,
-                      tools=None, allow_fallback: bool = True, stream: bool = False) -> "PreparedCall":
-        """Route and admit a call (budget, price); the LiteLLM arguments it will be sent with."""
+                      tools=None, allow_fallback: bool = True, stream: bool = False,
+                      tools_optional: bool = False) -> "PreparedCall":
+        """Route and admit a call (budget, price); the LiteLLM arguments it will be sent with. `tools_optional`:
+        the tools are offered but the question alone is classified (a simple question keeps the simple model)."""
         if not self.initialized:
             raise GatewayError("The LLM gateway is not started.")
         await self.refresh_local_health()
-        decision = self.decide(messages, requested=model, tools=tools)
+        decision = self.decide(messages, requested=model, tools=None if tools_optional else tools)
         target = decision.model
         if not self.routable(target):
             raise ModelNotRoutable(self.why_not_routable(target), "ModelNotRoutable", target)

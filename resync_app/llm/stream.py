@@ -46,10 +46,11 @@ class _ToolCallParts:
 
 async def stream_call(gateway, messages: list[dict[str, Any]], *, purpose: str = "chat", model: str | None = None,
                       max_tokens: int | None = None, timeout: float | None = None, use_cache: bool = True,
-                      tools=None, allow_fallback: bool = True) -> AsyncIterator[Any]:
+                      tools=None, allow_fallback: bool = True, tools_optional: bool = False) -> AsyncIterator[Any]:
     """Yield the answer's text pieces, then its `CallResult` (see the module docstring)."""
     call = await gateway.prepare(messages, purpose=purpose, model=model, max_tokens=max_tokens, timeout=timeout,
-                                 use_cache=use_cache, tools=tools, allow_fallback=allow_fallback, stream=True)
+                                 use_cache=use_cache, tools=tools, allow_fallback=allow_fallback, stream=True,
+                                 tools_optional=tools_optional)
     deadline = time.monotonic() + call.overall
     text: list[str] = []
     parts = _ToolCallParts()
