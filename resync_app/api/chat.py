@@ -1,5 +1,6 @@
 """`POST /api/v1/chat` (CONTRACT §9): the TWS assistant, whole answers, for scripts and tests — the same service
-the page streams (`assistant.chat`). No sign-in needed (operator reads); rate-limited as a public operator route
+the page streams (`assistant.chat`). No sign-in needed (operator reads; RESYNC_OPERATOR_LOGIN=required closes it
+to anonymous clients); rate-limited as a public operator route
 (`web/routes.py`). It never performs an action: an action request answers with the proposal and the action route.
 """
 
@@ -7,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from resync_app.api.deps import operator_read
 from resync_app.assistant import chat, turns
 from resync_app.auth import sessions
 
-router = APIRouter(prefix="/api/v1/chat", tags=["Chat (operators)"])
+router = APIRouter(prefix="/api/v1/chat", tags=["Chat (operators)"], dependencies=[Depends(operator_read)])
 
 
 class ChatRequest(BaseModel):

@@ -26,6 +26,7 @@ from resync_app.assistant.turns import footer
 from resync_app.assistant.fastpath import answer as fast_answer
 from resync_app.assistant.intents import parse
 from resync_app.assistant.plan import SnapshotReader
+from resync_app.auth.models import ROLE_ADMIN, ROLE_OPERATOR
 from resync_app.assistant.tools import TOOLS, as_text, parse_arguments, run_tool
 from resync_app.llm.budget import BudgetExceeded
 from resync_app.llm.gateway import CallResult, GatewayError, ModelNotRoutable, get_gateway
@@ -228,10 +229,7 @@ def _store(message: str, reply: Reply, user: str | None) -> int:
 
 def may_act(principal: Any) -> bool:
     """Whether a signed-in principal may change TWS (role operator or admin)."""
-    if principal is None:
-        return False
-    role = getattr(principal, "role", None) or ("admin" if getattr(principal, "is_admin", False) else None)
-    return role in ("operator", "admin")
+    return principal is not None and principal.role in (ROLE_OPERATOR, ROLE_ADMIN)
 
 
 async def confirm_action(proposal: dict[str, Any], principal: Any, client: str = "") -> dict[str, Any]:

@@ -125,7 +125,7 @@ async def test_an_action_request_is_only_proposed_and_confirming_needs_an_operat
     assert plan.sim.job_info(job["id"])["runs"] == 1  # nothing done yet
     with pytest.raises(PermissionError):
         await chat.confirm_action(proposal, None)
-    admin = Principal(1, "admin", True)
+    admin = Principal(1, "admin", "admin")
     result = await chat.confirm_action(proposal, admin, "127.0.0.1")
     assert result["success"] is True and plan.sim.job_info(job["id"])["runs"] == 2
     audit = llm.api.get("/api/v1/admin/audit?limit=20", headers=admin_headers).json()
