@@ -19,6 +19,7 @@ from resync_app.pages.admin import system_config as system_config_page
 from resync_app.pages.admin import teams_config as teams_config_page
 from resync_app.pages.admin import tws_config as tws_config_page
 from resync_app.pages.login import login
+from resync_app.pages.operator import metrics as metrics_page
 from resync_app.pages.operator import placeholders as operator_placeholders
 from resync_app.state.admin_data import AdminDataMiddleware
 from resync_app.state.audit import AuditState
@@ -26,6 +27,7 @@ from resync_app.state.health import HealthState
 from resync_app.state.input_filter import StripNulMiddleware
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
+from resync_app.state.metrics_dashboard import MetricsDashboardState
 from resync_app.state.proactive import ProactiveState
 from resync_app.state.session import LoginState, SessionState
 from resync_app.state.system_config import SystemConfigState
@@ -52,7 +54,8 @@ app.add_middleware(AdminDataMiddleware())  # no admin data for a client without 
 app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant")
 app.add_page(operator_placeholders.monitoring, route="/monitoring", title="Resync | Job monitoring")
 app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title="Resync | Real-time")
-app.add_page(operator_placeholders.metrics, route="/metrics/dashboard", title="Resync | Metrics")
+app.add_page(metrics_page.metrics_dashboard, route="/metrics/dashboard", title="Resync | Metrics",
+             on_load=MetricsDashboardState.load)
 
 # Sign-in.
 app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState.check_login_page)

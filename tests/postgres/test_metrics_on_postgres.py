@@ -3,17 +3,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from resync_app.reports import metrics
 from tests.support import metrics_seed
-
-
-@pytest.fixture
-def fixed_clock(monkeypatch):
-    from resync_app.llm import budget
-
-    monkeypatch.setattr(budget, "clock", lambda: metrics_seed.NOW)
+from tests.support.metrics_seed import fixed_clock  # noqa: F401 (fixture)
 
 
 def test_seeded_figures_on_postgresql(clean_db, fixed_clock):

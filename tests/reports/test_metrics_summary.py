@@ -10,7 +10,7 @@ import pytest
 
 from resync_app.reports import metrics
 from tests.support import metrics_seed
-from tests.support.metrics_seed import SENTINEL_USER, TODAY, at, seed
+from tests.support.metrics_seed import SENTINEL_USER, TODAY, at, fixed_clock, seed  # noqa: F401 (fixture)
 
 
 def test_seeded_figures_per_day_and_totals(clean_db, fixed_clock):

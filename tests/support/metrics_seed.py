@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
+import pytest
+
 from resync_app.db import get_engine, session_scope
 from resync_app.settings import get_settings
 
@@ -12,6 +14,15 @@ from resync_app.settings import get_settings
 NOW = datetime(2030, 6, 15, 15, 0, tzinfo=timezone.utc)
 TODAY = date(2030, 6, 15)
 SENTINEL_USER = "carol-the-operator"  # a chat turn's username: must never appear in a summary
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    """Run the test at NOW: "today" is what the budget clock says (import this fixture into a test module)."""
+    from resync_app.llm import budget
+
+    monkeypatch.setattr(budget, "clock", lambda: NOW)
+    return NOW
 
 
 def at(day: date, minutes: int) -> datetime:
