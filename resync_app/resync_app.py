@@ -28,6 +28,7 @@ from resync_app.state.input_filter import StripNulMiddleware
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
 from resync_app.state.metrics_dashboard import MetricsDashboardState
+from resync_app.state.operator_frame import OperatorFrameState
 from resync_app.state.proactive import ProactiveState
 from resync_app.state.session import LoginState, SessionState
 from resync_app.state.system_config import SystemConfigState
@@ -50,12 +51,15 @@ app.register_lifespan_task(_services)
 app.add_middleware(StripNulMiddleware())  # no NUL character reaches a handler (PostgreSQL refuses them)
 app.add_middleware(AdminDataMiddleware())  # no admin data for a client without a live admin session
 
-# Operator pages: no sign-in.
-app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant")
-app.add_page(operator_placeholders.monitoring, route="/monitoring", title="Resync | Job monitoring")
-app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title="Resync | Real-time")
+# Operator pages: no sign-in, unless RESYNC_OPERATOR_LOGIN=required (the gate is every page's first on_load).
+_OPERATOR_GATE = OperatorFrameState.require_sign_in
+app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant", on_load=[_OPERATOR_GATE])
+app.add_page(operator_placeholders.monitoring, route="/monitoring", title="Resync | Job monitoring",
+             on_load=[_OPERATOR_GATE])
+app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title="Resync | Real-time",
+             on_load=[_OPERATOR_GATE])
 app.add_page(metrics_page.metrics_dashboard, route="/metrics/dashboard", title="Resync | Metrics",
-             on_load=MetricsDashboardState.load)
+             on_load=[_OPERATOR_GATE, MetricsDashboardState.load])
 
 # Sign-in.
 app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState.check_login_page)

@@ -1,13 +1,15 @@
-"""The operators' metrics (CONTRACT §9): the figures of `/metrics/dashboard`, read-only, no admin login,
-rate-limited per client like the other operator reads (`web/routes.py`: `/api/v1/metrics/` is public)."""
+"""The operators' metrics (CONTRACT §9): the figures of `/metrics/dashboard`, read-only, no admin login (a
+sign-in with RESYNC_OPERATOR_LOGIN=required), rate-limited per client like the other operator reads
+(`web/routes.py`: `/api/v1/metrics/` is public)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
+from resync_app.api.deps import operator_read
 from resync_app.reports import metrics
 
-router = APIRouter(prefix="/api/v1/metrics", tags=["Metrics (operator reads)"])
+router = APIRouter(prefix="/api/v1/metrics", tags=["Metrics (operator reads)"], dependencies=[Depends(operator_read)])
 
 
 @router.get("/summary")

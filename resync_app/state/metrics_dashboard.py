@@ -1,9 +1,9 @@
 """/metrics/dashboard state: the figures of `reports.metrics.summary(days)` — the very call behind
 `GET /api/v1/metrics/summary` — as Plotly charts and a few headline tiles.
 
-Read-only: no handler writes anything; any client may call them (operator pages are public), so each one only
-reads. The summary itself stays on the server; the browser gets small per-day figures and formatted tiles. The
-page refreshes itself every REFRESH_S seconds (one background loop per tab, ended when the tab leaves the page,
+Read-only: no handler writes anything. Any client may call any handler: each is an `operator_read_event` (anyone,
+unless RESYNC_OPERATOR_LOGIN=required and the client is anonymous) and only reads. The summary itself stays on
+the server; the browser gets small per-day figures and formatted tiles. The page refreshes itself every REFRESH_S seconds (one background loop per tab, ended when the tab leaves the page,
 closes or starts a newer loop) and on its Refresh button.
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from resync_app.components import charts, metrics_charts
 from resync_app.reports import metrics
 from resync_app.state.formatting import compact, money, percent
-from resync_app.state.guard import still_viewing
+from resync_app.state.guard import operator_read_event, still_viewing
 
 logger = logging.getLogger("resync.metrics")
 ROUTE = "/metrics/dashboard"
@@ -100,6 +100,7 @@ class MetricsDashboardState(rx.State):
             self.unavailable = UNAVAILABLE
 
     @rx.event
+    @operator_read_event
     def load(self):
         """`on_load`: figures for the chosen window, then the periodic refresh."""
         self._compute()
@@ -107,6 +108,7 @@ class MetricsDashboardState(rx.State):
         return MetricsDashboardState.watch(self._watch_id)
 
     @rx.event
+    @operator_read_event
     def set_days(self, value: str | list[str]):
         """The window selector (only the offered windows are accepted)."""
         value = value[0] if isinstance(value, list) and value else value
@@ -115,10 +117,12 @@ class MetricsDashboardState(rx.State):
             self._compute()
 
     @rx.event
+    @operator_read_event
     def refresh(self):
         self._compute()
 
     @rx.event(background=True)
+    @operator_read_event
     async def watch(self, watch_id: int):
         """Recompute every REFRESH_S seconds (outside the state lock) while this tab still shows the page; one loop
         per tab (a replayed event with the same id ends at once)."""
