@@ -3,8 +3,9 @@
 
 Read-only: no handler writes anything. Any client may call any handler: each is an `operator_read_event` (anyone,
 unless RESYNC_OPERATOR_LOGIN=required and the client is anonymous) and only reads. The summary itself stays on
-the server; the browser gets small per-day figures and formatted tiles. The page refreshes itself every REFRESH_S seconds (one background loop per tab, ended when the tab leaves the page,
-closes or starts a newer loop) and on its Refresh button.
+the server; the browser gets small per-day figures and formatted tiles. The page refreshes itself every REFRESH_S
+seconds (one background loop per tab, ended when the tab leaves the page, closes or starts a newer loop) and on
+its Refresh button.
 """
 
 from __future__ import annotations

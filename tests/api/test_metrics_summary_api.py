@@ -64,3 +64,20 @@ def test_rate_limited_per_client_like_the_other_operator_reads(api):
     assert get_store().update({"rate_limit_public_per_minute": 2}, actor="tests").success
     statuses = [api.get(ROUTE).status_code for _ in range(3)]
     assert statuses[:2] == [200, 200] and statuses[2] == 429
+
+
+def test_sign_in_required_closes_it_to_anonymous_clients(api, monkeypatch):
+    from resync_app import settings
+    from resync_app.auth import service, sessions, users
+
+    users.create_user("night-operator", "operator-password-1", "operator", users.Actor("tests"))
+    token, _ = sessions.issue(service.find_user("night-operator"), "token")
+    monkeypatch.setenv("RESYNC_OPERATOR_LOGIN", "required")
+    settings.reload_settings()
+    try:
+        assert api.get(ROUTE).status_code == 401
+        assert api.get(ROUTE, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    finally:
+        monkeypatch.delenv("RESYNC_OPERATOR_LOGIN")
+        settings.reload_settings()
+    assert api.get(ROUTE).status_code == 200
