@@ -14,6 +14,7 @@ from resync_app.settings import get_settings
 NOW = datetime(2030, 6, 15, 15, 0, tzinfo=timezone.utc)
 TODAY = date(2030, 6, 15)
 SENTINEL_USER = "carol-the-operator"  # a chat turn's username: must never appear in a summary
+INSTANCE = "seed-tws"
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def _ledger(day: date, minute: int, latency: float, tin: int, tout: int, cost: f
     from resync_app.llm.ledger import make_row
 
     return make_row(model="gpt-4o", provider="openai", prompt_tokens=tin, completion_tokens=tout, cost_usd=cost,
-                    latency_ms=latency, outcome="error" if error else "success", cache_hit=cache,
+                    latency_ms=latency, outcome="error" if error else "success", cache_hit=cache, purpose="demo",
                     timestamp=at(day, minute), request_id=f"seed-{day}-{minute}")
 
 
@@ -59,18 +60,18 @@ def seed(today: date = TODAY) -> None:
         turns = [(d(0), True, 1), (d(0), True, 1), (d(0), True, -1), (d(0), False, None), (d(0), False, None),
                  (d(1), False, -1), (d(1), False, None), (d(7), True, 1)]
         for i, (day, fast, feedback) in enumerate(turns):
-            db.add(ChatTurn(conversation_id=f"c{i}", created_at=at(day, 100 + i), question="q", answer="a",
+            db.add(ChatTurn(conversation_id=f"seed-c{i}", created_at=at(day, 100 + i), question="q", answer="a",
                             fast_path=fast, feedback=feedback, username=SENTINEL_USER,
                             model=None if fast else "gpt-4o", tokens=0 if fast else 50))
         polls = [(d(0), True, 100), (d(0), True, 200), (d(0), True, 300), (d(0), True, 400), (d(0), True, 1000),
                  (d(0), False, 30000), (d(1), True, 50), (d(1), True, 70), (d(7), True, 9)]
         for i, (day, ok, ms) in enumerate(polls):
-            db.add(TwsPollLog(instance="prod", at=at(day, 200 + i), ok=ok, duration_ms=ms,
+            db.add(TwsPollLog(instance=INSTANCE, at=at(day, 200 + i), ok=ok, duration_ms=ms,
                               error_kind="" if ok else "timeout"))
         events = [(d(0), "critical"), (d(0), "critical"), (d(0), "warning"), (d(3), "info"), (d(3), "info"),
                   (d(3), "info"), (d(3), "info"), (d(7), "critical")]
         for i, (day, severity) in enumerate(events):
-            db.add(TwsEvent(at=at(day, 300 + i), instance="prod", type="job_abended", severity=severity,
+            db.add(TwsEvent(at=at(day, 300 + i), instance=INSTANCE, type="job_abended", severity=severity,
                             message=f"e{i}", dedupe_key=f"seed-{i}"))
 
 
@@ -133,3 +134,50 @@ def check(summary: dict, today: date = TODAY) -> None:
             assert got == expected, (section, day)
         got_totals = {key: summary[section]["totals"][key] for key in EXPECTED_TOTALS[section]}
         assert got_totals == EXPECTED_TOTALS[section], section
+
+
+def unseed() -> None:
+    """Remove what `seed` wrote (ledger rows of purpose "demo", their rollups rebuilt from the rest)."""
+    from sqlalchemy import select
+
+    from resync_app.assistant.models import ChatTurn
+    from resync_app.llm.ledger import rollup_rows
+    from resync_app.llm.models import LatencyDaily, LedgerEntry, UsageDaily
+    from resync_app.tws.models import TwsEvent, TwsPollLog
+
+    ledger, usage, latency = LedgerEntry.__table__, UsageDaily.__table__, LatencyDaily.__table__
+    with get_engine().begin() as conn:
+        conn.execute(ledger.delete().where(ledger.c.purpose == "demo"))
+        rolled, histogram = rollup_rows(dict(r._mapping) for r in conn.execute(select(ledger)))
+        conn.execute(usage.delete())
+        conn.execute(latency.delete())
+        if rolled:
+            conn.execute(usage.insert(), rolled)
+        if histogram:
+            conn.execute(latency.insert(), histogram)
+        conn.execute(ChatTurn.__table__.delete().where(ChatTurn.__table__.c.conversation_id.like("seed-%")))
+        conn.execute(TwsPollLog.__table__.delete().where(TwsPollLog.__table__.c.instance == INSTANCE))
+        conn.execute(TwsEvent.__table__.delete().where(TwsEvent.__table__.c.instance == INSTANCE))
+
+
+def add_event(key: str, severity: str = "critical") -> None:
+    """One more event now (a change the page must pick up without a reload)."""
+    from resync_app.tws.models import TwsEvent
+
+    with session_scope() as db:
+        db.add(TwsEvent(instance=INSTANCE, type="job_abended", severity=severity, message="late arrival",
+                        dedupe_key=f"seed-late-{key}"))
+
+
+if __name__ == "__main__":  # the browser tests run these against the live server's database
+    import sys
+
+    command = sys.argv[1]
+    if command == "seed":
+        seed(datetime.now(get_settings().timezone).date())
+    elif command == "unseed":
+        unseed()
+    elif command == "add-event":
+        add_event(sys.argv[2])
+    else:
+        raise SystemExit(f"unknown command {command!r}")

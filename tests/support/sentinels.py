@@ -49,6 +49,18 @@ def plant(call: Callable[..., object]) -> Sentinels:
     return SENTINELS
 
 
+def remove(call: Callable[..., object]) -> None:
+    """Take the sentinels out again (other tests of a shared server expect no TWS instance and no webhook)."""
+    steps = [
+        ("PUT", "/api/v1/admin/tws-config", {"primary_instance": None, "instances": []}),
+        ("PUT", "/api/v1/admin/teams-config", {"enabled": False, "webhook_url": ""}),
+        ("PUT", "/api/v1/litellm/providers/openai", {"enabled": False, "api_key": "", "api_base": ""}),
+    ]
+    for method, path, body in steps:
+        answer = call(method, path, json=body)
+        assert answer.status_code == 200, f"{method} {path}: {answer.status_code} {answer.text}"
+
+
 def leaks(text: str, extra: dict[str, str] | None = None) -> list[str]:
     """The names of the sentinels (and `extra` values) found in `text`."""
     values = {**SENTINELS.secrets(), **(extra or {})}
