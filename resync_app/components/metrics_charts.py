@@ -32,6 +32,13 @@ def _bars(name: str, section: dict[str, Any], key: str, color: str, **extra) -> 
                   hovertemplate=f"%{{y:,}}<extra>{name}</extra>", **extra)
 
 
+def _stacked(fig: go.Figure, y_title: str) -> go.Figure:
+    """Stacked bars, the legend in the traces' order."""
+    _layout(fig, height=HEIGHT, y_title=y_title, barmode="stack")
+    fig.update_layout(legend={"traceorder": "normal"})
+    return fig
+
+
 def _right_axis(fig: go.Figure, title: str) -> None:
     fig.update_layout(yaxis2={"title": {"text": title}, "overlaying": "y", "side": "right", "showgrid": False,
                               "rangemode": "tozero"}, margin={"l": 52, "r": 52, "t": 12, "b": 40})
@@ -44,7 +51,7 @@ def llm_requests(summary: dict[str, Any]) -> go.Figure:
         return empty_figure("No LLM calls in this window", HEIGHT)
     ok = {**llm, "per_day": [{**r, "ok": r["requests"] - r["errors"]} for r in llm["per_day"]]}
     fig = go.Figure([_bars("Answered", ok, "ok", PALETTE[0]), _bars("Failed", llm, "errors", PALETTE[3])])
-    return _layout(fig, height=HEIGHT, y_title="calls / day", barmode="stack")
+    return _stacked(fig, "calls / day")
 
 
 def llm_tokens(summary: dict[str, Any]) -> go.Figure:
@@ -54,7 +61,7 @@ def llm_tokens(summary: dict[str, Any]) -> go.Figure:
         return empty_figure("No tokens in this window", HEIGHT)
     fig = go.Figure([_bars("Input", llm, "input_tokens", PALETTE[0]),
                      _bars("Output", llm, "output_tokens", PALETTE[2])])
-    _layout(fig, height=HEIGHT, y_title="tokens / day", barmode="stack")
+    _stacked(fig, "tokens / day")
     fig.update_yaxes(tickformat="~s")
     return fig
 
@@ -84,7 +91,7 @@ def chat_quality(summary: dict[str, Any]) -> go.Figure:
     chat = summary["chat"]
     if not chat["totals"]["answers"]:
         return empty_figure("No chat answers in this window", HEIGHT)
-    fig = go.Figure([_line("Feedback 👍 ratio", chat, "feedback_ratio", PALETTE[1], ".0%"),
+    fig = go.Figure([_line("Thumbs-up ratio", chat, "feedback_ratio", PALETTE[1], ".0%"),
                      _line("Fast-path share", chat, "fast_path_share", PALETTE[4], ".0%")])
     _layout(fig, height=HEIGHT, y_title="share", y_format=".0%")
     fig.update_yaxes(range=[0, 1.05])
@@ -111,4 +118,4 @@ def events(summary: dict[str, Any]) -> go.Figure:
         return empty_figure("No TWS events in this window", HEIGHT)
     fig = go.Figure([_bars(severity, section, severity, SEVERITY_COLORS.get(severity, PALETTE[5]))
                      for severity in section["severities"]])
-    return _layout(fig, height=HEIGHT, y_title="events / day", barmode="stack")
+    return _stacked(fig, "events / day")
