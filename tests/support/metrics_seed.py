@@ -138,23 +138,12 @@ def check(summary: dict, today: date = TODAY) -> None:
 
 def unseed() -> None:
     """Remove what `seed` wrote (ledger rows of purpose "demo", their rollups rebuilt from the rest)."""
-    from sqlalchemy import select
-
     from resync_app.assistant.models import ChatTurn
-    from resync_app.llm.ledger import rollup_rows
-    from resync_app.llm.models import LatencyDaily, LedgerEntry, UsageDaily
     from resync_app.tws.models import TwsEvent, TwsPollLog
+    from tests.support.dbutil import forget_demo_calls
 
-    ledger, usage, latency = LedgerEntry.__table__, UsageDaily.__table__, LatencyDaily.__table__
     with get_engine().begin() as conn:
-        conn.execute(ledger.delete().where(ledger.c.purpose == "demo"))
-        rolled, histogram = rollup_rows(dict(r._mapping) for r in conn.execute(select(ledger)))
-        conn.execute(usage.delete())
-        conn.execute(latency.delete())
-        if rolled:
-            conn.execute(usage.insert(), rolled)
-        if histogram:
-            conn.execute(latency.insert(), histogram)
+        forget_demo_calls(conn)
         conn.execute(ChatTurn.__table__.delete().where(ChatTurn.__table__.c.conversation_id.like("seed-%")))
         conn.execute(TwsPollLog.__table__.delete().where(TwsPollLog.__table__.c.instance == INSTANCE))
         conn.execute(TwsEvent.__table__.delete().where(TwsEvent.__table__.c.instance == INSTANCE))
