@@ -18,6 +18,7 @@ from resync_app.pages.admin import proactive as proactive_page
 from resync_app.pages.admin import system_config as system_config_page
 from resync_app.pages.admin import teams_config as teams_config_page
 from resync_app.pages.admin import tws_config as tws_config_page
+from resync_app.pages.admin import users as users_page
 from resync_app.pages.login import login
 from resync_app.pages.operator import metrics as metrics_page
 from resync_app.pages.operator import placeholders as operator_placeholders
@@ -34,6 +35,7 @@ from resync_app.state.session import LoginState, SessionState
 from resync_app.state.system_config import SystemConfigState
 from resync_app.state.teams_config import TeamsConfigState
 from resync_app.state.tws_config import TwsConfigState
+from resync_app.state.users import UsersState
 
 
 @contextlib.asynccontextmanager
@@ -68,6 +70,7 @@ app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState
 _GUARD = SessionState.check_admin
 app.add_page(home_page.home, route="/admin", title="Resync | Admin", on_load=[_GUARD, AuditState.load])
 app.add_page(audit_page.audit, route="/admin/audit", title="Resync | Audit log", on_load=[_GUARD, AuditState.load])
+app.add_page(users_page.users, route="/admin/users", title="Resync | Users", on_load=[_GUARD, UsersState.load])
 app.add_page(system_config_page.system_config, route="/admin/system", title="Resync | System Configuration",
              on_load=[_GUARD, SystemConfigState.load])
 app.add_page(teams_config_page.teams_config, route="/admin/teams", title="Resync | Teams Configuration",

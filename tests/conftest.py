@@ -56,6 +56,29 @@ def clean_db(database_url):
     dbutil.reset_services()
 
 
+OPERATOR_USER = "oper"
+OPERATOR_PASSWORD = "operator-password-1"
+
+
+@pytest.fixture
+def operator_user(clean_db):
+    """An operator account (name, password); every account but the admin is removed afterwards."""
+    from resync_app.auth.users import Actor, create_user
+
+    create_user(OPERATOR_USER, OPERATOR_PASSWORD, "operator", Actor("tests"))
+    yield OPERATOR_USER, OPERATOR_PASSWORD
+    dbutil.drop_users_except(ADMIN_USER)
+
+
+@pytest.fixture
+def operator_headers(api, operator_user) -> dict[str, str]:
+    """Bearer headers of a fresh operator token."""
+    from resync_app.auth import service, sessions
+
+    raw, _ = sessions.issue(service.find_user(OPERATOR_USER), "token")
+    return {"Authorization": f"Bearer {raw}"}
+
+
 @pytest.fixture
 def api(clean_db):
     """The real ASGI app (FastAPI) driven through httpx by Starlette's TestClient, services started."""

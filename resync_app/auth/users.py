@@ -17,7 +17,7 @@ from resync_app.audit.service import record as audit
 from resync_app.auth import sessions
 from resync_app.auth.lockout import get_lockout, username_key
 from resync_app.auth.models import ROLE_ADMIN, ROLES, User
-from resync_app.auth.passwords import hash_password
+from resync_app.auth.passwords import check_policy, hash_password
 from resync_app.db import session_scope, utcnow
 
 MAX_USERNAME = 150
@@ -155,21 +155,37 @@ def set_role(username: str, role: str, actor: Actor) -> dict[str, Any]:
 
 
 def update_user(username: str, changes: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    """Apply `{role?, disabled?, password?}` (what `PUT /api/v1/admin/users/{name}` sends), checked first."""
+    """Apply `{role?, disabled?, password?}` (what `PUT /api/v1/admin/users/{name}` sends): everything is checked
+    before anything changes."""
     unknown = set(changes) - {"role", "disabled", "password"}
     if unknown:
         raise UserError(f"unknown field(s): {', '.join(sorted(unknown))}; use role, disabled, password")
     if "disabled" in changes and not isinstance(changes["disabled"], bool):
         raise UserError("disabled must be true or false")
+    password = changes.get("password")
+    if password is not None:
+        if not isinstance(password, str):
+            raise UserError("password must be a string")
+        try:
+            check_policy(password)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
     if "role" in changes:
         valid_role(changes["role"])
-    get_user(username)  # 404 before anything changes
-    if changes.get("password") is not None:
-        reset_password(username, changes["password"], actor)
+    with session_scope() as db:
+        user = _load(db, username)
+        if changes.get("disabled") is True and not user.disabled:
+            _refuse_self(user, actor, "disable")
+            _refuse_last_admin(db, user, "disable")
+        if changes.get("role", user.role) != user.role and user.role == ROLE_ADMIN:
+            _refuse_self(user, actor, "demote")
+            _refuse_last_admin(db, user, "demote")
     if "role" in changes:
         set_role(username, changes["role"], actor)
     if "disabled" in changes:
         set_disabled(username, changes["disabled"], actor)
+    if password is not None:
+        reset_password(username, password, actor)
     return get_user(username)
 
 

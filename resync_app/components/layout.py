@@ -24,6 +24,7 @@ ADMIN_NAV = (
         ("LiteLLM Analytics", "/admin/litellm-analytics", "chart-line"),
     )),
     ("ACCOUNT", (
+        ("Users", "/admin/users", "user-cog"),
         ("Audit log", "/admin/audit", "scroll-text"),
     )),
 )

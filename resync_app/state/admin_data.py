@@ -18,7 +18,7 @@ from reflex.middleware.middleware import Middleware
 from reflex.state import StateUpdate
 from reflex_base.event import Event
 
-from resync_app.state.guard import admin_states, current_admin, is_public_handler, login_redirect
+from resync_app.state.guard import admin_refusal, admin_states, current_admin, is_public_handler
 
 logger = logging.getLogger("resync.guard")
 _ROUTER_FIELDS = {"router_data", "rx_router_session", "rx_router_headers", "rx_router_page", "rx_router_url",
@@ -76,6 +76,6 @@ class AdminDataMiddleware(Middleware):
                         event.name.rpartition(".")[2])
         if target is not None and target[1] == "setvar":
             logger.warning("refused setvar on admin state %s", target[0].__name__)
-            events = [] if signed_in else Event.from_event_type(login_redirect(state))
+            events = [] if signed_in else Event.from_event_type(admin_refusal(state))
             return StateUpdate(delta=await state._get_resolved_delta(), events=events)
         return None

@@ -145,12 +145,15 @@ def login_redirect(state: rx.State, default: str = "/admin"):
     return rx.redirect(f"/login?next={quote(path, safe='/')}")
 
 
+def admin_refusal(state: rx.State):
+    """Where a client refused an admin handler goes: anonymous → /login; a signed-in operator → the operator
+    side."""
+    return rx.redirect("/") if current_user(state, touch=False) is not None else login_redirect(state)
+
+
 def _refuse_admin(state: rx.State, handler: str):
-    """No admin session: anonymous → /login; a signed-in operator → the operator side."""
-    principal = current_user(state, touch=False)
-    who = f"operator {principal.username}" if principal is not None else "no admin session"
-    logger.warning("refused admin event %s from %s: %s", handler, state.router.session.client_ip, who)
-    return rx.redirect("/") if principal is not None else login_redirect(state)
+    logger.warning("refused admin event %s from %s: no admin session", handler, state.router.session.client_ip)
+    return admin_refusal(state)
 
 
 def _refuse_operator(state: rx.State, handler: str):

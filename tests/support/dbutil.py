@@ -79,3 +79,22 @@ def forget_demo_calls(conn) -> None:
         conn.execute(usage.insert(), rolled)
     if histogram:
         conn.execute(latency.insert(), histogram)
+
+
+def drop_users_except(username: str) -> None:
+    """Remove every account but `username` (with their sessions), and make that one an enabled admin again: the
+    users table survives `clean_tables`, so tests that add users clean up after themselves."""
+    from sqlmodel import delete, select
+
+    from resync_app.auth.models import AuthSession, User
+    from resync_app.db import session_scope
+
+    with session_scope() as db:
+        others = [u.id for u in db.exec(select(User).where(User.username != username)).all()]
+        if others:
+            db.exec(delete(AuthSession).where(AuthSession.user_id.in_(others)))
+            db.exec(delete(User).where(User.id.in_(others)))
+        keeper = db.exec(select(User).where(User.username == username)).first()
+        if keeper is not None and (keeper.role != "admin" or keeper.disabled):
+            keeper.role, keeper.disabled = "admin", False
+            db.add(keeper)

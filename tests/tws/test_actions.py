@@ -93,3 +93,30 @@ async def test_rerun_gives_a_new_run_and_new_events(clean_db, simulator):
         types = [e.type for e in db.exec(select(TwsEvent).where(TwsEvent.job_id == job["id"]).order_by(TwsEvent.id))]
     assert types[0] == "job_abended" and types.count("job_abended") == 1
     assert types[1] in ("job_started", "job_completed")
+
+
+def test_an_operator_acts_and_is_audited_by_name(api, admin_headers, operator_headers, operator_user, simulator):
+    _configure(simulator)
+    job = simulator.find_jobs(root=True)[0]
+    answer = _act(api, operator_headers, job["id"], "hold")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["success"] is True and answer.json()["message"]
+    assert simulator.job_info(job["id"])["held"] is True
+    [entry] = _audit(api, admin_headers)
+    assert entry["action"] == "tws.job.action" and entry["actor"] == operator_user[0]
+
+
+def test_anonymous_and_cross_site_clients_cannot_act(api, operator_user, simulator):
+    from resync_app.auth.sessions import SESSION_COOKIE
+
+    _configure(simulator)
+    job = simulator.find_jobs(root=True)[0]
+    assert _act(api, {}, job["id"], "hold").status_code == 401
+    signed_in = api.post("/api/v1/auth/session", data={"username": operator_user[0], "password": operator_user[1]},
+                         headers={"Origin": "http://testserver"}, follow_redirects=False)
+    api.cookies.set(SESSION_COOKIE, signed_in.cookies[SESSION_COOKIE])
+    assert _act(api, {"Origin": "https://evil.example"}, job["id"], "hold").status_code == 403
+    assert simulator.job_info(job["id"])["held"] is False
+    assert _act(api, {"Origin": "http://testserver"}, job["id"], "hold").status_code == 200  # the page's own fetch
+    assert simulator.job_info(job["id"])["held"] is True
+    api.cookies.clear()

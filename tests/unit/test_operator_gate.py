@@ -1,0 +1,97 @@
+"""The server-side checks behind the operator side, called as Reflex calls them (a state with the websocket's
+router data): the operator pages' sign-in gate under RESYNC_OPERATOR_LOGIN, `operator_event` and
+`operator_read_event`, and `admin_event` refusing an operator's session."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from resync_app import settings
+from resync_app.auth import service, sessions
+from resync_app.auth.sessions import SESSION_COOKIE
+from resync_app.state import guard
+from resync_app.state.operator_frame import OperatorFrameState, corner_label
+from tests.conftest import ADMIN_USER, OPERATOR_USER
+
+
+def _state(path: str, cookie: str | None = None):
+    headers = SimpleNamespace(cookie=f"{SESSION_COOKIE}={cookie}" if cookie else "", origin="")
+    router = SimpleNamespace(headers=headers, url=SimpleNamespace(path=path),
+                             session=SimpleNamespace(client_ip="127.0.0.1"))
+    return SimpleNamespace(router=router)
+
+
+def _redirect_path(spec) -> str | None:
+    if spec is None:
+        return None
+    return dict((str(k), v._var_value) for k, v in spec.args)["path"]
+
+
+def _cookie(username: str) -> str:
+    raw, _ = sessions.issue(service.find_user(username), "session")
+    return raw
+
+
+@pytest.fixture
+def required(monkeypatch):
+    monkeypatch.setenv("RESYNC_OPERATOR_LOGIN", "required")
+    settings.reload_settings()
+    yield
+    monkeypatch.delenv("RESYNC_OPERATOR_LOGIN")
+    settings.reload_settings()
+
+
+GATE = OperatorFrameState.require_sign_in.fn
+
+
+def test_operator_pages_are_open_by_default(operator_user):
+    assert GATE(_state("/monitoring")) is None
+
+
+def test_required_login_sends_anonymous_clients_to_login(operator_user, required):
+    assert _redirect_path(GATE(_state("/monitoring/"))) == "/login?next=/monitoring"
+    assert _redirect_path(GATE(_state("/"))) == "/login?next=/"
+    assert _redirect_path(GATE(_state("/monitoring", cookie="forged"))) == "/login?next=/monitoring"
+    assert GATE(_state("/monitoring", cookie=_cookie(OPERATOR_USER))) is None
+    assert GATE(_state("/monitoring", cookie=_cookie(ADMIN_USER))) is None
+
+
+def test_bad_values_of_the_setting_are_refused(monkeypatch):
+    monkeypatch.setenv("RESYNC_OPERATOR_LOGIN", "maybe")
+    with pytest.raises(SystemExit, match="RESYNC_OPERATOR_LOGIN"):
+        settings.reload_settings()
+    monkeypatch.delenv("RESYNC_OPERATOR_LOGIN")
+    settings.reload_settings()
+
+
+def test_guards_by_role(operator_user, required):
+    ran = []
+
+    @guard.operator_event
+    def act(self):
+        ran.append(("act", guard.acting_user().username))
+
+    @guard.operator_read_event
+    def read(self):
+        ran.append(("read", None))
+
+    @guard.admin_event
+    def configure(self):
+        ran.append(("configure", guard.acting_admin().username))
+
+    operator, anonymous = _state("/", _cookie(OPERATOR_USER)), _state("/monitoring")
+    assert act(operator) is None and read(operator) is None
+    assert _redirect_path(configure(_state("/admin/users", _cookie(OPERATOR_USER)))) == "/"  # to the operator side
+    assert _redirect_path(act(anonymous)) == "/login?next=/monitoring"
+    assert _redirect_path(read(anonymous)) == "/login?next=/monitoring"
+    assert _redirect_path(configure(_state("/admin/users"))) == "/login?next=/admin/users"
+    assert configure(_state("/admin/users", _cookie(ADMIN_USER))) is None
+    assert ran == [("act", OPERATOR_USER), ("read", None), ("configure", ADMIN_USER)]
+
+
+def test_the_corner_names_the_role(operator_user):
+    assert corner_label(None) == ""
+    principal = sessions.resolve(_cookie(OPERATOR_USER), "session")
+    assert corner_label(principal) == f"Signed in as {OPERATOR_USER} (operator)"
