@@ -20,10 +20,12 @@ from resync_app.pages.admin import teams_config as teams_config_page
 from resync_app.pages.admin import tws_config as tws_config_page
 from resync_app.pages.admin import users as users_page
 from resync_app.pages.login import login
+from resync_app.pages.operator import chat as chat_page
 from resync_app.pages.operator import metrics as metrics_page
 from resync_app.pages.operator import placeholders as operator_placeholders
 from resync_app.state.admin_data import AdminDataMiddleware
 from resync_app.state.audit import AuditState
+from resync_app.state.chat import ChatState
 from resync_app.state.health import HealthState
 from resync_app.state.input_filter import StripNulMiddleware
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
@@ -55,7 +57,7 @@ app.add_middleware(AdminDataMiddleware())  # no admin data for a client without 
 
 # Operator pages: no sign-in, unless RESYNC_OPERATOR_LOGIN=required (the gate is every page's first on_load).
 _OPERATOR_GATE = OperatorFrameState.require_sign_in
-app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant", on_load=[_OPERATOR_GATE])
+app.add_page(chat_page.chat, route="/", title="Resync | Assistant", on_load=[_OPERATOR_GATE, ChatState.load])
 app.add_page(operator_placeholders.monitoring, route="/monitoring", title="Resync | Job monitoring",
              on_load=[_OPERATOR_GATE])
 app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title="Resync | Real-time",

@@ -101,6 +101,33 @@ class CallResult:
     request_id: str
     explanation: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{id, name, arguments (JSON text)}]
+
+
+@dataclass
+class PreparedCall:
+    """A routed and admitted call, ready to send (`LLMGateway.prepare`)."""
+
+    target: str
+    ref: ModelRef
+    reason: str
+    request_id: str
+    purpose: str
+    explanation: str
+    kwargs: dict[str, Any]
+    overall: float
+    started: float
+
+
+def tool_calls_of(message: Any) -> list[dict[str, Any]]:
+    """The tool calls of a LiteLLM message as plain dicts."""
+    out = []
+    for call in getattr(message, "tool_calls", None) or []:
+        function = getattr(call, "function", None)
+        out.append({"id": getattr(call, "id", None) or f"call_{len(out)}",
+                    "name": getattr(function, "name", "") or "",
+                    "arguments": getattr(function, "arguments", "") or "{}"})
+    return out
 
 
 
@@ -470,11 +497,39 @@ class LLMGateway:
     async def complete(self, messages: list[dict[str, Any]], purpose: str = "chat", model: str | None = None,
                        max_tokens: int | None = None, timeout: float | None = None, use_cache: bool = True,
                        tools=None, allow_fallback: bool = True) -> CallResult:
-        """Route, admit, call and account one LLM request."""
+        """Route, admit, call and account one LLM request. With `tools`, the model's tool calls are in
+        `CallResult.tool_calls` (`[{id, name, arguments}]`, arguments as the JSON text the model sent)."""
+        call = await self.prepare(messages, purpose=purpose, model=model, max_tokens=max_tokens, timeout=timeout,
+                                  use_cache=use_cache, tools=tools, allow_fallback=allow_fallback)
+        try:
+            response = await asyncio.wait_for(self.router.acompletion(**call.kwargs), timeout=call.overall)
+        except BaseException as exc:
+            raise self.failed(call, exc) from None
+        hidden = getattr(response, "_hidden_params", {}) or {}
+        answered = (hidden.get("additional_headers") or {}).get("x-litellm-model-group") or call.target
+        usage = getattr(response, "usage", None)
+        message = response.choices[0].message if response.choices else None
+        return self.settle(call, answered, usage, hidden.get("response_cost"), bool(hidden.get("cache_hit")),
+                           text=(message.content or "") if message is not None else "",
+                           tool_calls=tool_calls_of(message))
+
+    def stream(self, messages: list[dict[str, Any]], purpose: str = "chat", **kwargs: Any):
+        """`complete`, streamed: an async generator of text pieces (str) as they arrive, then the `CallResult`
+        (see `llm.stream`); `aclose()` it to stop early."""
+        from resync_app.llm.stream import stream_call
+
+        return stream_call(self, messages, purpose=purpose, **kwargs)
+
+    async def prepare(self, messages: list[dict[str, Any]], *, purpose: str, model: str | None = None,
+                      max_tokens: int | None = None, timeout: float | None = None, use_cache: bool = True,
+                      tools=None, allow_fallback: bool = True, stream: bool = False,
+                      tools_optional: bool = False) -> "PreparedCall":
+        """Route and admit a call (budget, price); the LiteLLM arguments it will be sent with. `tools_optional`:
+        the tools are offered but the question alone is classified (a simple question keeps the simple model)."""
         if not self.initialized:
             raise GatewayError("The LLM gateway is not started.")
         await self.refresh_local_health()
-        decision = self.decide(messages, requested=model, tools=tools)
+        decision = self.decide(messages, requested=model, tools=None if tools_optional else tools)
         target = decision.model
         if not self.routable(target):
             raise ModelNotRoutable(self.why_not_routable(target), "ModelNotRoutable", target)
@@ -501,44 +556,45 @@ class LLMGateway:
         }
         if tools:
             kwargs["tools"] = tools
+        if stream:
+            kwargs.update(stream=True, stream_options={"include_usage": True})
         if timeout:
             kwargs["timeout"] = float(timeout)
         if not allow_fallback:
             kwargs.update(disable_fallbacks=True, num_retries=0)
         if not use_cache:
             kwargs["cache"] = {"no-cache": True}
-        overall = float(setting("LITELLM_TIMEOUT"))
-        started = time.perf_counter()
-        try:
-            response = await asyncio.wait_for(self.router.acompletion(**kwargs), timeout=overall)
-        except BaseException as exc:
-            budget.release(request_id)
-            if isinstance(exc, asyncio.CancelledError):
-                raise
-            message = self._error_text(exc, overall)
-            if ledger.rows_seen(request_id) == 0:
-                self.record(make_row(model=target, provider=ref.provider, deployment=ref.litellm_model,
-                                     outcome="error", error_class=type(exc).__name__, purpose=purpose,
-                                     route_reason=reason, request_id=request_id, error_message=message,
-                                     latency_ms=(time.perf_counter() - started) * 1000))
-            raise GatewayError(message, type(exc).__name__, target) from None
-        hidden = getattr(response, "_hidden_params", {}) or {}
-        answered = (hidden.get("additional_headers") or {}).get("x-litellm-model-group") or target
-        usage = getattr(response, "usage", None)
+        return PreparedCall(target=target, ref=ref, reason=reason, request_id=request_id, purpose=purpose,
+                            explanation=decision.explanation, kwargs=kwargs,
+                            overall=float(setting("LITELLM_TIMEOUT")), started=time.perf_counter())
+
+    def failed(self, call: "PreparedCall", exc: BaseException) -> BaseException:
+        """A call that raised: its budget hold released and (unless LiteLLM reported it) a ledger row; the
+        exception to raise (cancellation stays a cancellation)."""
+        budget.release(call.request_id)
+        if isinstance(exc, (asyncio.CancelledError, GeneratorExit)):
+            return exc
+        message = self._error_text(exc, call.overall)
+        if ledger.rows_seen(call.request_id) == 0:
+            self.record(make_row(model=call.target, provider=call.ref.provider, deployment=call.ref.litellm_model,
+                                 outcome="error", error_class=type(exc).__name__, purpose=call.purpose,
+                                 route_reason=call.reason, request_id=call.request_id, error_message=message,
+                                 latency_ms=(time.perf_counter() - call.started) * 1000))
+        return GatewayError(message, type(exc).__name__, call.target)
+
+    def settle(self, call: "PreparedCall", answered: str, usage: Any, litellm_cost: float | None, cache_hit: bool,
+               *, text: str, tool_calls: list[dict[str, Any]] | None = None) -> CallResult:
+        """Account a finished call against the budget and describe it."""
         prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion = int(getattr(usage, "completion_tokens", 0) or 0)
-        cache_hit = bool(hidden.get("cache_hit"))
-        cost = 0.0 if cache_hit else self.cost_for(answered, prompt, completion, hidden.get("response_cost"),
-                                                   count_failure=False)[0]
-        budget.settle(request_id, cost)
-        if answered != target:
-            reason = "fallback"
-        text = response.choices[0].message.content or "" if response.choices else ""
-        answered_ref = self._refs.get(answered, ref)
+        cost = 0.0 if cache_hit else self.cost_for(answered, prompt, completion, litellm_cost, count_failure=False)[0]
+        budget.settle(call.request_id, cost)
+        reason = "fallback" if answered != call.target else call.reason
+        answered_ref = self._refs.get(answered, call.ref)
         return CallResult(text=text, model=answered, provider=answered_ref.provider, route_reason=reason,
                           prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost,
-                          latency_ms=round((time.perf_counter() - started) * 1000, 1), cache_hit=cache_hit,
-                          request_id=request_id, explanation=decision.explanation)
+                          latency_ms=round((time.perf_counter() - call.started) * 1000, 1), cache_hit=cache_hit,
+                          request_id=call.request_id, explanation=call.explanation, tool_calls=tool_calls or [])
 
     @staticmethod
     def _error_text(exc: BaseException, overall: float) -> str:

@@ -81,6 +81,14 @@ def _find(db, instance: str, job: str) -> TwsPlanJob | None:
     return db.execute(query.order_by(TwsPlanJob.critical.desc(), TwsPlanJob.deadline.asc()).limit(1)).scalar()
 
 
+def find_job_id(instance: str | None, job: str) -> str | None:
+    """The plan job id a reference means (an id, NAME, STREAM.NAME or WS#STREAM.NAME), None if none."""
+    name = resolve_instance(instance)
+    with session_scope() as db:
+        row = _find(db, name, job)
+        return row.job_id if row is not None else None
+
+
 def _load(db, instance: str, root: TwsPlanJob) -> tuple[dict[str, _Node], bool]:
     """The root and its transitive predecessors known in the snapshot; whether the graph is complete."""
     nodes: dict[str, _Node] = {}

@@ -5,7 +5,9 @@ port, daemon thread) that speaks enough of three real wire protocols for
 LiteLLM's *real* client code to run against it:
 
 * OpenAI-compatible: ``POST /v1/chat/completions`` (JSON, or SSE when
-  ``stream: true``; a final usage chunk when ``stream_options.include_usage``)
+  ``stream: true``; a final usage chunk when ``stream_options.include_usage``;
+  function calling: a reply that is a list of :class:`ToolCall` answers with
+  ``tool_calls``, streamed as OpenAI streams them, arguments in fragments)
   and ``GET /v1/models``.  With ``api_key=...`` these routes require
   ``Authorization: Bearer <key>`` and answer 401 otherwise.
 * Anthropic Messages: ``POST /v1/messages`` (non-streaming); with
@@ -48,12 +50,27 @@ _ERROR_TYPES = {
 
 
 @dataclass
+class ToolCall:
+    """A function call the fake model makes (OpenAI ``tool_calls``)."""
+
+    name: str
+    arguments: dict[str, Any]
+    id: str = ""
+
+    def wire(self, index: int) -> dict[str, Any]:
+        return {"id": self.id or f"call_{uuid.uuid4().hex[:12]}", "type": "function",
+                "function": {"name": self.name, "arguments": json.dumps(self.arguments)}}
+
+
+@dataclass
 class Behavior:
     """How the fake answers for one model.
 
-    reply: text, or ``callable(messages) -> text`` (messages are normalised to
-        ``[{"role": ..., "content": str}]``).  ``None`` echoes the last user
-        message as ``"echo: <text>"``.
+    reply: text, or ``callable(messages) -> text | list[ToolCall]`` (messages
+        are normalised to ``[{"role": ..., "content": str}]``; a tool result
+        arrives as role ``"tool"``).  ``None`` echoes the last user message as
+        ``"echo: <text>"``.  A list of :class:`ToolCall` (OpenAI route only)
+        answers with those function calls instead of text.
     prompt_tokens / completion_tokens: fixed counts, or ``None`` to derive them
         deterministically from text length (``ceil(chars / 4)``, min 1).
     status: answer with this HTTP status and a provider-style error body
@@ -62,14 +79,14 @@ class Behavior:
     error_message: message used in the error body when ``status`` is set.
     """
 
-    reply: str | Callable[[Messages], str] | None = None
+    reply: str | Callable[[Messages], Any] | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     status: int | None = None
     delay_s: float = 0.0
     error_message: str | None = None
 
-    def text_for(self, messages: Messages) -> str:
+    def text_for(self, messages: Messages) -> Any:
         if callable(self.reply):
             return self.reply(messages)
         if self.reply is not None:
@@ -77,7 +94,9 @@ class Behavior:
         users = [m["content"] for m in messages if m.get("role") == "user"]
         return f"echo: {users[-1] if users else ''}"
 
-    def usage_for(self, messages: Messages, text: str) -> tuple[int, int]:
+    def usage_for(self, messages: Messages, text: Any) -> tuple[int, int]:
+        if isinstance(text, list):
+            text = json.dumps([call.wire(i)["function"] for i, call in enumerate(text)])
         prompt_chars = sum(len(m.get("content", "")) for m in messages)
         p = self.prompt_tokens if self.prompt_tokens is not None else _tokens(prompt_chars)
         c = self.completion_tokens if self.completion_tokens is not None else _tokens(len(text))
@@ -290,9 +309,12 @@ class _Handler(BaseHTTPRequestHandler):
         usage = {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
         base = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()),
                 "model": body.get("model"), "system_fingerprint": "fp_fake"}
+        calls = [call.wire(i) for i, call in enumerate(text)] if isinstance(text, list) else None
+        finish = "tool_calls" if calls else "stop"
         if not body.get("stream"):
-            choice = {"index": 0, "finish_reason": "stop", "logprobs": None,
-                      "message": {"role": "assistant", "content": text}}
+            message = ({"role": "assistant", "content": None, "tool_calls": calls} if calls
+                       else {"role": "assistant", "content": text})
+            choice = {"index": 0, "finish_reason": finish, "logprobs": None, "message": message}
             return self._send_json(200, {**base, "object": "chat.completion",
                                          "choices": [choice], "usage": usage})
         self._start_stream("text/event-stream")
@@ -302,10 +324,19 @@ class _Handler(BaseHTTPRequestHandler):
             obj = {**base, "object": "chat.completion.chunk", "choices": choices, **extra}
             self._write(f"data: {json.dumps(obj)}\n\n")
 
-        chunk({"role": "assistant", "content": ""})
-        for piece in _pieces(text):
-            chunk({"content": piece})
-        chunk({}, "stop")
+        if calls:
+            for i, call in enumerate(calls):
+                head = {"index": i, "id": call["id"], "type": "function",
+                        "function": {"name": call["function"]["name"], "arguments": ""}}
+                chunk({"role": "assistant", "content": None, "tool_calls": [head]})
+                args = call["function"]["arguments"]
+                for start in range(0, len(args), 8):
+                    chunk({"tool_calls": [{"index": i, "function": {"arguments": args[start:start + 8]}}]})
+        else:
+            chunk({"role": "assistant", "content": ""})
+            for piece in _pieces(text):
+                chunk({"content": piece})
+        chunk({}, finish)
         if (body.get("stream_options") or {}).get("include_usage"):
             obj = {**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}
             self._write(f"data: {json.dumps(obj)}\n\n")

@@ -7,13 +7,6 @@ import reflex as rx
 from resync_app.components.layout import coming_soon, operator_page
 
 
-def chat() -> rx.Component:
-    return operator_page("TWS assistant", coming_soon(
-        "Chat with the TWS assistant will live here:",
-        ["ask about jobs, job streams and workstations in plain language",
-         "answers from the LLM gateway, grounded in the live TWS plan"]))
-
-
 def monitoring() -> rx.Component:
     return operator_page("Job monitoring", coming_soon(
         "The job monitoring dashboard will live here:",
