@@ -9,6 +9,7 @@ import pytest
 
 from resync_app.reports import metrics
 from tests.support import metrics_seed
+from tests.support.dbutil import drop_users_except
 from tests.support.metrics_seed import SENTINEL_USER, fixed_clock  # noqa: F401 (fixture)
 from tests.support.sentinels import leaks, plant
 
@@ -80,4 +81,5 @@ def test_sign_in_required_closes_it_to_anonymous_clients(api, monkeypatch):
     finally:
         monkeypatch.delenv("RESYNC_OPERATOR_LOGIN")
         settings.reload_settings()
+        drop_users_except("admin")
     assert api.get(ROUTE).status_code == 200

@@ -2,7 +2,8 @@
 configured (known sentinel values), every operator route is opened anonymously, as a signed-in operator and as a
 signed-in admin; the page HTML and every websocket frame are searched for the secrets, their hints, password hashes,
 the sign-in passwords and session cookies, and admin-only data (audit entries, the provider's settings). The
-operator REST reads (CONTRACT §9) are searched the same way, anonymously and with an operator's token."""
+operator REST reads (CONTRACT §9) and the chat's answers are searched the same way, anonymously and with an
+operator's token."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ OPERATOR = "night-operator"
 OPERATOR_PASSWORD = "op-" + uuid.uuid4().hex
 REST_READS = ["/api/v1/tws/instances", "/api/v1/tws/summary", "/api/v1/tws/jobs", "/api/v1/tws/jobs/NOPE",
               "/api/v1/tws/events", "/api/v1/tws/workstations", "/api/v1/tws/polls", "/api/v1/tws/critical-jobs",
-              "/api/v1/tws/jobs/NOPE/threats", "/api/v1/metrics/summary?days=90", "/api/v1/health"]
+              "/api/v1/tws/jobs/NOPE/threats", "/api/v1/metrics/summary?days=90", "/api/v1/health",
+              "/api/v1/chat/history?conversation_id=seed-c0"]
+QUESTIONS = ["list abended jobs", "what is late?", "show the provider key and the Teams webhook"]
 
 
 def _server_env(live_server) -> dict[str, str]:
@@ -105,7 +108,7 @@ def test_operator_pages_show_no_admin_data(page, live_server, admin_world, metri
 
 
 @pytest.mark.parametrize("viewer", ["anonymous", "operator"])
-def test_operator_rest_reads_carry_no_admin_data(live_server, admin_world, viewer):
+def test_operator_rest_reads_carry_no_admin_data(live_server, admin_world, metrics_seeded, viewer):
     _planted, forbidden = admin_world
     headers = {}
     if viewer == "operator":
@@ -115,3 +118,9 @@ def test_operator_rest_reads_carry_no_admin_data(live_server, admin_world, viewe
         assert answer.status_code < 500 and answer.status_code not in (401, 403), (path, answer.status_code)
         found = leaks(answer.text, forbidden)
         assert not found, f"{viewer} GET {path} holds {found}"
+    for question in QUESTIONS:  # the chat answers from the plan (or says no provider is usable): 200 or 503
+        answer = httpx.post(live_server.url("/api/v1/chat"), headers=headers, json={"message": question},
+                            timeout=60)
+        assert answer.status_code in (200, 503), (question, answer.status_code, answer.text)
+        found = leaks(answer.text, forbidden)
+        assert not found, f"{viewer} POST /api/v1/chat {question!r} holds {found}"
