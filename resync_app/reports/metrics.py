@@ -12,11 +12,14 @@ today, the same days the LLM ledger's rollups and budgets use.
 - Chat figures come from the stored turns: the feedback ratio is thumbs up ÷ rated answers, the fast-path share is
   answers given with no model ÷ answers.
 
-Money appears only as the window's total; there are no keys, models' costs, names or per-user figures.
+`summary` reads the database on every call; `recent_summary` shares one result for a few seconds (the page's
+periodic refresh: many tabs, one computation). Money appears only as the window's total; there are no keys, models' costs, names or per-user figures.
 """
 
 from __future__ import annotations
 
+import threading
+import time as clock
 from datetime import date, datetime, time, timezone
 from typing import Any
 
@@ -62,31 +65,39 @@ def _midnights(days: list[str]) -> list[datetime]:
 
 
 def _day_of(column, days: list[str], bounds: list[datetime]):
-    """SQL: the window's day (ISO) a timestamp column falls on; exact across DST changes."""
-    return case(*[(column < bounds[i + 1], literal(day)) for i, day in enumerate(days)], else_=None)
+    """SQL: the window's day (ISO) of a timestamp column already inside the window — a balanced tree of CASEs (about
+    log2(days) comparisons a row); exact across DST changes, as the bounds are local midnights."""
+
+    def within(lo: int, hi: int):  # the column lies in [bounds[lo], bounds[hi])
+        if hi - lo == 1:
+            return literal(days[lo])
+        mid = (lo + hi) // 2
+        return case((column < bounds[mid], within(lo, mid)), else_=within(mid, hi))
+
+    return within(0, len(days))
 
 
 def _in_window(column, bounds: list[datetime]):
     return and_(column >= bounds[0], column < bounds[-1])
 
 
-def _nearest_rank(conn, values) -> dict[str | None, dict[int, float]]:
-    """Exact nearest-rank percentiles of `values` (a subquery with columns `day`, `v`) per day and overall
-    (key None): only the ranked rows that are a percentile come back."""
+def _nearest_rank(conn, value, where: list, day=None) -> dict[str | None, dict[int, float]]:
+    """Exact nearest-rank percentiles of `value` over the rows matching `where`, per `day` (a SQL expression) or
+    overall (key None): window functions rank the rows; only the ranks that are a percentile come back."""
+    values = select((day if day is not None else literal(None)).label("day"), value.label("v")).where(*where) \
+        .subquery()
+    partition = values.c.day if day is not None else None
+    rn = func.row_number().over(partition_by=partition, order_by=values.c.v)
+    n = func.count().over(partition_by=partition)
+    ranked = select(values.c.day, values.c.v, rn.label("rn"), n.label("n")).subquery()
+    # rank = ceil(p/100 · n), in integers: rn·100 ≥ p·n > (rn − 1)·100
+    hits = [and_(ranked.c.rn * 100 >= p * ranked.c.n, (ranked.c.rn - 1) * 100 < p * ranked.c.n) for p in PERCENTILES]
     found: dict[str | None, dict[int, float]] = {}
-    for partition in (values.c.day, None):
-        rn = func.row_number().over(partition_by=partition, order_by=values.c.v)
-        n = func.count().over(partition_by=partition)
-        ranked = select(values.c.day, values.c.v, rn.label("rn"), n.label("n")).subquery()
-        # rank = ceil(p/100 · n), in integers: rn·100 ≥ p·n > (rn − 1)·100
-        hits = [and_(ranked.c.rn * 100 >= p * ranked.c.n, (ranked.c.rn - 1) * 100 < p * ranked.c.n)
-                for p in PERCENTILES]
-        for day, value, rank, count in conn.execute(select(ranked.c.day, ranked.c.v, ranked.c.rn, ranked.c.n)
-                                                    .where(or_(*hits))):
-            key = day if partition is not None else None
-            for p in PERCENTILES:
-                if rank * 100 >= p * count > (rank - 1) * 100:
-                    found.setdefault(key, {})[p] = round(float(value), 1)
+    for key, v, rank, count in conn.execute(select(ranked.c.day, ranked.c.v, ranked.c.rn, ranked.c.n)
+                                            .where(or_(*hits))):
+        for p in PERCENTILES:
+            if rank * 100 >= p * count > (rank - 1) * 100:
+                found.setdefault(key, {})[p] = round(float(v), 1)
     return found
 
 
@@ -152,9 +163,8 @@ def _polls(conn, days: list[str], bounds: list[datetime]) -> dict[str, Any]:
     rows = {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(select(
         polls.c.day, func.count(), _count_if(polls.c.ok == False))  # noqa: E712
         .group_by(polls.c.day))}
-    ok_latency = select(day, P.c.duration_ms.label("v")).where(_in_window(P.c.at, bounds), P.c.ok == True) \
-        .subquery()  # noqa: E712
-    pct = _nearest_rank(conn, ok_latency)
+    ok = [_in_window(P.c.at, bounds), P.c.ok == True]  # noqa: E712 (SQL, not Python)
+    pct = {**_nearest_rank(conn, P.c.duration_ms, ok, day=day), **_nearest_rank(conn, P.c.duration_ms, ok)}
     per_day, total_polls, total_errors = [], 0, 0
     for d in days:
         count, errors = rows.get(d, (0, 0))
@@ -197,3 +207,21 @@ def summary(days: Any = DEFAULT_DAYS) -> dict[str, Any]:
             "tws_polls": _polls(conn, day_list, bounds),
             "events": _events(conn, day_list, bounds),
         }
+
+
+_recent: dict[int, tuple[float, dict[str, Any]]] = {}
+_recent_lock = threading.Lock()
+
+
+def recent_summary(days: Any = DEFAULT_DAYS, max_age_s: float = 5.0) -> dict[str, Any]:
+    """`summary(days)` computed at most `max_age_s` ago in this process (shared, read-only: do not change it).
+    The pages' periodic refreshes use it, so that many open tabs cost one summary per window and period."""
+    count = parse_days(days)
+    with _recent_lock:
+        hit = _recent.get(count)
+    if hit is not None and clock.monotonic() - hit[0] < max_age_s:
+        return hit[1]
+    data = summary(count)
+    with _recent_lock:
+        _recent[count] = (clock.monotonic(), data)
+    return data

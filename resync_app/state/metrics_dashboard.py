@@ -125,8 +125,9 @@ class MetricsDashboardState(rx.State):
     @rx.event(background=True)
     @operator_read_event
     async def watch(self, watch_id: int):
-        """Recompute every REFRESH_S seconds (outside the state lock) while this tab still shows the page; one loop
-        per tab (a replayed event with the same id ends at once)."""
+        """Recompute every REFRESH_S seconds (outside the state lock; a result shared with the other tabs for a few
+        seconds) while this tab still shows the page; one loop per tab (a replayed event with the same id ends at
+        once)."""
         async with self:
             if self._running_watch == watch_id:
                 return
@@ -138,7 +139,7 @@ class MetricsDashboardState(rx.State):
                     return
                 days = self.days
             try:
-                summary = await asyncio.to_thread(metrics.summary, days)
+                summary = await asyncio.to_thread(metrics.recent_summary, days)
             except SQLAlchemyError:
                 summary = None
                 logger.warning("metrics summary failed", exc_info=True)

@@ -104,3 +104,12 @@ def test_bad_windows_are_refused(bad):
 def test_days_default_and_bounds():
     assert metrics.parse_days(None) == metrics.DEFAULT_DAYS == 7
     assert metrics.parse_days("90") == 90 and metrics.parse_days(1) == 1 and metrics.parse_days(" 30 ") == 30
+
+
+def test_recent_summary_is_shared_for_a_few_seconds(clean_db, fixed_clock):
+    first = metrics.recent_summary(3, max_age_s=0)
+    seed()
+    assert metrics.recent_summary(3, max_age_s=60) is first  # within its age: the same result, no query
+    fresh = metrics.recent_summary(3, max_age_s=0)
+    assert fresh is not first and fresh["events"]["totals"]["critical"] == 2
+    assert metrics.summary(3)["events"]["totals"] == fresh["events"]["totals"]
