@@ -21,6 +21,7 @@ from resync_app.pages.admin import tws_config as tws_config_page
 from resync_app.pages.admin import users as users_page
 from resync_app.pages.login import login
 from resync_app.pages.operator import chat as chat_page
+from resync_app.pages.operator import metrics as metrics_page
 from resync_app.pages.operator import placeholders as operator_placeholders
 from resync_app.state.admin_data import AdminDataMiddleware
 from resync_app.state.audit import AuditState
@@ -29,6 +30,7 @@ from resync_app.state.health import HealthState
 from resync_app.state.input_filter import StripNulMiddleware
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
+from resync_app.state.metrics_dashboard import MetricsDashboardState
 from resync_app.state.operator_frame import OperatorFrameState
 from resync_app.state.proactive import ProactiveState
 from resync_app.state.session import LoginState, SessionState
@@ -60,8 +62,8 @@ app.add_page(operator_placeholders.monitoring, route="/monitoring", title="Resyn
              on_load=[_OPERATOR_GATE])
 app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title="Resync | Real-time",
              on_load=[_OPERATOR_GATE])
-app.add_page(operator_placeholders.metrics, route="/metrics/dashboard", title="Resync | Metrics",
-             on_load=[_OPERATOR_GATE])
+app.add_page(metrics_page.metrics_dashboard, route="/metrics/dashboard", title="Resync | Metrics",
+             on_load=[_OPERATOR_GATE, MetricsDashboardState.load])
 
 # Sign-in.
 app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState.check_login_page)

@@ -80,3 +80,22 @@ def http_form(*fields: rx.Component, script: str, callback, marker: str, key, me
         key=key,
         width="100%",
     )
+
+
+def chart_card(title: str, description: str, figure, chart_id: str, *extra: rx.Component,
+               height: str = "300px", actions: rx.Component | None = None) -> rx.Component:
+    """A titled card around one Plotly chart (the analytics and metrics pages)."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.vstack(rx.heading(title, size="3"), rx.text(description, size="1", color=MUTED), spacing="1"),
+                rx.spacer(),
+                actions or rx.fragment(),
+                width="100%", align="start",
+            ),
+            chart(figure, chart_id, height=height),
+            *extra,
+            spacing="2", width="100%",
+        ),
+        width="100%", min_width="0",
+    )

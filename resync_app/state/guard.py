@@ -112,14 +112,29 @@ async def refresh_stops(state: rx.State, task: str) -> bool:
     return True
 
 
+def _newest_loop_on(state: rx.State, watch_id: int, route: str) -> bool:
+    return getattr(state, "_watch_id", None) == watch_id and state.router.url.path.rstrip("/") == route
+
 
 async def still_watching(state: rx.State, watch_id: int, route: str) -> bool:
     """A page's live-refresh loop goes on only while it is the tab's newest loop, the tab is still on `route` and
     `refresh_stops` lets it (session alive — checked without extending it — and the client connected). Call it
     inside `async with state:`."""
-    if getattr(state, "_watch_id", None) != watch_id or state.router.url.path.rstrip("/") != route:
+    if not _newest_loop_on(state, watch_id, route):
         return False
     return not await refresh_stops(state, route)
+
+
+async def still_viewing(state: rx.State, watch_id: int, route: str) -> bool:
+    """`still_watching` for an operator page: the tab's newest loop, still on `route`, client still connected,
+    and — with RESYNC_OPERATOR_LOGIN=required — a user still signed in (checked without extending the session).
+    Call it inside `async with state:`."""
+    if not _newest_loop_on(state, watch_id, route):
+        return False
+    if operator_login_required() and current_user(state, touch=False) is None:
+        return False
+    return await client_connected(state)
+
 
 def login_redirect(state: rx.State, default: str = "/admin"):
     """Send the client to /login, coming back to the page it was on (an /admin page for the admin guard, an

@@ -287,22 +287,13 @@ def seeded(live_server):
 
 
 def _unseed(url: str) -> None:
-    from sqlalchemy import create_engine, select
+    from sqlalchemy import create_engine
 
-    from resync_app.llm.ledger import rollup_rows
-    from resync_app.llm.models import LatencyDaily, LedgerEntry, UsageDaily
+    from tests.support.dbutil import forget_demo_calls
 
     engine = create_engine(url)
-    ledger, usage, latency = LedgerEntry.__table__, UsageDaily.__table__, LatencyDaily.__table__
     with engine.begin() as conn:
-        conn.execute(ledger.delete().where(ledger.c.purpose == "demo"))
-        rolled, histogram = rollup_rows(dict(r._mapping) for r in conn.execute(select(ledger)))
-        conn.execute(usage.delete())
-        conn.execute(latency.delete())
-        if rolled:
-            conn.execute(usage.insert(), rolled)
-        if histogram:
-            conn.execute(latency.insert(), histogram)
+        forget_demo_calls(conn)
     engine.dispose()
 
 

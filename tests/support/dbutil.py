@@ -63,6 +63,24 @@ def table_count(name: str) -> int:
         return conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one()
 
 
+def forget_demo_calls(conn) -> None:
+    """Delete the ledger rows of purpose "demo" (seeded traffic) and rebuild the rollups from the rest."""
+    from sqlalchemy import select
+
+    from resync_app.llm.ledger import rollup_rows
+    from resync_app.llm.models import LatencyDaily, LedgerEntry, UsageDaily
+
+    ledger, usage, latency = LedgerEntry.__table__, UsageDaily.__table__, LatencyDaily.__table__
+    conn.execute(ledger.delete().where(ledger.c.purpose == "demo"))
+    rolled, histogram = rollup_rows(dict(r._mapping) for r in conn.execute(select(ledger)))
+    conn.execute(usage.delete())
+    conn.execute(latency.delete())
+    if rolled:
+        conn.execute(usage.insert(), rolled)
+    if histogram:
+        conn.execute(latency.insert(), histogram)
+
+
 def drop_users_except(username: str) -> None:
     """Remove every account but `username` (with their sessions), and make that one an enabled admin again: the
     users table survives `clean_tables`, so tests that add users clean up after themselves."""

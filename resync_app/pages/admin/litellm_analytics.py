@@ -5,28 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from resync_app.components.layout import admin_page
-from resync_app.components.blocks import MUTED, chart, stat_card
+from resync_app.components.blocks import MUTED, chart, chart_card, stat_card
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState, ReasonRow, TopModelRow
 
 S = LiteLLMAnalyticsState
-
-
-def _chart_card(title: str, description: str, figure, chart_id: str, *extra: rx.Component,
-                height: str = "300px", actions: rx.Component | None = None) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.vstack(rx.heading(title, size="3"), rx.text(description, size="1", color=MUTED), spacing="1"),
-                rx.spacer(),
-                actions or rx.fragment(),
-                width="100%", align="start",
-            ),
-            chart(figure, chart_id, height=height),
-            *extra,
-            spacing="2", width="100%",
-        ),
-        width="100%", min_width="0",
-    )
 
 
 def _filters() -> rx.Component:
@@ -220,21 +202,21 @@ def litellm_analytics() -> rx.Component:
         _filters(),
         _totals(),
         rx.grid(
-            rx.box(_chart_card("Daily cost", "USD per day, stacked.", S.cost_fig, "cost-trend",
+            rx.box(chart_card("Daily cost", "USD per day, stacked.", S.cost_fig, "cost-trend",
                                actions=stack_toggle, height="320px"), grid_column=rx.breakpoints(initial="auto",
                                                                                                 lg="span 2")),
-            _chart_card("Cost by model", "Total over the range.", S.breakdown_fig, "model-breakdown",
+            chart_card("Cost by model", "Total over the range.", S.breakdown_fig, "model-breakdown",
                         height="320px"),
             columns=rx.breakpoints(initial="1", lg="3"), spacing="3", width="100%",
         ),
         _top_models(),
         rx.grid(
-            _chart_card("Requests and tokens", "Attempts per day (bars) and tokens per day (line).", S.volume_fig,
+            chart_card("Requests and tokens", "Attempts per day (bars) and tokens per day (line).", S.volume_fig,
                         "requests-tokens"),
-            _chart_card("Latency by model", "p50 and p95 from the latency histograms.", S.latency_fig,
+            chart_card("Latency by model", "p50 and p95 from the latency histograms.", S.latency_fig,
                         "latency"),
-            _chart_card("Error rate", "Failed attempts per day.", S.errors_fig, "error-rate"),
-            _chart_card("Budget burn-down", "This month's spend against the linear allowance.", S.burn_fig,
+            chart_card("Error rate", "Failed attempts per day.", S.errors_fig, "error-rate"),
+            chart_card("Budget burn-down", "This month's spend against the linear allowance.", S.burn_fig,
                         "burn-down"),
             columns=rx.breakpoints(initial="1", lg="2"), spacing="3", width="100%",
         ),

@@ -18,8 +18,3 @@ def realtime() -> rx.Component:
         "The live TWS dashboard will live here:",
         ["refreshes every tws_dashboard_refresh_seconds without a reload", "engine status and plan progress"]))
 
-
-def metrics() -> rx.Component:
-    return operator_page("Metrics", coming_soon(
-        "Read-only metrics with Plotly charts will live here:",
-        ["job throughput and failure rate over time", "assistant usage (no costs or keys)"]))

@@ -1,0 +1,1 @@
+"""Read-only reports built from the app's tables (framework-free)."""
