@@ -15,7 +15,8 @@ PUBLIC = {("/api/v1/health", "GET"), ("/api/v1/health/ready", "GET"), ("/api/v1/
 
 def operator_read(path: str, method: str) -> bool:
     """The operator reads of CONTRACT §9 (and its chat, which never acts) need no admin login."""
-    return (path.startswith("/api/v1/tws/") and method.upper() == "GET") or path.startswith("/api/v1/chat")
+    return ((path.startswith("/api/v1/tws/") and method.upper() == "GET") or path.startswith("/api/v1/chat")
+            or (path == "/api/v1/metrics/summary" and method.upper() == "GET"))
 
 
 def admin_routes():
