@@ -70,7 +70,7 @@ class MetricsDashboardState(rx.State):
     figures: dict[str, str] = {}
 
     requests_fig: go.Figure = charts.blank()
-    tokens_fig: go.Figure = charts.blank()
+    usage_fig: go.Figure = charts.blank()
     latency_fig: go.Figure = charts.blank()
     rates_fig: go.Figure = charts.blank()
     chat_fig: go.Figure = charts.blank()
@@ -83,7 +83,7 @@ class MetricsDashboardState(rx.State):
     def _show(self, summary: dict[str, Any]) -> None:
         self.figures = tiles(summary)
         self.requests_fig = metrics_charts.llm_requests(summary)
-        self.tokens_fig = metrics_charts.llm_tokens(summary)
+        self.usage_fig = metrics_charts.llm_tokens(summary)
         self.latency_fig = metrics_charts.llm_latency(summary)
         self.rates_fig = metrics_charts.llm_rates(summary)
         self.chat_fig = metrics_charts.chat_quality(summary)

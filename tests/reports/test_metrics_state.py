@@ -15,5 +15,5 @@ def test_every_handler_is_an_operator_read():
 
 def test_the_browser_gets_figures_and_labels_only():
     sent = set(MetricsDashboardState.base_vars)
-    assert sent == {"days", "window_label", "updated_at", "unavailable", "figures", "requests_fig", "tokens_fig",
+    assert sent == {"days", "window_label", "updated_at", "unavailable", "figures", "requests_fig", "usage_fig",
                     "latency_fig", "rates_fig", "chat_fig", "polls_fig", "events_fig"}

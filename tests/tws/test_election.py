@@ -54,7 +54,7 @@ class Contenders:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.tws.contender", "--backend", self.backend, "--lock-name", self.lock_name,
              "--state-dir", str(self.state_dir), "--sim-url", self.sim.base_url, "--sim-user", self.sim.username,
-             "--sim-password", self.sim.password], cwd=ROOT, env=self.env)
+             f"--sim-password={self.sim.password}"], cwd=ROOT, env=self.env)
         self.procs.append(proc)
         return proc
 

@@ -56,7 +56,7 @@ def _charts() -> rx.Component:
     return rx.grid(
         chart_card("LLM calls per day", "Every call the app made: answered and failed.", S.requests_fig,
                    "chart-requests", height="260px"),
-        chart_card("Tokens per day", "Input and output tokens.", S.tokens_fig, "chart-tokens", height="260px"),
+        chart_card("Tokens per day", "Input and output tokens.", S.usage_fig, "chart-tokens", height="260px"),
         chart_card("LLM latency", "p50 and p95 per day, from the latency histograms.", S.latency_fig,
                    "chart-latency", height="260px"),
         chart_card("Error and cache hit rates", "Share of LLM calls that failed / came from the cache.",
