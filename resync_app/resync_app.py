@@ -19,13 +19,16 @@ from resync_app.pages.admin import system_config as system_config_page
 from resync_app.pages.admin import teams_config as teams_config_page
 from resync_app.pages.admin import tws_config as tws_config_page
 from resync_app.pages.login import login
+from resync_app.pages.operator import monitoring as monitoring_page
 from resync_app.pages.operator import placeholders as operator_placeholders
+from resync_app.pages.operator import realtime as realtime_page
 from resync_app.state.admin_data import AdminDataMiddleware
 from resync_app.state.audit import AuditState
 from resync_app.state.health import HealthState
 from resync_app.state.input_filter import StripNulMiddleware
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
+from resync_app.state.monitoring import MonitoringState
 from resync_app.state.proactive import ProactiveState
 from resync_app.state.session import LoginState, SessionState
 from resync_app.state.system_config import SystemConfigState
@@ -50,8 +53,9 @@ app.add_middleware(AdminDataMiddleware())  # no admin data for a client without 
 
 # Operator pages: no sign-in.
 app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant")
-app.add_page(operator_placeholders.monitoring, route="/monitoring", title="Resync | Job monitoring")
-app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title="Resync | Real-time")
+app.add_page(monitoring_page.monitoring, route="/monitoring", title="Resync | Job monitoring",
+             on_load=MonitoringState.load)
+app.add_page(realtime_page.realtime, route="/realtime-dashboard", title="Resync | Real-time")
 app.add_page(operator_placeholders.metrics, route="/metrics/dashboard", title="Resync | Metrics")
 
 # Sign-in.

@@ -7,7 +7,7 @@ plan costs what a page of a 500-job plan costs; counts of status-only filters co
 Functions (each takes `instance=None` = the primary instance; an unknown one raises `UnknownInstance`):
   summary(instance)                     → the summary row as CONTRACT §9 shapes it (+ poller, status_counts)
   jobs(instance, status=…, workstation=…, stream=…, q=…, sort=…, limit=…, offset=…, late=…, stuck=…,
-       critical=…, risk=…)              → {count, results}
+       critical=…, risk=…, at_risk=…)   → {count, results}
   job(instance, job_id)                 → one job + dependencies (predecessors/successors) + run history
   events(instance, severity=…, type=…, since=…, until=…, q=…, limit=…, offset=…) → {count, results}, newest first
   workstations(instance)                → the workstations with their link state
@@ -30,10 +30,10 @@ from sqlalchemy import and_, func, or_, select
 from resync_app.db import session_scope, utcnow
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
 from resync_app.tws import instances
-from resync_app.tws.detect import RISK_LEVELS
+from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
-from resync_app.tws.plan_fields import RUNNING_STATUSES, STATUSES
+from resync_app.tws.plan_fields import RUNNING_STATUSES, STATUSES, SUCCESS_STATUSES
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -293,17 +293,20 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
             where.append(column == bool(value))
     if risks:
         where.append(TwsPlanJob.risk.in_(risks))
+    now = utcnow()
+    if at_risk:
+        where.extend([TwsPlanJob.critical == True, TwsPlanJob.risk.in_((RISK_POTENTIAL, RISK_HIGH)),  # noqa: E712
+                      TwsPlanJob.status.not_in(SUCCESS_STATUSES), TwsPlanJob.deadline >= now])
     columns = SORT_KEYS[sort_key]
     order = [c.desc() if descending else c.asc() for c in columns]
     order.append(TwsPlanJob.job_id.desc() if descending else TwsPlanJob.job_id.asc())
-    now = utcnow()
     with session_scope() as db:
         status_only = not (workstation or stream or (q and q.strip()) or late is not None or stuck is not None
-                           or critical is not None or risks)
+                           or critical is not None or risks or at_risk)
         count = _status_only_count(db, name, statuses) if status_only else None
         if count is None:
             key = (name, tuple(statuses), workstation, stream, (q or "").strip().lower(), late, stuck, critical,
-                   tuple(risks))
+                   tuple(risks), bool(at_risk))
             count = _counts.get(db, key, lambda: db.execute(
                 select(func.count()).select_from(TwsPlanJob).where(and_(*where))).scalar_one())
         rows = db.execute(select(TwsPlanJob).where(and_(*where)).order_by(*order).limit(page_size)

@@ -14,18 +14,6 @@ def chat() -> rx.Component:
          "answers from the LLM gateway, grounded in the live TWS plan"]))
 
 
-def monitoring() -> rx.Component:
-    return operator_page("Job monitoring", coming_soon(
-        "The job monitoring dashboard will live here:",
-        ["jobs by state (running, abended, late, stuck)", "filters by workstation and job stream"]))
-
-
-def realtime() -> rx.Component:
-    return operator_page("Real-time TWS dashboard", coming_soon(
-        "The live TWS dashboard will live here:",
-        ["refreshes every tws_dashboard_refresh_seconds without a reload", "engine status and plan progress"]))
-
-
 def metrics() -> rx.Component:
     return operator_page("Metrics", coming_soon(
         "Read-only metrics with Plotly charts will live here:",
