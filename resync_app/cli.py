@@ -38,15 +38,77 @@ def _read_password(args) -> str:
     return first
 
 
-def create_admin(args) -> int:
-    from resync_app.auth.service import create_admin as create
+def _new_password(args) -> tuple[str, bool]:
+    """(password, generated?) for a new account: --password-stdin, RESYNC_NEW_PASSWORD, a prompt on a terminal;
+    --generate-password or no terminal → a random one, printed once."""
+    from resync_app.auth.service import generate_password
 
+    if args.password_stdin or os.environ.get("RESYNC_NEW_PASSWORD") or (
+            not args.generate_password and sys.stdin.isatty()):
+        return _read_password(args), False
+    return generate_password(), True
+
+
+def create_admin(args) -> int:
+    args.role = "admin"
+    return create_user(args)
+
+
+def create_user(args) -> int:
+    from resync_app.auth.users import Actor, UserError
+    from resync_app.auth.users import create_user as create
+
+    password, generated = _new_password(args)
     try:
-        create(args.username, _read_password(args), actor="cli")
-    except ValueError as exc:
+        user = create(args.username, password, args.role, Actor("cli"))
+    except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"admin {args.username!r} created")
+    print(f"{user['role']} {user['username']!r} created")
+    if generated:
+        print(f"password: {password}\n(shown only once: pass it on safely; the user can be given a new one with "
+              f"reset-password)", flush=True)
+    return 0
+
+
+def _change_user(args, change) -> int:
+    from resync_app.auth.users import Actor, UserError
+
+    try:
+        user = change(args.username, Actor("cli"))
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    state = "disabled" if user["disabled"] else "enabled"
+    print(f"{user['username']!r}: {user['role']}, {state}")
+    return 0
+
+
+def disable_user(args) -> int:
+    from resync_app.auth.users import set_disabled
+
+    return _change_user(args, lambda name, actor: set_disabled(name, True, actor))
+
+
+def enable_user(args) -> int:
+    from resync_app.auth.users import set_disabled
+
+    return _change_user(args, lambda name, actor: set_disabled(name, False, actor))
+
+
+def set_role(args) -> int:
+    from resync_app.auth.users import set_role as change
+
+    return _change_user(args, lambda name, actor: change(name, args.role, actor))
+
+
+def list_users(_args) -> int:
+    from resync_app.auth.users import list_users as users
+
+    for row in users():
+        state = "disabled" if row["disabled"] else "enabled"
+        last = row["last_login_at"] or "never"
+        print(f"{row['username']}\t{row['role']}\t{state}\tcreated {row['created_at']}\tlast sign-in {last}")
     return 0
 
 
@@ -120,12 +182,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="alembic upgrade head").set_defaults(func=migrate)
     for name, func, text in (("create-admin", create_admin, "create an admin account"),
+                             ("create-user", create_user, "create an operator or admin account"),
                              ("reset-password", reset_password, "set a new password and end its sessions")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("username")
         cmd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        if func is create_user:
+            cmd.add_argument("--role", choices=("operator", "admin"), required=True)
+        if func is not reset_password:
+            cmd.add_argument("--generate-password", action="store_true",
+                             help="generate a random password and print it once (the default without a terminal)")
         cmd.set_defaults(func=func)
-    sub.add_parser("list-admins", help="list admin accounts").set_defaults(func=list_admins)
+    for name, func, text in (("disable-user", disable_user, "disable an account (ends its sessions and tokens)"),
+                             ("enable-user", enable_user, "enable a disabled account"),
+                             ("set-role", set_role, "make an account an operator or an admin")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("username")
+        if func is set_role:
+            cmd.add_argument("--role", choices=("operator", "admin"), required=True)
+        cmd.set_defaults(func=func)
+    sub.add_parser("list-users", help="list every account: role, status, created, last sign-in").set_defaults(
+        func=list_users)
+    sub.add_parser("list-admins", help="list enabled admin accounts").set_defaults(func=list_admins)
     sub.add_parser("ensure-admin", help="create the first admin if there is none").set_defaults(func=ensure_admin)
     docs = sub.add_parser("config-docs", help="write docs/configuration.md from the catalogue")
     docs.add_argument("--output", default=str(Path(__file__).resolve().parent.parent / "docs" / "configuration.md"))

@@ -29,6 +29,7 @@ from resync_app.state.input_filter import StripNulMiddleware
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
 from resync_app.state.monitoring import MonitoringState
+from resync_app.state.operator_frame import OperatorFrameState
 from resync_app.state.proactive import ProactiveState
 from resync_app.state.session import LoginState, SessionState
 from resync_app.state.system_config import SystemConfigState
@@ -51,12 +52,15 @@ app.register_lifespan_task(_services)
 app.add_middleware(StripNulMiddleware())  # no NUL character reaches a handler (PostgreSQL refuses them)
 app.add_middleware(AdminDataMiddleware())  # no admin data for a client without a live admin session
 
-# Operator pages: no sign-in.
-app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant")
+# Operator pages: no sign-in, unless RESYNC_OPERATOR_LOGIN=required (the gate is every page's first on_load).
+_OPERATOR_GATE = OperatorFrameState.require_sign_in
+app.add_page(operator_placeholders.chat, route="/", title="Resync | Assistant", on_load=[_OPERATOR_GATE])
 app.add_page(monitoring_page.monitoring, route="/monitoring", title="Resync | Job monitoring",
-             on_load=MonitoringState.load)
-app.add_page(realtime_page.realtime, route="/realtime-dashboard", title="Resync | Real-time")
-app.add_page(operator_placeholders.metrics, route="/metrics/dashboard", title="Resync | Metrics")
+             on_load=[_OPERATOR_GATE, MonitoringState.load])
+app.add_page(realtime_page.realtime, route="/realtime-dashboard", title="Resync | Real-time",
+             on_load=[_OPERATOR_GATE])
+app.add_page(operator_placeholders.metrics, route="/metrics/dashboard", title="Resync | Metrics",
+             on_load=[_OPERATOR_GATE])
 
 # Sign-in.
 app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState.check_login_page)

@@ -40,6 +40,7 @@ class Settings:
     tws_simulator: bool
     public_urls: tuple[str, ...] = ()  # RESYNC_PUBLIC_URL as given (normalised to origins)
     allowed_origins: tuple[str, ...] = ()  # the origins a browser page of this app has
+    operator_login_required: bool = False  # RESYNC_OPERATOR_LOGIN=required: no anonymous operator pages/reads
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -137,7 +138,11 @@ def get_settings() -> Settings:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise SystemExit(f"RESYNC_TIMEZONE={tz!r} is not a known IANA time zone") from exc
     public_urls, allowed_origins = allowed_origins_from(os.environ)
+    operator_login = (os.environ.get("RESYNC_OPERATOR_LOGIN") or "optional").strip().lower()
+    if operator_login not in ("optional", "required"):
+        raise SystemExit(f"RESYNC_OPERATOR_LOGIN={operator_login!r}: use 'required' or 'optional' (the default)")
     return Settings(
+        operator_login_required=operator_login == "required",
         public_urls=public_urls,
         allowed_origins=allowed_origins,
         host=os.environ.get("RESYNC_HOST", "127.0.0.1"),

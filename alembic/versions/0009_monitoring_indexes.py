@@ -1,13 +1,13 @@
 """Job monitoring: indexes for the late / stuck filters and the return-code sort of /monitoring
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01
 """
 from alembic import op
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

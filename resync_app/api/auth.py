@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from resync_app.api.deps import client_address, from_this_site, locked, require_admin, unauthorized
+from resync_app.api.deps import client_address, from_this_site, locked, require_operator, unauthorized
 from resync_app.auth import sessions
 from resync_app.auth.sessions import SESSION_COOKIE
 from resync_app.auth.service import check_credentials, sign_out, start_session
@@ -29,7 +29,8 @@ class TokenResponse(BaseModel):
 
 @router.post("/token", response_model=TokenResponse)
 def issue_token(body: TokenRequest, request: Request) -> TokenResponse:
-    """Exchange an admin's username and password for a bearer token."""
+    """Exchange a user's username and password for a bearer token (an operator's opens the operator routes
+    only)."""
     result = check_credentials(body.username, body.password, client_address(request), channel="api")
     if result.locked:
         raise locked(result.retry_after)
@@ -40,7 +41,7 @@ def issue_token(body: TokenRequest, request: Request) -> TokenResponse:
 
 
 @router.post("/revoke", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(request: Request, _: sessions.Principal = Depends(require_admin)) -> None:
+def revoke_token(request: Request, _: sessions.Principal = Depends(require_operator)) -> None:
     """End the bearer token this request carries."""
     scheme, _sep, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
@@ -55,6 +56,17 @@ def safe_next(target: str | None) -> str:
     return target if not parts.scheme and not parts.netloc else "/admin"
 
 
+def landing_page(principal: sessions.Principal, target: str | None) -> str:
+    """Where a user goes after signing in: `next` when their role may open it, else their home (an admin's
+    /admin, an operator's /)."""
+    target = safe_next(target)
+    if urlsplit(target).path.rstrip("/") == "/login":
+        target = "/admin"
+    if principal.is_admin:
+        return target
+    return "/" if target.startswith("/admin") else target
+
+
 def _to_login(error: str, target: str, extra: str = "") -> RedirectResponse:
     url = f"/login?error={error}&next={quote(target, safe='/')}{extra}"
     return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
@@ -67,7 +79,8 @@ def open_session(
     password: str = Form("", max_length=1024),
     next: str = Form("/admin", max_length=2048),
 ) -> RedirectResponse:
-    """The /login form posts here: on success an HttpOnly session cookie and a redirect to `next`."""
+    """The /login form posts here: on success an HttpOnly session cookie and a redirect to `next` (an operator
+    asked for an admin page lands on `/`)."""
     target = safe_next(next)
     if not from_this_site(request):
         return _to_login("origin", target)
@@ -77,7 +90,7 @@ def open_session(
     if result.principal is None:
         return _to_login("invalid", target)
     raw, max_age = start_session(result.principal, "session", client_address(request))
-    response = RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(landing_page(result.principal, target), status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         SESSION_COOKIE, raw, max_age=max_age, httponly=True, samesite="strict",
         secure=request.url.scheme == "https", path="/",

@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the admin guard used by every admin route, and the caller's address."""
+"""FastAPI dependencies: who is calling (`require_admin` for admin routes, `require_operator` for TWS actions,
+`operator_read` for the operator reads of CONTRACT §9), and the caller's address."""
 
 from __future__ import annotations
 
@@ -81,12 +82,12 @@ def _basic_from_cache(username: str, password: str) -> sessions.Principal | None
         cache.drop(key)
         raise locked(wait)
     user = find_user(entry.username)
-    if (user is None or user.id != entry.user_id or not user.is_admin
+    if (user is None or user.id != entry.user_id or user.disabled or user.role != entry.role
             or user.password_changed_at != entry.password_changed_at):
         cache.drop(key)
         return None
     cache.hits += 1
-    return sessions.Principal(user.id, user.username, user.is_admin)
+    return sessions.Principal.of(user)
 
 
 def _remember_basic(username: str, password: str, principal: sessions.Principal) -> None:
@@ -95,11 +96,15 @@ def _remember_basic(username: str, password: str, principal: sessions.Principal)
 
     user = find_user(principal.username)
     if user is not None and user.id == principal.user_id:
-        cache.put(cache.key(username, password), user.id, user.username, user.is_admin, user.password_changed_at)
+        cache.put(cache.key(username, password), user.id, user.username, user.role, user.password_changed_at)
 
 
-def require_admin(request: Request) -> sessions.Principal:
-    """Accept `Authorization: Bearer <token>` or `Basic <user:password>` of an admin; else 401 (or 429)."""
+def forbidden_for_operators() -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, detail="This route is for admins; your account is an operator.")
+
+
+def _from_header(request: Request) -> sessions.Principal:
+    """The signed-in user (any role) behind `Authorization: Bearer …` or `Basic …`; else 401 (or 429)."""
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     credentials = credentials.strip()
@@ -107,15 +112,46 @@ def require_admin(request: Request) -> sessions.Principal:
         raise unauthorized("Not authenticated: send 'Authorization: Bearer <token>' or HTTP Basic credentials.")
     if scheme.lower() == "bearer":
         principal = sessions.resolve(credentials, "token")
-        if principal is None or not principal.is_admin:
+        if principal is None:
             raise unauthorized("Invalid or expired token.")
-        request.state.principal = principal
         return principal
     if scheme.lower() == "basic":
-        principal = _basic(credentials, request)
-        request.state.principal = principal
-        return principal
+        return _basic(credentials, request)
     raise unauthorized("Unsupported authorization scheme; use Bearer or Basic.")
+
+
+def require_admin(request: Request) -> sessions.Principal:
+    """Accept `Authorization: Bearer <token>` or `Basic <user:password>` of an admin; else 401 (or 429); an
+    operator's credentials get 403."""
+    principal = _from_header(request)
+    if not principal.is_admin:
+        raise forbidden_for_operators()
+    request.state.principal = principal
+    return principal
+
+
+def require_operator(request: Request) -> sessions.Principal:
+    """A signed-in operator or admin: Bearer, Basic, or the browser session cookie (sent from this site);
+    else 401 (or 429)."""
+    if not request.headers.get("authorization"):
+        principal = sessions.resolve(request.cookies.get(sessions.SESSION_COOKIE), "session")
+        if principal is None:
+            raise unauthorized("Sign in as an operator or admin first: send 'Authorization: Bearer <token>', "
+                               "HTTP Basic credentials, or use a signed-in browser session.")
+        if request.method not in ("GET", "HEAD") and not from_this_site(request, origin_required=True):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="This route only accepts requests from this site.")
+    else:
+        principal = _from_header(request)
+    request.state.principal = principal
+    return principal
+
+
+def operator_read(request: Request) -> sessions.Principal | None:
+    """The operator reads of CONTRACT §9: open to anyone, unless RESYNC_OPERATOR_LOGIN=required (then as
+    `require_operator`). Returns the signed-in user when sign-in is required, else None."""
+    if get_settings().operator_login_required:
+        return require_operator(request)
+    return None
 
 
 def require_admin_session(request: Request) -> sessions.Principal:
@@ -125,8 +161,10 @@ def require_admin_session(request: Request) -> sessions.Principal:
     websocket (provider keys). SameSite=Strict on the cookie plus the Origin check stop cross-site requests.
     """
     principal = sessions.resolve(request.cookies.get(sessions.SESSION_COOKIE), "session")
-    if principal is None or not principal.is_admin:
+    if principal is None:
         raise unauthorized("Sign in as an admin first (no valid session).")
+    if not principal.is_admin:
+        raise forbidden_for_operators()
     if not from_this_site(request, origin_required=True):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="This route only accepts requests from this site.")
     request.state.principal = principal

@@ -1,16 +1,20 @@
-"""Operator reads of the shared plan snapshot (CONTRACT §9): no admin login, never a TWS call per request — except
-the job log excerpt of `GET /jobs/{id}`, fetched on demand with a short timeout and cached briefly."""
+"""The operator TWS API (CONTRACT §9): reads of the shared plan snapshot — no admin login (a sign-in under
+RESYNC_OPERATOR_LOGIN=required), never a TWS call per request, except the job log excerpt of `GET /jobs/{id}`,
+fetched on demand with a short timeout and cached briefly — and job actions for signed-in operators and admins."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from resync_app.api.deps import client_address, operator_read, require_operator
+from resync_app.auth.sessions import Principal
 from resync_app.tws import queries, service
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.queries import QueryInvalid
 
-router = APIRouter(prefix="/api/v1/tws", tags=["TWS (operator reads)"])
+router = APIRouter(prefix="/api/v1/tws", tags=["TWS (operators)"], dependencies=[Depends(operator_read)])
 
 
 def _invalid(exc: QueryInvalid) -> HTTPException:
@@ -66,6 +70,29 @@ async def job(job_id: str, instance: str | None = None, log: bool = True) -> dic
         raise HTTPException(404, detail=f"The current plan of {name} has no job {job_id!r}.")
     data["log_excerpt"] = await service.log_excerpt(name, job_id) if log else None
     return data
+
+
+class ActionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(max_length=32, description="rerun, hold, release or cancel")
+    instance: str | None = Field(None, max_length=64)
+
+
+@router.post("/jobs/{job_id}/action")
+async def job_action(job_id: str, body: ActionBody, request: Request,
+                     user: Principal = Depends(require_operator)) -> dict:
+    """Rerun / hold / release / cancel, for a signed-in operator or admin (401 otherwise), audited with their
+    name. A read-only instance → 409; TWS refusing or unreachable → 502 with its message."""
+    try:
+        instance = await run_in_threadpool(queries.resolve_instance, body.instance)
+        return await service.perform_action(instance, job_id, body.action, user.username, client_address(request))
+    except UnknownInstance as exc:
+        raise _not_found(exc) from None
+    except ValueError as exc:
+        raise HTTPException(422, detail=str(exc)) from None
+    except service.ActionError as exc:
+        raise HTTPException(exc.status, detail=exc.message) from None
 
 
 @router.get("/events")

@@ -1,6 +1,6 @@
-"""TWS admin routes (CONTRACT §7): the instance configuration, Test connection, the poller's controls, and — for
-admins only until the operator side has its signed-in users — job actions. Plus the browser-only route the TWS
-Configuration page posts an instance (with its password) to."""
+"""TWS admin routes (CONTRACT §7): the instance configuration, Test connection and the poller's controls, plus the
+browser-only route the TWS Configuration page posts an instance (with its password) to. Job actions are an
+operator route (`api/tws.py`)."""
 
 from __future__ import annotations
 
@@ -131,29 +131,6 @@ def poller_command(instance: str, command: str, request: Request) -> dict:
     except UnknownInstance as exc:
         raise _not_found(exc) from None
     return {"success": True, "instance": instance, "command": command}
-
-
-class ActionBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    action: str
-    instance: str | None = Field(None, max_length=64)
-
-
-@router.post("/tws/jobs/{job_id}/action")
-async def job_action(job_id: str, body: ActionBody, request: Request) -> dict:
-    """Rerun / hold / release / cancel (admins; the operator route of CONTRACT §9 will reuse the service)."""
-    from resync_app.tws.queries import resolve_instance
-
-    try:
-        instance = resolve_instance(body.instance)
-        return await service.perform_action(instance, job_id, body.action, _actor(request), client_address(request))
-    except UnknownInstance as exc:
-        raise _not_found(exc) from None
-    except ValueError as exc:
-        raise HTTPException(422, detail=str(exc)) from None
-    except service.ActionError as exc:
-        raise HTTPException(exc.status, detail=exc.message) from None
 
 
 # ---- the page's form (browser session only: the password never travels through the websocket) ------------------

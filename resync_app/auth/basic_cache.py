@@ -3,7 +3,7 @@ check (~250 ms of CPU) on every request.
 
 Keyed by HMAC-SHA256(secret key, username NUL password): neither the password nor an unkeyed hash of it is kept.
 An entry lives 60 s and is only used while the user's row still says the same (exists, same password change
-time, same role), so a password reset or a role change takes effect on the next request on every worker. The
+time, same role, not disabled), so a password reset, a role change or a disabled account takes effect on the next request on every worker. The
 lockout still applies (a locked username gets 429 even from the cache). Failures are never cached.
 """
 
@@ -24,7 +24,7 @@ MAX_ENTRIES = 1024
 class Entry:
     user_id: int
     username: str
-    is_admin: bool
+    role: str
     password_changed_at: datetime
     expires: float
 
@@ -55,11 +55,11 @@ class BasicCache:
             self.misses += 1
         return entry
 
-    def put(self, key: str, user_id: int, username: str, is_admin: bool, password_changed_at: datetime) -> None:
+    def put(self, key: str, user_id: int, username: str, role: str, password_changed_at: datetime) -> None:
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.pop(next(iter(self._entries)))
-            self._entries[key] = Entry(user_id, username, is_admin, password_changed_at, self._clock() + self._ttl)
+            self._entries[key] = Entry(user_id, username, role, password_changed_at, self._clock() + self._ttl)
 
     def drop(self, key: str) -> None:
         with self._lock:

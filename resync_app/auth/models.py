@@ -1,4 +1,4 @@
-"""Tables of the auth service: admin users, sessions/tokens and failed sign-ins."""
+"""Tables of the auth service: users (admins and operators), sessions/tokens and failed sign-ins."""
 
 from __future__ import annotations
 
@@ -10,17 +10,29 @@ from sqlmodel import Field, SQLModel
 from resync_app.db import UTCDateTime, utcnow
 
 
+ROLE_ADMIN = "admin"
+ROLE_OPERATOR = "operator"
+ROLES = (ROLE_ADMIN, ROLE_OPERATOR)
+
+
 class User(SQLModel, table=True):
-    """An admin account; the password is kept only as a bcrypt hash."""
+    """An account: `role` "admin" (everything) or "operator" (operator pages and TWS actions, never /admin); a
+    disabled account cannot sign in. The password is kept only as a bcrypt hash."""
 
     __tablename__ = "users"
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=150, unique=True, index=True)
     password_hash: str = Field(max_length=255)
-    is_admin: bool = Field(default=True)
+    role: str = Field(default=ROLE_ADMIN, max_length=16)
+    disabled: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     password_changed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
 
 
 class AuthSession(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and admin accounts: the one place these rules live (REST, UI and CLI call it)."""
+"""Sign-in and sign-out: the one place these rules live (REST, UI and CLI call it). Accounts themselves are
+managed in `auth/users.py`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from resync_app.audit.service import record as audit
 from resync_app.audit.service import record_repeated as audit_repeated
 from resync_app.auth import sessions
 from resync_app.auth.lockout import LOCK_DURATION, get_lockout, username_key
-from resync_app.auth.models import User
-from resync_app.auth.passwords import hash_password, verify_password
+from resync_app.auth.models import ROLE_ADMIN, User
+from resync_app.auth.passwords import verify_password
+from resync_app.auth.users import Actor, create_user, list_users, record_sign_in
+from resync_app.auth.users import reset_password as users_reset_password
 from resync_app.db import session_scope, utcnow
 
 
@@ -78,12 +81,15 @@ def check_credentials(username: str, password: str, client: str = "", channel: s
                        detail={"channel": channel, "lock_until": until}, client=client)
         return SignInResult(retry_after=attempt.retry_after)
     ok = verify_password(password or "", user.password_hash if user else None)
-    if ok and user is not None and user.is_admin:
+    if ok and user is not None and not user.disabled:
         lockout.reset(name)
         if _worth_auditing(channel, user.username, client):
             audit(user.username, "login.success", target=user.username, detail={"channel": channel}, client=client)
-        return SignInResult(principal=sessions.Principal(user.id, user.username, user.is_admin))
-    audit(shown, "login.failure", target=shown, detail={"channel": channel}, client=client)
+            record_sign_in(user.id)
+        return SignInResult(principal=sessions.Principal.of(user))
+    # a disabled account gets the answer of a wrong password (and counts towards the lockout like one)
+    failure = {"channel": channel, **({"reason": "disabled"} if ok and user is not None else {})}
+    audit(shown, "login.failure", target=shown, detail=failure, client=client)
     if attempt.locks_if_wrong:
         seconds = int(LOCK_DURATION.total_seconds())
         audit(shown, "login.lockout", target=shown, detail={"channel": channel, "seconds": seconds}, client=client)
@@ -92,7 +98,7 @@ def check_credentials(username: str, password: str, client: str = "", channel: s
 
 def start_session(principal: sessions.Principal, kind: str, client: str = "") -> tuple[str, int]:
     """Issue a browser session or API token for a verified principal; return (raw token, seconds to expiry)."""
-    user = User(id=principal.user_id, username=principal.username, password_hash="")
+    user = User(id=principal.user_id, username=principal.username, password_hash="", role=principal.role)
     raw, expires = sessions.issue(user, kind, client)
     return raw, int((expires - utcnow()).total_seconds())
 
@@ -106,52 +112,28 @@ def sign_out(raw: str | None, client: str = "") -> None:
 
 def create_admin(username: str, password: str, actor: str = "cli") -> User:
     """Create an admin account; raises ValueError if the name is taken or the password is too weak."""
-    name = username_key(username)
-    if not name or len(name) > 150 or not name.replace("_", "").replace("-", "").replace(".", "").isalnum():
-        raise ValueError("the username must be 1-150 letters, digits, '.', '-' or '_'")
-    password_hash = hash_password(password)
-    with session_scope() as db:
-        if db.exec(select(User).where(User.username == name)).first() is not None:
-            raise ValueError(f"a user named {name!r} already exists")
-        user = User(username=name, password_hash=password_hash, is_admin=True)
-        db.add(user)
-        audit(actor, "user.create", target=name, session=db)
-    return user
+    create_user(username, password, ROLE_ADMIN, Actor(actor))
+    return find_user(username)
 
 
 def reset_password(username: str, password: str, actor: str = "cli") -> int:
     """Set a new password and end every session/token of the user; return how many were ended."""
-    name = username_key(username)
-    password_hash = hash_password(password)
-    with session_scope() as db:
-        user = db.exec(select(User).where(User.username == name)).first()
-        if user is None:
-            raise ValueError(f"no user named {name!r}")
-        user.password_hash = password_hash
-        user.password_changed_at = utcnow()
-        db.add(user)
-        audit(actor, "user.reset_password", target=name, session=db)
-        user_id = user.id
-    get_lockout().reset(name)
-    return sessions.revoke_all(user_id)
+    return users_reset_password(username, password, Actor(actor))
 
 
 def list_admins() -> list[dict]:
-    with session_scope() as db:
-        users = db.exec(select(User).where(User.is_admin == True).order_by(User.username)).all()  # noqa: E712
-        return [{"username": u.username, "created_at": u.created_at.isoformat()} for u in users]
+    return [u for u in list_users(ROLE_ADMIN) if not u["disabled"]]
 
 
 def generate_password() -> str:
-    """A random password for the first admin."""
+    """A random password (the first admin, or a CLI-created user without one given)."""
     return secrets.token_urlsafe(18)
 
 
 def ensure_first_admin(username: str, password: str | None, password_file) -> str | None:
     """If no admin exists, create one; return the generated password (None if given or not needed)."""
-    with session_scope() as db:
-        if db.exec(select(User).where(User.is_admin == True)).first() is not None:  # noqa: E712
-            return None
+    if list_users(ROLE_ADMIN):
+        return None
     generated = None
     if not password:
         password = generated = generate_password()

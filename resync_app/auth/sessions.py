@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import delete, select
 
-from resync_app.auth.models import AuthSession, User
+from resync_app.auth.models import ROLE_ADMIN, AuthSession, User
 from resync_app.db import session_scope, utcnow
 
 SESSION_COOKIE = "resync_session"  # HttpOnly, SameSite=Strict cookie of a browser session
@@ -21,11 +21,19 @@ _TOUCH_EVERY = timedelta(seconds=30)  # how stale last_seen may get before it is
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a request or event acts as."""
+    """Who a request or event acts as: a signed-in admin or operator."""
 
     user_id: int
     username: str
-    is_admin: bool
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
+
+    @classmethod
+    def of(cls, user: User) -> Principal:
+        return cls(user_id=user.id, username=user.username, role=user.role)
 
 
 def hash_token(raw: str) -> str:
@@ -45,7 +53,8 @@ def issue(user: User, kind: str, client: str = "") -> tuple[str, datetime]:
 
 
 def resolve(raw: str | None, kind: str, touch: bool = True) -> Principal | None:
-    """The principal behind a raw session/token, or None if unknown, expired, idle too long or revoked.
+    """The principal behind a raw session/token, or None if unknown, expired, idle too long, revoked or its user
+    disabled.
 
     `touch=False` checks without extending the idle timeout: background refreshes use it, so that idle means
     no user action (a tab left open does not keep its session alive).
@@ -62,13 +71,14 @@ def resolve(raw: str | None, kind: str, touch: bool = True) -> Principal | None:
         if row is None:
             return None
         record, user = row
-        if record.expires_at <= now or (kind == "session" and now - record.last_seen_at > SESSION_IDLE):
+        expired = record.expires_at <= now or (kind == "session" and now - record.last_seen_at > SESSION_IDLE)
+        if expired or user.disabled:
             db.delete(record)
             return None
         if touch and now - record.last_seen_at > _TOUCH_EVERY:
             record.last_seen_at = now
             db.add(record)
-        return Principal(user_id=user.id, username=user.username, is_admin=user.is_admin)
+        return Principal.of(user)
 
 
 def revoke(raw: str | None) -> Principal | None:
@@ -84,7 +94,7 @@ def revoke(raw: str | None) -> Principal | None:
             return None
         record, user = row
         db.delete(record)
-        return Principal(user_id=user.id, username=user.username, is_admin=user.is_admin)
+        return Principal.of(user)
 
 
 def revoke_all(user_id: int) -> int:

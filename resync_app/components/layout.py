@@ -180,18 +180,32 @@ def _same(component: rx.Component) -> rx.Component:
     return component
 
 
+def _corner_sign_out(corner_id: str) -> rx.Component:
+    """A small "Sign out" link-button next to the name (a plain form POST, as in the admin shell)."""
+    return native_form(
+        rx.button("Sign out", type="submit", variant="ghost", size="1", id=f"{corner_id}-sign-out",
+                  white_space="nowrap"),
+        action="/api/v1/auth/logout",
+        method="post",
+    )
+
+
 def viewer_corner(corner_id: str, in_sheet: bool = False) -> rx.Component:
-    """"Signed in as NAME", or a Sign in link coming back to this page; empty until the server has checked
-    (the label itself is decided in state/operator_frame.py)."""
+    """"Signed in as NAME (role) · Sign out", or a Sign in link coming back to this page; empty until the server
+    has checked (the label itself is decided in state/operator_frame.py)."""
     label = OperatorFrameState.viewer_label
     return rx.cond(
         OperatorFrameState.viewer_checked,
         rx.cond(
             label != "",
-            rx.hstack(rx.icon("circle-user", size=16, flex_shrink="0"),
-                      rx.text(label, size="2", truncate=True, title=label),
-                      align="center", spacing="1", min_width="0", color=rx.color("gray", 11), id=corner_id,
-                      data_viewer="signed-in"),
+            rx.hstack(
+                rx.hstack(rx.icon("circle-user", size=16, flex_shrink="0"),
+                          rx.text(label, size="2", truncate=True, title=label),
+                          align="center", spacing="1", min_width="0", color=rx.color("gray", 11), id=corner_id,
+                          data_viewer="signed-in"),
+                rx.text("·", size="2", color=rx.color("gray", 9)),
+                _corner_sign_out(corner_id),
+                align="center", spacing="2", min_width="0"),
             (sheet_close if in_sheet else _same)(
                 rx.link(rx.hstack(rx.icon("log-in", size=16), rx.text("Sign in", size="2", white_space="nowrap"),
                                   align="center", spacing="1"),

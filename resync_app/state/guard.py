@@ -1,8 +1,10 @@
-"""The server-side admin check used by every admin event handler and `on_load` (Reflex front door).
+"""The server-side checks of every guarded event handler and `on_load` (Reflex front door).
 
-Any client can call any event handler, so each admin handler is wrapped by `admin_event`: the session
-cookie that came with the websocket handshake is resolved on the server; without a live admin session the
-handler body does not run and the client is sent to /login.
+Any client can call any event handler, so each admin handler is wrapped by `admin_event` and each handler that
+changes TWS by `operator_event`: the session cookie that came with the websocket handshake is resolved on the
+server; without a live session of the right role the handler body does not run. An anonymous client is sent to
+/login; an operator refused an admin handler is sent to the operator side (`/`). `operator_read_event` guards
+operator reads, closed to anonymous clients only under RESYNC_OPERATOR_LOGIN=required.
 """
 
 from __future__ import annotations
@@ -22,13 +24,21 @@ from resync_app.auth.sessions import SESSION_COOKIE
 from resync_app.settings import get_settings, origin_of
 
 logger = logging.getLogger("resync.guard")
-_acting: contextvars.ContextVar[sessions.Principal | None] = contextvars.ContextVar("acting_admin", default=None)
+_acting: contextvars.ContextVar[sessions.Principal | None] = contextvars.ContextVar("acting_user", default=None)
+
+
+def acting_user() -> sessions.Principal:
+    """The user an `operator_event` (or `admin_event`) handler runs for (set by the guard before the body)."""
+    principal = _acting.get()
+    if principal is None:
+        raise RuntimeError("acting_user() called outside an operator_event or admin_event handler")
+    return principal
 
 
 def acting_admin() -> sessions.Principal:
     """The admin an `admin_event` handler runs for (set by the guard before the body runs)."""
     principal = _acting.get()
-    if principal is None:
+    if principal is None or not principal.is_admin:
         raise RuntimeError("acting_admin() called outside an admin_event handler")
     return principal
 
@@ -51,13 +61,23 @@ def foreign_origin(state: rx.State) -> bool:
     return bool(origin) and origin_of(origin) not in get_settings().allowed_origins
 
 
-def current_admin(state: rx.State, touch: bool = True) -> sessions.Principal | None:
-    """The admin behind this client's session cookie, checked against the database now. `touch=False`: a
-    check that does not count as activity (background refreshes)."""
+def current_user(state: rx.State, touch: bool = True) -> sessions.Principal | None:
+    """The signed-in user (admin or operator) behind this client's session cookie, checked against the database
+    now (a disabled account or an ended session is None). `touch=False`: a check that does not count as
+    activity (background refreshes)."""
     if foreign_origin(state):
         return None
-    principal = sessions.resolve(_cookie_token(state), "session", touch=touch)
+    return sessions.resolve(_cookie_token(state), "session", touch=touch)
+
+
+def current_admin(state: rx.State, touch: bool = True) -> sessions.Principal | None:
+    """The admin behind this client's session cookie (an operator's session is None), checked now."""
+    principal = current_user(state, touch=touch)
     return principal if principal is not None and principal.is_admin else None
+
+
+def operator_login_required() -> bool:
+    return get_settings().operator_login_required
 
 
 def _event_namespace():
@@ -101,32 +121,56 @@ async def still_watching(state: rx.State, watch_id: int, route: str) -> bool:
         return False
     return not await refresh_stops(state, route)
 
-def login_redirect(state: rx.State):
-    """Send the client to /login, coming back to the page it was on."""
-    path = state.router.url.path or "/admin"
-    if not path.startswith("/admin"):
-        path = "/admin"
+def login_redirect(state: rx.State, default: str = "/admin"):
+    """Send the client to /login, coming back to the page it was on (an /admin page for the admin guard, an
+    operator page for the operator guards)."""
+    path = state.router.url.path.rstrip("/") or "/"
+    if path.startswith("/admin") != default.startswith("/admin") or path == "/login":
+        path = default
     return rx.redirect(f"/login?next={quote(path, safe='/')}")
 
 
-def _refuse(state: rx.State, handler: str):
-    logger.warning("refused admin event %s from %s: no admin session", handler, state.router.session.client_ip)
-    return login_redirect(state)
+def _refuse_admin(state: rx.State, handler: str):
+    """No admin session: anonymous → /login; a signed-in operator → the operator side."""
+    principal = current_user(state, touch=False)
+    who = f"operator {principal.username}" if principal is not None else "no admin session"
+    logger.warning("refused admin event %s from %s: %s", handler, state.router.session.client_ip, who)
+    return rx.redirect("/") if principal is not None else login_redirect(state)
 
 
-def admin_event(fn):
-    """Run `fn` only for a client with a live admin session; inside, `acting_admin()` names the admin. The
-    wrapped handler is marked, so that its state counts as an admin state (`admin_states`)."""
+def _refuse_operator(state: rx.State, handler: str):
+    logger.warning("refused operator event %s from %s: not signed in", handler, state.router.session.client_ip)
+    return login_redirect(state, default="/")
+
+
+def _for_admin(state: rx.State) -> sessions.Principal | None:
+    return current_admin(state)
+
+
+def _for_reader(state: rx.State) -> sessions.Principal | bool | None:
+    """Who may read the operator side: anyone (True), unless sign-in is required."""
+    return current_user(state) if operator_login_required() else True
+
+
+def _guarded(fn, allowed, refuse, mark: str):
+    """Wrap a handler of any kind (plain, coroutine, generator, async generator) so that its body runs only when
+    `allowed(state)` names someone; the principal found is what `acting_user()` answers inside."""
     name = fn.__qualname__
+
+    def admit(self):
+        principal = allowed(self)
+        if principal is None:
+            return False
+        _acting.set(principal if isinstance(principal, sessions.Principal) else None)
+        return True
 
     if inspect.isasyncgenfunction(fn):
 
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
-            if (principal := current_admin(self)) is None:
-                yield _refuse(self, name)
+            if not admit(self):
+                yield refuse(self, name)
                 return
-            _acting.set(principal)
             async for item in fn(self, *args, **kwargs):
                 yield item
 
@@ -134,32 +178,47 @@ def admin_event(fn):
 
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
-            if (principal := current_admin(self)) is None:
-                return _refuse(self, name)
-            _acting.set(principal)
+            if not admit(self):
+                return refuse(self, name)
             return await fn(self, *args, **kwargs)
 
     elif inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
         def wrapper(self, *args, **kwargs):
-            if (principal := current_admin(self)) is None:
-                yield _refuse(self, name)
+            if not admit(self):
+                yield refuse(self, name)
                 return
-            _acting.set(principal)
             yield from fn(self, *args, **kwargs)
 
     else:
 
         @functools.wraps(fn)
         def wrapper(self, *args, **kwargs):
-            if (principal := current_admin(self)) is None:
-                return _refuse(self, name)
-            _acting.set(principal)
+            if not admit(self):
+                return refuse(self, name)
             return fn(self, *args, **kwargs)
 
-    wrapper._resync_admin_event = True
+    setattr(wrapper, mark, True)
     return wrapper
+
+
+def admin_event(fn):
+    """Run `fn` only for a client with a live admin session; inside, `acting_admin()` names the admin. The
+    wrapped handler is marked, so that its state counts as an admin state (`admin_states`)."""
+    return _guarded(fn, _for_admin, _refuse_admin, "_resync_admin_event")
+
+
+def operator_event(fn):
+    """Run `fn` (something that changes TWS) only for a signed-in operator or admin; inside, `acting_user()`
+    names them. Otherwise nothing runs and the client is sent to /login."""
+    return _guarded(fn, current_user, _refuse_operator, "_resync_operator_event")
+
+
+def operator_read_event(fn):
+    """Run `fn` (an operator read: loading a page's data) for anyone, unless RESYNC_OPERATOR_LOGIN=required and
+    the client is anonymous (then nothing runs and it is sent to /login). `acting_user()` is not set here."""
+    return _guarded(fn, _for_reader, _refuse_operator, "_resync_operator_read_event")
 
 
 def public_event(fn):

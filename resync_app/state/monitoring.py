@@ -171,6 +171,7 @@ class MonitoringState(rx.State):
         self.rows = [job_row(j) for j in result["results"]]
 
     @rx.event
+    @guard.operator_read_event
     async def load(self):
         """`on_load`: ?filter=ABEND|late|stuck|at_risk, ?q=, ?job= (opens its drawer)."""
         params = self.router.url.query_parameters
@@ -187,16 +188,19 @@ class MonitoringState(rx.State):
             return MonitoringState.open_job(params["job"])
 
     @rx.event
+    @guard.operator_read_event
     def refresh(self):
         self._load()
 
     @rx.event
+    @guard.operator_read_event
     def set_filter(self, key: str):
         self.filter = key if key in FLAGS or key in queries.STATUSES else ALL
         self.page = 0
         self._load()
 
     @rx.event
+    @guard.operator_read_event
     def sort_by(self, column: str):
         if column not in SORTS:
             return
@@ -205,15 +209,18 @@ class MonitoringState(rx.State):
         self._load()
 
     @rx.event
+    @guard.operator_read_event
     def set_search(self, value: str):
         self.search = str(value)[:200]
 
     @rx.event
+    @guard.operator_read_event
     def apply_search(self, _form: dict | None = None):
         self.page = 0
         self._load()
 
     @rx.event
+    @guard.operator_read_event
     def go_to(self, page: int):
         try:
             wanted = int(page)
@@ -223,6 +230,7 @@ class MonitoringState(rx.State):
         self._load()
 
     @rx.event
+    @guard.operator_read_event
     def pick_instance(self, name: str):
         self.instance = name if name in self.instance_names else ""
         self.page, self.drawer_open = 0, False
@@ -231,6 +239,7 @@ class MonitoringState(rx.State):
     # ---- the drawer --------------------------------------------------------------------------------------
 
     @rx.event
+    @guard.operator_read_event
     async def open_job(self, job_id: str):
         """Open the drawer: job, dependencies, history and threats now; the log tail right after."""
         try:
@@ -268,10 +277,12 @@ class MonitoringState(rx.State):
         self.log_note = log["error"] or ("" if log["text"] else "The log is empty.")
 
     @rx.event
+    @guard.operator_read_event
     def close_drawer(self):
         self.drawer_open = False
 
     @rx.event
+    @guard.operator_read_event
     def set_drawer(self, is_open: bool):
         self.drawer_open = bool(is_open)
 

@@ -14,6 +14,7 @@ import reflex as rx
 from resync_app.components import charts
 from resync_app.config.store import setting
 from resync_app.live import realtime
+from resync_app.state import guard
 from resync_app.live.fanout import Channel, FanOut, app_rooms
 from resync_app.live.realtime import FeedRow, Kpi, RiskRow, WsTile
 from resync_app.tws import queries
@@ -49,6 +50,7 @@ class RealtimeState(rx.State):
             setattr(self, key, value)
 
     @rx.event
+    @guard.operator_read_event
     async def open(self):
         """`on_mount`: settings, the instance list, then join the live room (values now, pushes after)."""
         self.refresh_s = int(realtime.refresh_seconds())
@@ -68,12 +70,14 @@ class RealtimeState(rx.State):
         self._apply(await channel.join(sid, topic))
 
     @rx.event
+    @guard.operator_read_event
     async def close(self):
         """`on_unmount`: the tab left the page; it stops receiving pushes."""
         if self._topic or self.router.session.session_id:
             await channel.leave(self.router.session.session_id, self._topic)
 
     @rx.event
+    @guard.operator_read_event
     async def pick_instance(self, name: str):
         self.instance = name if name in self.instance_names else ""
         await self._join(self.instance)

@@ -6,8 +6,8 @@ import re
 
 import reflex as rx
 
-from resync_app.api.auth import safe_next
-from resync_app.state.guard import acting_admin, admin_event, current_admin
+from resync_app.api.auth import landing_page, safe_next
+from resync_app.state.guard import acting_admin, admin_event, current_user
 
 _LOGIN_ERRORS = {
     "invalid": "Invalid username or password.",
@@ -23,7 +23,7 @@ class SessionState(rx.State):
     @rx.event
     @admin_event
     def check_admin(self):
-        """`on_load` of every admin page: no live session → /login (and nothing is loaded)."""
+        """`on_load` of every admin page: no live session → /login, an operator's → / (and nothing is loaded)."""
         self.admin_name = acting_admin().username
 
 
@@ -32,9 +32,10 @@ class LoginState(rx.State):
 
     @rx.event
     def check_login_page(self):
-        """`on_load` of /login: an admin who is already signed in goes straight on."""
-        if current_admin(self) is not None:
-            return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
+        """`on_load` of /login: a user who is already signed in goes straight on (an operator to the operator
+        side)."""
+        if (principal := current_user(self)) is not None:
+            return rx.redirect(landing_page(principal, self.router.url.query_parameters.get("next")))
         return None
 
     @rx.var

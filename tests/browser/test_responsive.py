@@ -139,7 +139,7 @@ def test_sign_in_from_the_operator_menu_comes_back_signed_in(phone_page, live_se
     menu = _open_menu(pg, "#operator-menu-button", "#operator-menu")
     corner = menu.locator("#viewer-corner-menu")
     expect(corner).to_have_attribute("data-viewer", "signed-in")
-    expect(corner).to_have_text(f"Signed in as {live_server.admin_username}")
+    expect(corner).to_have_text(f"Signed in as {live_server.admin_username} (admin)")
     assert_no_sideways_scroll(pg)
 
 
@@ -155,7 +155,7 @@ def test_the_corner_follows_the_server_side_session(page, live_server):
     page.goto("/realtime-dashboard")
     corner = page.locator("#viewer-corner")
     expect(corner).to_have_attribute("data-viewer", "signed-in")
-    expect(corner).to_have_text(f"Signed in as {live_server.admin_username}")
+    expect(corner).to_have_text(f"Signed in as {live_server.admin_username} (admin)")
     # Only the label travels: no admin state (its name var, the audit log, configuration) reaches the page.
     received = "\n".join(f.payload for f in page.ws_frames if f.direction == "received")
     assert "operator_frame_state" in received

@@ -1,4 +1,4 @@
-"""`service.perform_action` through the admin route: rerun / hold / release / cancel reach the simulator and are
+"""`service.perform_action` through the operator route (POST /api/v1/tws/jobs/{id}/action): rerun / hold / release / cancel reach the simulator and are
 audited; a read-only instance refuses (409, nothing sent); a TWS refusal is a 502 with TWS' message; the rerun's
 new run becomes an event of its own at the next poll."""
 
@@ -20,7 +20,7 @@ def _configure(sim, **extra) -> None:
 
 
 def _act(api, headers, job_id: str, action: str, **extra):
-    return api.post(f"/api/v1/admin/tws/jobs/{job_id}/action", json={"action": action, **extra}, headers=headers)
+    return api.post(f"/api/v1/tws/jobs/{job_id}/action", json={"action": action, **extra}, headers=headers)
 
 
 def _audit(api, headers) -> list[dict]:
@@ -71,7 +71,7 @@ def test_bad_requests(api, admin_headers, simulator):
     _configure(simulator)
     assert _act(api, admin_headers, "x", "explode").status_code == 422
     assert _act(api, admin_headers, "x", "hold", instance="ghost").status_code == 404
-    assert api.post("/api/v1/admin/tws/jobs/x/action", json={"action": "hold"}).status_code == 401
+    assert api.post("/api/v1/tws/jobs/x/action", json={"action": "hold"}).status_code == 401
 
 
 async def test_rerun_gives_a_new_run_and_new_events(clean_db, simulator):
