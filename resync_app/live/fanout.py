@@ -136,11 +136,12 @@ class FanOut:
         async with self._lock:
             producer = self.producers.get(topic)
             if producer is None or producer.task is None or producer.task.done():
+                seen = feed.seq(self.channel.wake) if self.channel.wake else 0  # before the build: no poll missed
                 values, wire = await self._build(topic)
                 producer = Producer(topic, self.room(topic), values, wire, builds=1)
                 self.producers[topic] = producer
                 if rooms is not None:
-                    producer.task = asyncio.get_running_loop().create_task(self._run(producer))
+                    producer.task = asyncio.get_running_loop().create_task(self._run(producer, seen))
             if rooms is not None and sid:
                 await rooms.enter(sid, producer.room)
             return producer.values
@@ -161,8 +162,7 @@ class FanOut:
     def running(self) -> list[str]:
         return [t for t, p in self.producers.items() if p.task is not None and not p.task.done()]
 
-    async def _run(self, producer: Producer) -> None:
-        seen = feed.seq(self.channel.wake) if self.channel.wake else 0
+    async def _run(self, producer: Producer, seen: int) -> None:
         try:
             while True:
                 interval = max(MIN_GAP_S, float(self.channel.interval()))

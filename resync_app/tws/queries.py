@@ -254,9 +254,10 @@ def _status_only_count(db, name: str, statuses: list[str]) -> int | None:
 def jobs(instance: str | None = None, *, status: str | list[str] | None = None, workstation: str | None = None,
          stream: str | None = None, q: str | None = None, sort: str | None = None, limit: Any = DEFAULT_LIMIT,
          offset: Any = 0, late: bool | None = None, stuck: bool | None = None, critical: bool | None = None,
-         risk: str | list[str] | None = None) -> dict[str, Any]:
+         risk: str | list[str] | None = None, at_risk: bool | None = None) -> dict[str, Any]:
     """`GET /api/v1/tws/jobs`: one page of the plan's jobs. `sort` is a key of SORT_KEYS, "-" first for
-    descending (default: name)."""
+    descending (default: name). `at_risk=True`: the critical jobs the summary counts as at risk (potential or high
+    risk, not finished successfully, deadline not passed — `detect.counts_as_at_risk`)."""
     errors: dict[str, str] = {}
     try:
         statuses = parse_statuses(status)

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from resync_app.db import get_engine
 from resync_app.state.monitoring import ALL, FLAGS, PAGE_SIZE, SORTS, MonitoringState, chips, job_row
 from resync_app.tws import queries
+from resync_app.tws.plan_fields import RUNNING_STATUSES
 from tests.support import dbutil
 from tests.support.plan_seed import seed_plan
 
@@ -53,7 +54,8 @@ def test_every_column_sorts_both_ways(plans, column, descending):
     key = SORTS[column]
     page = _page(BIG, sort=("-" if descending else "") + key, offset=PAGE_SIZE * 3)
     field = {"name": "name", "job_stream": "job_stream", "duration": "duration_s"}.get(key, key)
-    values = [r[field] for r in page["results"]]
+    # a running job's duration is computed on read (its stored one is NULL): only stored ones are ordered
+    values = [r[field] for r in page["results"] if field != "duration_s" or r["status"] not in RUNNING_STATUSES]
     present = [v for v in values if v is not None]
     assert present == sorted(present, reverse=descending)
     assert len(page["results"]) == PAGE_SIZE and page["count"] == 50_000
