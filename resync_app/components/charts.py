@@ -259,8 +259,8 @@ def jobs_per_status(polls: list[dict[str, Any]], height: int = 280) -> go.Figure
     fig = go.Figure()
     times = [p["at"] for p in polls]
     for key, label, color in JOB_SERIES:
-        fig.add_trace(go.Scatter(x=times, y=[p.get(key, 0) for p in polls], name=label, mode="lines",
-                                 line={"color": color, "width": 2}))
+        fig.add_trace(go.Scatter(x=times, y=[p.get(key, 0) for p in polls], name=label, mode="lines+markers",
+                                 line={"color": color, "width": 2}, marker={"size": 4}))
     _layout(fig, height=height, y_title="jobs")
     fig.update_xaxes(tickformat="%H:%M")
     return fig

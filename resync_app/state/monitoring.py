@@ -97,6 +97,29 @@ def chips(summary: dict) -> list[Chip]:
             + [Chip(k, FLAG_LABELS[k], int(counts.get(k, 0))) for k in FLAGS])
 
 
+def _query(filter: str, sort: str, descending: bool, search: str, page: int) -> dict:
+    args: dict = {"sort": ("-" if descending else "") + SORTS.get(sort, "name"), "limit": PAGE_SIZE,
+                  "offset": page * PAGE_SIZE, "q": search.strip() or None}
+    if filter in FLAGS:
+        args.update(FLAGS[filter])
+    elif filter != ALL:
+        args["status"] = filter
+    return args
+
+
+def load_page(instance: str | None, *, filter: str = ALL, sort: str = "job", descending: bool = False,
+              search: str = "", page: int = 0) -> dict:
+    """What one page turn of /monitoring reads: the chips (summary row) and one page of jobs (SQL). Raises
+    UnknownInstance or QueryInvalid."""
+    summary = queries.summary(instance)
+    result = queries.jobs(instance, **_query(filter, sort, descending, search, page))
+    if not result["results"] and page > 0:
+        page = max(0, (result["count"] - 1) // PAGE_SIZE)
+        result = queries.jobs(instance, **_query(filter, sort, descending, search, page))
+    return {"chips": chips(summary), "as_of": _time(summary["as_of"]), "count": result["count"],
+            "rows": [job_row(j) for j in result["results"]], "page": page}
+
+
 class MonitoringState(rx.State):
     """One tab of /monitoring: the current page of jobs only."""
 
@@ -139,25 +162,11 @@ class MonitoringState(rx.State):
 
     # ---- the table ---------------------------------------------------------------------------------------
 
-    def _query(self) -> dict:
-        args: dict = {"sort": ("-" if self.descending else "") + SORTS.get(self.sort, "name"), "limit": PAGE_SIZE,
-                      "offset": self.page * PAGE_SIZE, "q": self.search.strip() or None}
-        if self.filter in FLAGS:
-            args.update(FLAGS[self.filter])
-        elif self.filter != ALL:
-            args["status"] = self.filter
-        return args
-
     def _load(self) -> None:
-        """Chips, then the current page (back to the first page when the filter shrank below it)."""
+        """Chips and the current page (back to the last page when the filter shrank below it)."""
         try:
-            summary = queries.summary(self.instance or None)
-            self.chips = chips(summary)
-            self.as_of = _time(summary["as_of"])
-            result = queries.jobs(self.instance or None, **self._query())
-            if not result["results"] and self.page > 0:
-                self.page = max(0, (result["count"] - 1) // PAGE_SIZE)
-                result = queries.jobs(self.instance or None, **self._query())
+            view = load_page(self.instance or None, filter=self.filter, sort=self.sort, descending=self.descending,
+                             search=self.search, page=self.page)
         except UnknownInstance:
             self.rows, self.count, self.chips = [], 0, []
             self.message = "No TWS instance is configured: an admin adds one under Admin → TWS."
@@ -167,8 +176,8 @@ class MonitoringState(rx.State):
             self.message = str(exc)
             return
         self.message = ""
-        self.count = result["count"]
-        self.rows = [job_row(j) for j in result["results"]]
+        self.chips, self.as_of, self.count, self.rows, self.page = (view["chips"], view["as_of"], view["count"],
+                                                                    view["rows"], view["page"])
 
     @rx.event
     @guard.operator_read_event

@@ -220,7 +220,7 @@ class _CountCache:
         self._size = size
         self._data: OrderedDict[tuple, tuple[int, int]] = OrderedDict()
 
-    def get(self, db, key: tuple, compute) -> int:
+    def get(self, db, key: tuple, compute) -> Any:
         seq = db.execute(select(TwsSummary.poll_seq).where(TwsSummary.instance == key[0])).scalar() or 0
         with self._lock:
             hit = self._data.get(key)
@@ -249,6 +249,17 @@ def _status_only_count(db, name: str, statuses: list[str]) -> int | None:
         return None
     counts = json.loads(row.status_counts or "{}")
     return sum(int(counts.get(s, 0)) for s in statuses) if statuses else row.total
+
+
+SPARSE_MATCHES = 1000
+
+
+def _search_matches(db, where: list) -> tuple[int, tuple[str, ...] | None]:
+    """(count, the matching job ids when there are at most SPARSE_MATCHES of them, else None)."""
+    ids = db.execute(select(TwsPlanJob.job_id).where(and_(*where)).limit(SPARSE_MATCHES + 1)).scalars().all()
+    if len(ids) <= SPARSE_MATCHES:
+        return len(ids), tuple(ids)
+    return db.execute(select(func.count()).select_from(TwsPlanJob).where(and_(*where))).scalar_one(), None
 
 
 def jobs(instance: str | None = None, *, status: str | list[str] | None = None, workstation: str | None = None,
@@ -308,8 +319,15 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
         if count is None:
             key = (name, tuple(statuses), workstation, stream, (q or "").strip().lower(), late, stuck, critical,
                    tuple(risks), bool(at_risk))
-            count = _counts.get(db, key, lambda: db.execute(
-                select(func.count()).select_from(TwsPlanJob).where(and_(*where))).scalar_one())
+            if q and q.strip():
+                # a substring search scans the plan once per poll: few matches are kept by id, so that turning
+                # the pages of the search reads them by primary key instead of scanning again
+                count, ids = _counts.get(db, (*key, "ids"), lambda: _search_matches(db, where))
+                if ids is not None:
+                    where = [TwsPlanJob.instance == name, TwsPlanJob.job_id.in_(ids)]
+            else:
+                count = _counts.get(db, key, lambda: db.execute(
+                    select(func.count()).select_from(TwsPlanJob).where(and_(*where))).scalar_one())
         rows = db.execute(select(TwsPlanJob).where(and_(*where)).order_by(*order).limit(page_size)
                           .offset(start)).scalars().all()
         return {"instance": name, "count": count, "limit": page_size, "offset": start,

@@ -122,3 +122,30 @@ def test_monitoring_state_keeps_only_one_page(plans):
     fields = MonitoringState.get_fields()
     assert "rows" in fields and PAGE_SIZE == 50
     assert not any(name.startswith("_") and "plan" in name for name in fields)
+
+
+def test_a_page_turn_past_the_end_lands_on_the_last_page(plans):
+    from resync_app.state.monitoring import load_page
+
+    view = load_page(BIG, filter="ABEND", sort="duration", descending=True, page=10**6)
+    assert view["count"] == plans[BIG]["status:ABEND"]
+    assert view["page"] == (view["count"] - 1) // PAGE_SIZE and 0 < len(view["rows"]) <= PAGE_SIZE
+    assert {row.status for row in view["rows"]} == {"ABEND"} and view["chips"][0].count == 50_000
+
+
+def test_a_sparse_search_pages_by_id_and_follows_the_next_poll(plans):
+    from resync_app.db import session_scope
+    from resync_app.tws.models import TwsPlanJob, TwsSummary
+
+    first = _page(BIG, q="stream_0042", sort="-name")
+    assert first["count"] == 20 and [r["name"] for r in first["results"]] == sorted(
+        (r["name"] for r in first["results"]), reverse=True)
+    assert _page(BIG, q="stream_0042", sort="-name", offset=10)["results"] == first["results"][10:]
+    with session_scope() as db:  # the next poll renames a job into the search and bumps poll_seq
+        row = db.get(TwsPlanJob, (BIG, "BIG000900"))  # JOB_00900, of STREAM_0045
+        row.job_stream = "STREAM_0042"
+        db.add(row)
+        summary = db.get(TwsSummary, BIG)
+        summary.poll_seq += 1
+        db.add(summary)
+    assert _page(BIG, q="stream_0042")["count"] == 21
