@@ -55,8 +55,9 @@ def polled(live_server, sim):
 
 
 def _open(pg, path: str) -> None:
+    route, _, query = path.partition("?")
     pg.goto(path)
-    expect(pg).to_have_url(re.compile(rf"{re.escape(path)}/?(\?.*)?$"))
+    expect(pg).to_have_url(re.compile(re.escape(route) + "/?" + (re.escape("?" + query) if query else "") + "$"))
     wait_hydrated(pg)
 
 

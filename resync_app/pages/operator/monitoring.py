@@ -60,14 +60,19 @@ def _header(key: str, label: str) -> rx.Component:
         white_space="nowrap")
 
 
+def _open_button(label, job_id, **props) -> rx.Component:
+    """A job name that opens its drawer (a button: a link would navigate, and navigating re-runs the page load)."""
+    return rx.button(label, on_click=S.open_job(job_id), variant="ghost", size="1",
+                     style={"padding": "0 0.25em", "height": "auto", "text_align": "left"}, **props)
+
+
 def _row(row: JobRow) -> rx.Component:
     flagged = row.flag != ""
     return rx.table.row(
         rx.table.cell(rx.badge(row.status, color_scheme=_match(row.status, STATUS_COLORS)),
                       rx.cond(flagged, rx.badge(row.flag, color_scheme=_match(row.flag, FLAG_COLORS), variant="outline",
                                                 margin_left="0.3em"))),
-        rx.table.cell(rx.link(row.name, on_click=S.open_job(row.id), cursor="pointer", weight="medium",
-                              data_open_job=row.id)),
+        rx.table.cell(_open_button(row.name, row.id, data_open_job=row.id)),
         rx.table.cell(row.job_stream),
         rx.table.cell(row.workstation),
         rx.table.cell(row.start, white_space="nowrap"),
@@ -114,7 +119,7 @@ def _pager() -> rx.Component:
 
 def _dep(row: DepRow) -> rx.Component:
     return rx.hstack(rx.badge(row.status, color_scheme=_match(row.status, STATUS_COLORS), size="1"),
-                     rx.link(row.name, on_click=S.open_job(row.id), size="2", cursor="pointer"),
+                     _open_button(row.name, row.id),
                      rx.text(row.where, size="1", color=MUTED), spacing="2", align="center", data_dep=row.name)
 
 
@@ -157,9 +162,7 @@ def _drawer() -> rx.Component:
                 rx.hstack(rx.badge(S.job.status, color_scheme=_match(S.job.status, STATUS_COLORS), size="2"),
                           rx.cond(S.job.flag != "", rx.badge(S.job.flag, color_scheme=_match(S.job.flag, FLAG_COLORS))),
                           spacing="2"),
-                rx.vstack(fact("Started", S.job.start), fact("Duration", S.job.duration),
-                          fact("Return code", S.job.return_code),
-                          rx.foreach(S.job_facts, lambda item: fact(item[0], item[1])), spacing="1", width="100%"),
+                rx.vstack(rx.foreach(S.job_facts, lambda item: fact(item[0], item[1])), spacing="1", width="100%"),
                 _actions(),
                 rx.cond(S.threat_text != "", _block("Deadline", rx.text(S.threat_text, size="2"),
                                                     rx.foreach(S.threat_rows, _threat))),
