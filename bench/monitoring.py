@@ -70,6 +70,7 @@ def _median_ms(fn, calls: int) -> float:
 def run() -> dict:
     _prepare()
     from resync_app.state.monitoring import load_page
+    from resync_app.tws import queries
     from tests.support.plan_seed import seed_plan
 
     started = time.perf_counter()
@@ -78,7 +79,15 @@ def run() -> dict:
     seed_plan("small", 500, seed=2)
     shapes: dict[str, dict] = {}
     for label, args in {**SHAPES, **INFORMATIONAL}.items():
-        calls = {name: (lambda name=name: load_page(name, **args)) for name in ("large", "small")}
+        fresh = label in INFORMATIONAL  # a new search: nothing kept from a previous call
+
+        def call(name: str, args=args, fresh=fresh) -> None:
+            if fresh:
+                queries._searches.clear()
+                queries._counts.clear()
+            load_page(name, **args)
+
+        calls = {name: (lambda name=name: call(name)) for name in ("large", "small")}
         for _ in range(WARMUP):
             calls["large"]()
             calls["small"]()

@@ -251,15 +251,13 @@ def _status_only_count(db, name: str, statuses: list[str]) -> int | None:
     return sum(int(counts.get(s, 0)) for s in statuses) if statuses else row.total
 
 
-SPARSE_MATCHES = 1000
+_searches = _CountCache(size=32)  # per search and sort: the matching job ids in order (one scan per poll)
 
 
-def _search_matches(db, where: list) -> tuple[int, tuple[str, ...] | None]:
-    """(count, the matching job ids when there are at most SPARSE_MATCHES of them, else None)."""
-    ids = db.execute(select(TwsPlanJob.job_id).where(and_(*where)).limit(SPARSE_MATCHES + 1)).scalars().all()
-    if len(ids) <= SPARSE_MATCHES:
-        return len(ids), tuple(ids)
-    return db.execute(select(func.count()).select_from(TwsPlanJob).where(and_(*where))).scalar_one(), None
+def _page_by_ids(db, name: str, ids: list[str]) -> list[TwsPlanJob]:
+    rows = {r.job_id: r for r in db.execute(select(TwsPlanJob).where(
+        TwsPlanJob.instance == name, TwsPlanJob.job_id.in_(ids))).scalars()} if ids else {}
+    return [rows[i] for i in ids if i in rows]
 
 
 def jobs(instance: str | None = None, *, status: str | list[str] | None = None, workstation: str | None = None,
@@ -320,11 +318,13 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
             key = (name, tuple(statuses), workstation, stream, (q or "").strip().lower(), late, stuck, critical,
                    tuple(risks), bool(at_risk))
             if q and q.strip():
-                # a substring search scans the plan once per poll: few matches are kept by id, so that turning
-                # the pages of the search reads them by primary key instead of scanning again
-                count, ids = _counts.get(db, (*key, "ids"), lambda: _search_matches(db, where))
-                if ids is not None:
-                    where = [TwsPlanJob.instance == name, TwsPlanJob.job_id.in_(ids)]
+                # a substring search scans the plan once per poll and keeps its matches' ids in the page's order:
+                # turning its pages reads 50 rows by primary key (the count is the length of the list)
+                ids = _searches.get(db, (*key, sort_key, descending), lambda: tuple(db.execute(
+                    select(TwsPlanJob.job_id).where(and_(*where)).order_by(*order)).scalars()))
+                return {"instance": name, "count": len(ids), "limit": page_size, "offset": start,
+                        "results": [_job_dict(row, now) for row in
+                                    _page_by_ids(db, name, list(ids[start:start + page_size]))]}
             else:
                 count = _counts.get(db, key, lambda: db.execute(
                     select(func.count()).select_from(TwsPlanJob).where(and_(*where))).scalar_one())

@@ -133,14 +133,18 @@ def test_a_page_turn_past_the_end_lands_on_the_last_page(plans):
     assert {row.status for row in view["rows"]} == {"ABEND"} and view["chips"][0].count == 50_000
 
 
-def test_a_sparse_search_pages_by_id_and_follows_the_next_poll(plans):
+def test_a_search_pages_by_id_and_follows_the_next_poll(plans):
     from resync_app.db import session_scope
     from resync_app.tws.models import TwsPlanJob, TwsSummary
 
     first = _page(BIG, q="stream_0042", sort="-name")
     assert first["count"] == 20 and [r["name"] for r in first["results"]] == sorted(
         (r["name"] for r in first["results"]), reverse=True)
-    assert _page(BIG, q="stream_0042", sort="-name", offset=10)["results"] == first["results"][10:]
+    ids = [r["id"] for r in first["results"]]
+    assert [r["id"] for r in _page(BIG, q="stream_0042", sort="-name", offset=10)["results"]] == ids[10:]
+    dense = _page(BIG, q="JOB_1", sort="start", offset=5000)  # JOB_10000…19999: pages of the kept ids, in order
+    starts = [r["start"] for r in dense["results"] if r["start"]]
+    assert dense["count"] == 10_000 and len(dense["results"]) == PAGE_SIZE and starts == sorted(starts)
     with session_scope() as db:  # the next poll renames a job into the search and bumps poll_seq
         row = db.get(TwsPlanJob, (BIG, "BIG000900"))  # JOB_00900, of STREAM_0045
         row.job_stream = "STREAM_0042"
