@@ -184,9 +184,9 @@ def refresh_seconds() -> float:
 
 def new_critical_notices(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """Browser notifications for the critical events that arrived since the previous build (at most 3)."""
-    last = int(old.get("last_event_id") or 0)
-    if not last or not setting("tws_browser_notifications_enabled"):
-        return []  # the first build of a producer notifies nothing: tabs see those events in the feed
+    if not setting("tws_browser_notifications_enabled"):
+        return []
+    last = int(old.get("last_event_id") or 0)  # `old` is the previous push (a producer's first build notifies none)
     fresh = [e for e in new.get("events", []) if e["id"] > last and e["severity"] == "critical"][:3]
     return [call_script(notification_js(f"TWS {e['type'].replace('_', ' ')}", e["message"])) for e in fresh]
 

@@ -81,6 +81,10 @@ def test_realtime_shows_an_abend_without_a_reload(page, live_server, sim, polled
     first_update = marker.get_attribute("data-updated")
     expect(marker).not_to_have_attribute("data-updated", first_update or "", timeout=UI_SLOW_MS)  # moves by itself
     page.evaluate("window.__noReload = 'same page'")
+    # the user allowed notifications: a stand-in records what the page shows
+    page.evaluate("""() => { window.__notes = []; window.Notification = class {
+        static permission = 'granted';
+        constructor(title, options) { window.__notes.push(title + ': ' + options.body); } }; }""")
 
     job = _next_root_job(sim)
     sim.script_job(job["id"], "abend")
@@ -96,6 +100,8 @@ def test_realtime_shows_an_abend_without_a_reload(page, live_server, sim, polled
     expect(row).to_have_count(1, timeout=(REFRESH_S + 1) * 1000)
     expect(failed).to_have_text(str(before + 1), timeout=(REFRESH_S + 1) * 1000)
     assert page.evaluate("window.__noReload") == "same page"
+    notes = page.evaluate("window.__notes")
+    assert any("job abended" in n and job["name"] in n for n in notes), notes  # critical: a browser notification
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "realtime-dashboard.png"), full_page=True)
 
@@ -157,6 +163,20 @@ def test_an_anonymous_visitor_sees_no_actions(page, live_server, sim, polled):
     expect(drawer.locator("[data-action]")).to_have_count(0)
 
 
+def test_the_dashboard_theme_comes_from_the_settings(page, live_server, sim, polled):
+    live_server.config_update({"tws_dashboard_theme": "dark"})
+    try:
+        _open(page, "/realtime-dashboard")
+        root = page.locator("#realtime-root")
+        expect(root).to_have_attribute("data-theme", "dark")
+        expect(root).to_have_class(re.compile(r"\bdark\b"))
+        background = root.evaluate("el => getComputedStyle(el).backgroundColor")
+        assert sum(int(c) for c in re.findall(r"\d+", background)[:3]) < 200, background  # a dark background
+        expect(page.locator("#health-banner")).to_be_visible()
+    finally:
+        live_server.config_update({"tws_dashboard_theme": "auto"})
+
+
 @pytest.mark.parametrize("path", ["/realtime-dashboard", "/monitoring"])
 def test_phone_width(phone_page, live_server, sim, polled, path):
     _open(phone_page, path)
@@ -168,3 +188,25 @@ def test_phone_width(phone_page, live_server, sim, polled, path):
     assert_no_sideways_scroll(phone_page)
     if path == "/realtime-dashboard":
         phone_page.screenshot(path=str(SCREENSHOTS / "realtime-phone.png"), full_page=True)
+
+
+@pytest.mark.parametrize("credential", ["none", "forged"])
+def test_a_replayed_action_event_without_a_session_does_nothing(live_server, sim, polled, credential):
+    """Any client can send any event: `act` without a signed-in operator is refused on the server (sent to /login),
+    TWS receives no action and nothing is audited as done."""
+    from resync_app.state.monitoring import MonitoringState
+    from tests.support.raw_events import RawClient, RawEvent
+
+    state = MonitoringState.get_full_name()
+    job = live_server.get_json("/api/v1/tws/jobs?status=HOLD,READY,WAIT&limit=1", auth=None)["results"][0]
+    audit_before = max(e["id"] for e in live_server.audit(auth="basic"))
+    sim.clear_requests()
+    with RawClient(live_server.base_url, {"none": None, "forged": "forged"}[credential]) as client:
+        client.send(RawEvent(state, "/monitoring/", "open_job", {"job_id": job["id"]}))
+        assert client.wait_for("job_facts", what="the drawer's data")
+        client.send(RawEvent(state, "/monitoring/", "act", {"action": "cancel"}))
+        assert client.wait_for(lambda s: s.redirects(), what="the refusal")
+    assert all(path.startswith("/login") for path in client.session.redirects())
+    assert not [r for r in sim.requests() if r[0] == "PUT" and "/action/" in r[1]]
+    assert not [e for e in live_server.audit(auth="basic") if e["id"] > audit_before
+                and e["action"].startswith("tws.job.action")]

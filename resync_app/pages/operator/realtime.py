@@ -140,8 +140,14 @@ def _content() -> rx.Component:
 
 
 def realtime() -> rx.Component:
+    """`tws_dashboard_theme` light / dark puts the dashboard in that Radix appearance (the `.light` / `.dark` class
+    carries the colour tokens; `rx.theme` cannot take an appearance from a var); auto follows the app."""
+    themed = S.theme != "inherit"
     return operator_page(
         "Real-time TWS dashboard",
-        rx.box(rx.theme(_content(), appearance=S.theme, has_background=False), width="100%",
-               on_mount=S.open, on_unmount=S.close, id="realtime-root"),
+        rx.box(_content(), width="100%", on_mount=S.open, on_unmount=S.close, id="realtime-root",
+               class_name=rx.cond(themed, S.theme, ""), data_theme=S.theme,
+               background=rx.cond(themed, "var(--color-background)", "transparent"),
+               color=rx.cond(themed, "var(--gray-12)", "inherit"), padding=rx.cond(themed, "0.75em", "0"),
+               border_radius="var(--radius-4)"),
     )
