@@ -12,6 +12,10 @@
 5. The HWA client fetching a 50 000-job plan from the bundled simulator (`bench/tws_client.py`; BENCH_TWS_JOBS).
 6. The TWS poller on that plan (baseline, steady state, memory), the change detection rate, and
    `/api/v1/tws/jobs` page turns at 50 000 vs 500 jobs (`bench/tws_poll.py`).
+7. `/monitoring` page turns at 50 000 vs 500 jobs (`bench/monitoring.py` → bench/results-monitoring.json).
+8. The real-time dashboard's fan-out: N scripted Reflex clients on one worker at a 5 s refresh, p95 update delay
+   and memory per client (`bench/fanout.py` → bench/results-fanout.json; BENCH_FANOUT_CLIENTS, default 200;
+   alone: `python -m bench.fanout --clients 1000`).
 
 Environment: BENCH_ROWS (default 1000000) sizes the large ledger, e.g. `BENCH_ROWS=100000 python -m bench` for a
 quick run; BENCH_CALLS (default 30) the number of timed dashboard calls; BENCH_KEEP=1 keeps the temporary
@@ -57,7 +61,7 @@ import uuid  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from typing import Any  # noqa: E402
 
-from bench import tws_client, tws_poll  # noqa: E402
+from bench import fanout, monitoring, tws_client, tws_poll  # noqa: E402
 
 ROWS_LARGE = max(1, int(os.environ.get("BENCH_ROWS", "1000000")))
 ROWS_SMALL = min(10_000, ROWS_LARGE)
@@ -355,6 +359,10 @@ def main() -> int:
         tws_fetch = tws_client.run()
         say(f"[+] TWS poller + read layer: polling a {tws_poll.JOBS:,}-job plan, page turns at 50 000 vs 500 jobs")
         tws_polls = tws_poll.run()
+        say("[+] /monitoring page turns at 50 000 vs 500 jobs")
+        monitoring_pages = _in_child("bench.monitoring", monitoring.RESULTS)
+        say(f"[+] real-time fan-out: {os.environ.get('BENCH_FANOUT_CLIENTS', '200')} scripted clients, one worker")
+        fanout_result = _in_child("bench.fanout", fanout.RESULTS)
     finally:
         if not os.environ.get("BENCH_KEEP") and not _CHILD:
             shutil.rmtree(_TMP, ignore_errors=True)
@@ -381,6 +389,8 @@ def main() -> int:
         "assistant_fast_path": fast_path,
         "tws_client": tws_fetch,
         "tws_poll": tws_polls,
+        "monitoring_pages": monitoring_pages,
+        "realtime_fanout": fanout_result,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
@@ -404,7 +414,8 @@ def main() -> int:
          f"{seed_large['seconds']:.1f} s"),
         (f"seed-demo {ROWS_SMALL:,} rows", f"{seed_small['rows_per_s']:,} rows/s", "",
          f"{seed_small['seconds']:.1f} s"),
-    ] + tws_client.rows(tws_fetch) + tws_poll.rows(tws_polls)
+    ] + tws_client.rows(tws_fetch) + tws_poll.rows(tws_polls) + monitoring.rows(monitoring_pages) + (
+        fanout.rows(fanout_result) if "clients" in fanout_result else [])
     say("")
     say(table(rows))
     say(f"\nrollup rows read: {rollups_small:,} (small) / {rollups_large:,} (large); large SQLite file "
@@ -412,6 +423,18 @@ def main() -> int:
     say(assistant.report(fast_path))
     say(f"written: {RESULTS}")
     return 0
+
+
+def _in_child(module: str, results: Path) -> dict[str, Any]:
+    """Run `python -m <module>` in a fresh process (its own database and environment) and read what it wrote."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RESYNC_DATABASE_URL", "BENCH_CHILD_DIR")}
+    done = subprocess.run([sys.executable, "-m", module], env=env, capture_output=True, text=True, timeout=3600)
+    if done.returncode not in (0, 1) or not results.exists():  # 1: ran, goal missed
+        raise RuntimeError(f"{module} wrote no results:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    data = json.loads(results.read_text())
+    if module == "bench.fanout":
+        data = data.get(os.environ.get("BENCH_FANOUT_CLIENTS", "200"), {})
+    return data
 
 
 def _version(package: str) -> str:

@@ -176,6 +176,7 @@ def _page_turns(ws_large: str, ws_small: str) -> tuple[dict, dict]:
             from resync_app.tws import queries
 
             queries._counts.clear()
+            queries._searches.clear()
         for which, target in (("large", large), ("small", small)):
             target["new search (count computed, informational)"] = {
                 "median_ms": round(statistics.median(laps_new[which]), 2)}

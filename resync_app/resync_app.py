@@ -22,7 +22,8 @@ from resync_app.pages.admin import users as users_page
 from resync_app.pages.login import login
 from resync_app.pages.operator import chat as chat_page
 from resync_app.pages.operator import metrics as metrics_page
-from resync_app.pages.operator import placeholders as operator_placeholders
+from resync_app.pages.operator import monitoring as monitoring_page
+from resync_app.pages.operator import realtime as realtime_page
 from resync_app.state.admin_data import AdminDataMiddleware
 from resync_app.state.audit import AuditState
 from resync_app.state.chat import ChatState
@@ -31,6 +32,7 @@ from resync_app.state.input_filter import StripNulMiddleware
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
 from resync_app.state.metrics_dashboard import MetricsDashboardState
+from resync_app.state.monitoring import MonitoringState
 from resync_app.state.operator_frame import OperatorFrameState
 from resync_app.state.proactive import ProactiveState
 from resync_app.state.session import LoginState, SessionState
@@ -58,9 +60,9 @@ app.add_middleware(AdminDataMiddleware())  # no admin data for a client without 
 # Operator pages: no sign-in, unless RESYNC_OPERATOR_LOGIN=required (the gate is every page's first on_load).
 _OPERATOR_GATE = OperatorFrameState.require_sign_in
 app.add_page(chat_page.chat, route="/", title="Resync | Assistant", on_load=[_OPERATOR_GATE, ChatState.load])
-app.add_page(operator_placeholders.monitoring, route="/monitoring", title="Resync | Job monitoring",
-             on_load=[_OPERATOR_GATE])
-app.add_page(operator_placeholders.realtime, route="/realtime-dashboard", title="Resync | Real-time",
+app.add_page(monitoring_page.monitoring, route="/monitoring", title="Resync | Job monitoring",
+             on_load=[_OPERATOR_GATE, MonitoringState.load])
+app.add_page(realtime_page.realtime, route="/realtime-dashboard", title="Resync | Real-time",
              on_load=[_OPERATOR_GATE])
 app.add_page(metrics_page.metrics_dashboard, route="/metrics/dashboard", title="Resync | Metrics",
              on_load=[_OPERATOR_GATE, MetricsDashboardState.load])

@@ -45,13 +45,13 @@ def jobs(instance: str | None = None, status: str | None = None, workstation: st
          stream: str | None = None, q: str | None = None, sort: str | None = None,
          limit: str = Query(str(queries.DEFAULT_LIMIT)), offset: str = Query("0"),
          late: bool | None = None, stuck: bool | None = None, critical: bool | None = None,
-         risk: str | None = None) -> dict:
+         risk: str | None = None, at_risk: bool | None = None) -> dict:
     """One page of the plan's jobs. `status`: HWA statuses, comma-separated; `sort`: name, status, workstation,
     job_stream, start, end, duration, return_code, scheduled_start, deadline, confidence (`-` first to reverse);
     `limit` ≤ 500."""
     try:
         return queries.jobs(instance, status=status, workstation=workstation, stream=stream, q=q, sort=sort,
-                            limit=limit, offset=offset, late=late, stuck=stuck, critical=critical, risk=risk)
+                            limit=limit, offset=offset, late=late, stuck=stuck, critical=critical, risk=risk, at_risk=at_risk)
     except QueryInvalid as exc:
         raise _invalid(exc) from None
     except UnknownInstance as exc:

@@ -243,3 +243,24 @@ def budget_gauge(period: dict[str, Any], title: str = "") -> go.Figure:
 def total(fig: go.Figure) -> float:
     """The sum of every y value of a figure's bar traces (what a stacked cost chart adds up to)."""
     return round(sum(float(v or 0.0) for trace in fig.data if trace.type == "bar" for v in (trace.y or ())), 8)
+
+
+# ---- TWS ----------------------------------------------------------------------------------------------------
+
+JOB_SERIES = (("running", "Running", "#0090ff"), ("completed", "Completed", "#30a46c"),
+              ("failed", "Failed", "#e54666"), ("pending", "Pending", "#8b8d98"), ("late", "Late", "#f76b15"),
+              ("stuck", "Stuck", "#ffc53d"))
+
+
+def jobs_per_status(polls: list[dict[str, Any]], height: int = 280) -> go.Figure:
+    """Jobs per status over the day, one point per poll bucket (`queries.poll_history` rows, oldest first)."""
+    if not polls:
+        return empty_figure("No poll yet today", height=height)
+    fig = go.Figure()
+    times = [p["at"] for p in polls]
+    for key, label, color in JOB_SERIES:
+        fig.add_trace(go.Scatter(x=times, y=[p.get(key, 0) for p in polls], name=label, mode="lines+markers",
+                                 line={"color": color, "width": 2}, marker={"size": 4}))
+    _layout(fig, height=height, y_title="jobs")
+    fig.update_xaxes(tickformat="%H:%M")
+    return fig

@@ -273,15 +273,3 @@ def operator_page(title: str, *children: rx.Component) -> rx.Component:
         width="100%",
         on_mount=OperatorFrameState.identify,
     )
-
-
-def coming_soon(text: str, items: list[str]) -> rx.Component:
-    """What a page will hold, for the pages whose feature is not built yet."""
-    return rx.callout.root(
-        rx.callout.icon(rx.icon("construction")),
-        rx.callout.text(
-            rx.vstack(rx.text(text), rx.unordered_list(*[rx.list_item(item) for item in items]), spacing="2")
-        ),
-        color_scheme="gray",
-        width="100%",
-    )

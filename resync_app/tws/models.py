@@ -88,6 +88,10 @@ class TwsPlanJob(SQLModel, table=True):
         Index("ix_tws_jobs_status_duration", "instance", "status", "duration_s", "job_id"),
         Index("ix_tws_jobs_critical", "instance", "critical", "deadline"),
         Index("ix_tws_jobs_deps", "instance", "deps_state"),
+        # /monitoring's late / stuck chips and its return-code column page in index order too (migration 0009)
+        Index("ix_tws_jobs_late_name", "instance", "late", "name", "job_id"),
+        Index("ix_tws_jobs_stuck_name", "instance", "stuck", "name", "job_id"),
+        Index("ix_tws_jobs_rc", "instance", "return_code", "job_id"),
     )
 
     instance: str = Field(primary_key=True, max_length=64)

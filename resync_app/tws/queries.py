@@ -7,7 +7,7 @@ plan costs what a page of a 500-job plan costs; counts of status-only filters co
 Functions (each takes `instance=None` = the primary instance; an unknown one raises `UnknownInstance`):
   summary(instance)                     → the summary row as CONTRACT §9 shapes it (+ poller, status_counts)
   jobs(instance, status=…, workstation=…, stream=…, q=…, sort=…, limit=…, offset=…, late=…, stuck=…,
-       critical=…, risk=…)              → {count, results}
+       critical=…, risk=…, at_risk=…)   → {count, results}
   job(instance, job_id)                 → one job + dependencies (predecessors/successors) + run history
   events(instance, severity=…, type=…, since=…, until=…, q=…, limit=…, offset=…) → {count, results}, newest first
   workstations(instance)                → the workstations with their link state
@@ -30,10 +30,10 @@ from sqlalchemy import and_, func, or_, select
 from resync_app.db import session_scope, utcnow
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
 from resync_app.tws import instances
-from resync_app.tws.detect import RISK_LEVELS
+from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
-from resync_app.tws.plan_fields import RUNNING_STATUSES, STATUSES
+from resync_app.tws.plan_fields import RUNNING_STATUSES, STATUSES, SUCCESS_STATUSES
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -220,7 +220,7 @@ class _CountCache:
         self._size = size
         self._data: OrderedDict[tuple, tuple[int, int]] = OrderedDict()
 
-    def get(self, db, key: tuple, compute) -> int:
+    def get(self, db, key: tuple, compute) -> Any:
         seq = db.execute(select(TwsSummary.poll_seq).where(TwsSummary.instance == key[0])).scalar() or 0
         with self._lock:
             hit = self._data.get(key)
@@ -251,12 +251,22 @@ def _status_only_count(db, name: str, statuses: list[str]) -> int | None:
     return sum(int(counts.get(s, 0)) for s in statuses) if statuses else row.total
 
 
+_searches = _CountCache(size=32)  # per search and sort: the matching job ids in order (one scan per poll)
+
+
+def _page_by_ids(db, name: str, ids: list[str]) -> list[TwsPlanJob]:
+    rows = {r.job_id: r for r in db.execute(select(TwsPlanJob).where(
+        TwsPlanJob.instance == name, TwsPlanJob.job_id.in_(ids))).scalars()} if ids else {}
+    return [rows[i] for i in ids if i in rows]
+
+
 def jobs(instance: str | None = None, *, status: str | list[str] | None = None, workstation: str | None = None,
          stream: str | None = None, q: str | None = None, sort: str | None = None, limit: Any = DEFAULT_LIMIT,
          offset: Any = 0, late: bool | None = None, stuck: bool | None = None, critical: bool | None = None,
-         risk: str | list[str] | None = None) -> dict[str, Any]:
+         risk: str | list[str] | None = None, at_risk: bool | None = None) -> dict[str, Any]:
     """`GET /api/v1/tws/jobs`: one page of the plan's jobs. `sort` is a key of SORT_KEYS, "-" first for
-    descending (default: name)."""
+    descending (default: name). `at_risk=True`: the critical jobs the summary counts as at risk (potential or high
+    risk, not finished successfully, deadline not passed — `detect.counts_as_at_risk`)."""
     errors: dict[str, str] = {}
     try:
         statuses = parse_statuses(status)
@@ -293,19 +303,31 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
             where.append(column == bool(value))
     if risks:
         where.append(TwsPlanJob.risk.in_(risks))
+    now = utcnow()
+    if at_risk:
+        where.extend([TwsPlanJob.critical == True, TwsPlanJob.risk.in_((RISK_POTENTIAL, RISK_HIGH)),  # noqa: E712
+                      TwsPlanJob.status.not_in(SUCCESS_STATUSES), TwsPlanJob.deadline >= now])
     columns = SORT_KEYS[sort_key]
     order = [c.desc() if descending else c.asc() for c in columns]
     order.append(TwsPlanJob.job_id.desc() if descending else TwsPlanJob.job_id.asc())
-    now = utcnow()
     with session_scope() as db:
         status_only = not (workstation or stream or (q and q.strip()) or late is not None or stuck is not None
-                           or critical is not None or risks)
+                           or critical is not None or risks or at_risk)
         count = _status_only_count(db, name, statuses) if status_only else None
         if count is None:
             key = (name, tuple(statuses), workstation, stream, (q or "").strip().lower(), late, stuck, critical,
-                   tuple(risks))
-            count = _counts.get(db, key, lambda: db.execute(
-                select(func.count()).select_from(TwsPlanJob).where(and_(*where))).scalar_one())
+                   tuple(risks), bool(at_risk))
+            if q and q.strip():
+                # a substring search scans the plan once per poll and keeps its matches' ids in the page's order:
+                # turning its pages reads 50 rows by primary key (the count is the length of the list)
+                ids = _searches.get(db, (*key, sort_key, descending), lambda: tuple(db.execute(
+                    select(TwsPlanJob.job_id).where(and_(*where)).order_by(*order)).scalars()))
+                return {"instance": name, "count": len(ids), "limit": page_size, "offset": start,
+                        "results": [_job_dict(row, now) for row in
+                                    _page_by_ids(db, name, list(ids[start:start + page_size]))]}
+            else:
+                count = _counts.get(db, key, lambda: db.execute(
+                    select(func.count()).select_from(TwsPlanJob).where(and_(*where))).scalar_one())
         rows = db.execute(select(TwsPlanJob).where(and_(*where)).order_by(*order).limit(page_size)
                           .offset(start)).scalars().all()
         return {"instance": name, "count": count, "limit": page_size, "offset": start,

@@ -1,0 +1,1 @@
+"""Live pushes to operator dashboards (one producer per topic per worker)."""
