@@ -19,7 +19,7 @@ run: setup
 
 test: setup
 	@scripts/setup-browser.sh
-	@source scripts/env.sh && python -m pytest $(PYTEST_ARGS)
+	@scripts/test.sh $(PYTEST_ARGS)
 
 test-fast: setup
 	@source scripts/env.sh && python -m pytest -m "not browser" $(PYTEST_ARGS)
