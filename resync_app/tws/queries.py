@@ -36,6 +36,7 @@ from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, T
 from resync_app.tws.plan_fields import RUNNING_STATUSES, STATUSES, SUCCESS_STATUSES
 
 MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000_000  # beyond any plan; keeps OFFSET inside the databases' integers
 DEFAULT_LIMIT = 50
 STATUS_ALIASES = {"CANCELLED": "CANCL", "CANCELED": "CANCL", "SUCCESS": "SUCC", "SUCCESSFUL": "SUCC",
                   "RUNNING": "EXEC", "FAILED": "ABEND", "HELD": "HOLD", "WAITING": "WAIT"}
@@ -116,9 +117,15 @@ def _offset(offset: Any, errors: dict[str, str]) -> int:
     except (TypeError, ValueError):
         errors["offset"] = "must be a whole number"
         return 0
-    if value < 0:
-        errors["offset"] = "must be 0 or more"
+    if not 0 <= value <= MAX_OFFSET:
+        errors["offset"] = f"must be between 0 and {MAX_OFFSET}"
     return value
+
+
+def _at_risk(now: datetime) -> list[Any]:
+    """`detect.counts_as_at_risk` in SQL: the critical jobs the summary's tile counts."""
+    return [TwsPlanJob.critical == True, TwsPlanJob.risk.in_((RISK_POTENTIAL, RISK_HIGH)),  # noqa: E712
+            TwsPlanJob.status.not_in(SUCCESS_STATUSES), TwsPlanJob.deadline >= now]
 
 
 def _like(text: str) -> str:
@@ -305,8 +312,7 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
         where.append(TwsPlanJob.risk.in_(risks))
     now = utcnow()
     if at_risk:
-        where.extend([TwsPlanJob.critical == True, TwsPlanJob.risk.in_((RISK_POTENTIAL, RISK_HIGH)),  # noqa: E712
-                      TwsPlanJob.status.not_in(SUCCESS_STATUSES), TwsPlanJob.deadline >= now])
+        where.extend(_at_risk(now))
     columns = SORT_KEYS[sort_key]
     order = [c.desc() if descending else c.asc() for c in columns]
     order.append(TwsPlanJob.job_id.desc() if descending else TwsPlanJob.job_id.asc())
@@ -382,8 +388,7 @@ def critical_jobs(instance: str | None = None, *, at_risk_only: bool = False, li
         query = select(TwsPlanJob).where(TwsPlanJob.instance == name, TwsPlanJob.critical == True,  # noqa: E712
                                          TwsPlanJob.deadline.is_not(None))
         if at_risk_only:
-            query = query.where(TwsPlanJob.risk.in_(("potential", "high")),
-                                TwsPlanJob.status.not_in(("SUCC", "SUCCP", "COMPLT", "END")))
+            query = query.where(*_at_risk(now))
         rows = db.execute(query.order_by(TwsPlanJob.confidence.asc(), TwsPlanJob.deadline.asc())
                           .limit(limit)).scalars().all()
         return [_job_dict(row, now) for row in rows]

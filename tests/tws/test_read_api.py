@@ -139,13 +139,20 @@ def test_sort(seeded, sort, key, reverse):
 
 @pytest.mark.parametrize("query, param", [
     ("sort=colour", "sort"), ("limit=501", "limit"), ("limit=0", "limit"), ("limit=abc", "limit"),
-    ("offset=-1", "offset"), ("risk=extreme", "risk"),
+    ("offset=-1", "offset"), ("risk=extreme", "risk"), ("offset=99999999999999999999", "offset"),
 ])
 def test_bad_parameters_422(seeded, query, param):
     api, _ = seeded
     answer = api.get(f"/api/v1/tws/jobs?{query}")
     assert answer.status_code == 422, answer.text
     assert param in answer.json()["detail"]["errors"]
+
+
+def test_an_offset_beyond_the_database_integer_is_422_for_events_too(seeded):
+    api, _ = seeded
+    answer = api.get("/api/v1/tws/events?offset=99999999999999999999")
+    assert answer.status_code == 422, answer.text
+    assert "offset" in answer.json()["detail"]["errors"]
 
 
 def test_workstation_stream_and_search_filters(seeded):
@@ -175,6 +182,21 @@ def test_flags_and_critical_rows(seeded):
     crit = api.get("/api/v1/tws/critical-jobs").json()
     confidences = [r["confidence"] for r in crit]
     assert confidences == sorted(confidences)
+
+
+def test_critical_jobs_at_risk_are_the_ones_the_tile_counts(seeded):
+    """The dashboard's "critical at risk" list and the jobs filter apply the tile's rule: a critical job whose
+    deadline has passed is missed, not at risk."""
+    api, _ = seeded
+    listed = {r["id"] for r in api.get("/api/v1/tws/critical-jobs?at_risk=true").json()}
+    filtered = api.get("/api/v1/tws/jobs?at_risk=true&limit=500").json()
+    assert listed == {r["id"] for r in filtered["results"]}
+    assert len(listed) == filtered["count"]
+    # the tile was counted at the last poll: since then deadlines can only have passed
+    assert filtered["count"] <= api.get("/api/v1/tws/summary").json()["counts"]["at_risk"]
+    missed = [j for j in _db_jobs(critical=True) if j.risk in ("potential", "high") and j.deadline is not None
+              and j.status not in ("SUCC", "SUCCP", "COMPLT", "END") and j.deadline < utcnow()]
+    assert missed and not listed & {j.job_id for j in missed}  # the seeded plan has missed deadlines
 
 
 def test_poll_history(seeded):
