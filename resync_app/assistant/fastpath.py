@@ -417,17 +417,17 @@ async def _deadline_threats(intent: Intent, reads: _Reads, ctx: _Context) -> tup
 
 
 async def _critical_at_risk(reads: _Reads, ctx: _Context) -> str:
-    page = await reads("jobs", critical=True, limit=SCAN_ROWS)
-    critical = page.get("results", [])
-    at_risk = [r for r in critical if r.get("risk") and r.get("risk") != "normal"]
-    at_risk.sort(key=lambda r: (r.get("confidence") is None, r.get("confidence") or 0.0))
+    """The critical jobs the dashboard's tile counts as at risk (the read layer's `at_risk` rule)."""
+    page = await reads("jobs", at_risk=True, sort="confidence", limit=SHOWN_ROWS)
+    at_risk, total = page.get("results", []), int(page.get("count", 0))
     if not at_risk:
-        return f"No critical job is at risk ({plural(int(page.get('count', len(critical))), 'critical job')} in the plan)."
-    return (f"**{plural(len(at_risk), 'critical job')} at risk**, least likely to end on time first:\n\n" +
+        critical = await reads("jobs", critical=True, limit=1)
+        return f"No critical job is at risk ({plural(int(critical.get('count', 0)), 'critical job')} in the plan)."
+    return (f"**{plural(total, 'critical job')} at risk**, least likely to end on time first:\n\n" +
             fmt.table(["job", "status", "deadline", "risk", "confidence"], [
                 (qualified(r), r.get("status"), ctx.at(r.get("deadline")), r.get("risk"),
-                 fmt.percent(r.get("confidence"))) for r in at_risk[:SHOWN_ROWS]]) +
-            _more(min(len(at_risk), SHOWN_ROWS), len(at_risk)) +
+                 fmt.percent(r.get("confidence"))) for r in at_risk]) +
+            _more(len(at_risk), total) +
             "\n\nAsk “what threatens JOB's deadline?” for one job's critical path.")
 
 

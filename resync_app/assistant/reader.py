@@ -7,7 +7,8 @@ read layer and an async one both fit. Times may be aware `datetime`s or ISO 8601
 Extras beyond §9 that the fast path uses (the lead binds them to the read layer):
 
 - `jobs(..., late=True | stuck=True | critical=True)`: only rows with that flag set (the read layer computes the
-  flags per row already). `sort` is a column name, `-` prefixed for descending (`"-end"`, `"start"`, `"name"`).
+  flags per row already); `at_risk=True`: the critical jobs the dashboard counts as at risk (potential or high
+  risk, not finished successfully, deadline not passed). `sort` is a column name, `-` prefixed for descending (`"-end"`, `"start"`, `"name"`).
 - `deadline_threats(instance, job)`: the risk figure of one critical job and the predecessors that threaten it
   (`DeadlineThreats` below); None when the job is not in the plan.
 - `workstations(instance)` (optional): `{count, results: [{name, linked, status?, type?}]}`. A reader without it
@@ -91,7 +92,7 @@ class PlanReader(Protocol):
     def jobs(self, instance: str | None, *, status: list[str] | None = None, workstation: str | None = None,
              stream: str | None = None, q: str | None = None, sort: str | None = None, limit: int = 50,
              offset: int = 0, late: bool | None = None, stuck: bool | None = None,
-             critical: bool | None = None) -> Any:
+             critical: bool | None = None, at_risk: bool | None = None) -> Any:
         """`JobPage`"""
 
     def job(self, instance: str | None, job_id_or_name: str) -> Any:

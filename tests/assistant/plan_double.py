@@ -117,12 +117,14 @@ class MemoryPlan:
                 "workstations": {"linked": 2, "unlinked": 1, "total": 3}}
 
     def jobs(self, instance, *, status=None, workstation=None, stream=None, q=None, sort=None, limit=50, offset=0,
-             late=None, stuck=None, critical=None):
+             late=None, stuck=None, critical=None, at_risk=None):
         rows = [r for r in self.jobs_rows
                 if (not status or r["status"] in status) and (not workstation or r["workstation"] == workstation)
                 and (not stream or r["job_stream"] == stream) and (not q or q.upper() in r["name"])
                 and (late is None or r["late"] == late) and (stuck is None or r["stuck"] == stuck)
-                and (critical is None or r["critical"] == critical)]
+                and (critical is None or r["critical"] == critical)
+                and (not at_risk or (r["critical"] and r["risk"] in ("potential", "high") and r["status"] != "SUCC"
+                                     and datetime.fromisoformat(r["deadline"]) >= NOW))]
         if sort:
             key = sort.lstrip("-")
             rows.sort(key=lambda r: (r.get(key) is None, r.get(key) or ""), reverse=sort.startswith("-"))

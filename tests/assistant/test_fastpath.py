@@ -12,7 +12,7 @@ import pytest
 from resync_app.assistant.fastpath import PLAN_FOOTER, FastAnswer, answer, fast_path
 from resync_app.assistant.intents import Intent
 from resync_app.assistant.rag import RagClient, knowledge_search
-from tests.assistant.plan_double import JOBS, NOW, AsyncMemoryPlan, MemoryPlan
+from tests.assistant.plan_double import JOBS, NOW, AsyncMemoryPlan, MemoryPlan, at
 from tests.assistant.rag_server import FakeRagServer
 from tests.assistant.test_intents import load_questions
 
@@ -157,6 +157,17 @@ async def test_critical_jobs_at_risk():
     assert "**2 critical jobs at risk**" in text
     assert text.index("PAYROLL_DAILY") < text.index("EOD_SETTLEMENT")  # least likely to end on time first
     assert "PAYROLL_PREP" not in text  # normal risk
+
+
+async def test_critical_jobs_at_risk_leave_out_finished_and_missed_ones():
+    plan = MemoryPlan()
+    plan.jobs_rows += [
+        {**plan.jobs_rows[0], "id": "j20", "name": "DONE_ANYWAY", "status": "SUCC"},  # high risk, but it ended well
+        {**plan.jobs_rows[0], "id": "j21", "name": "TOO_LATE", "deadline": at(8)},  # its deadline has passed
+    ]
+    text = (await ask("which critical jobs are at risk?", plan)).text
+    assert "**2 critical jobs at risk**" in text
+    assert "DONE_ANYWAY" not in text and "TOO_LATE" not in text
 
 
 async def test_job_log_dependencies_and_history():
