@@ -209,6 +209,7 @@ class ChatState(rx.State):
         self.streaming = False
 
     @rx.event
+    @operator_read_event
     def vote(self, turn_id: int, value: int):
         """Thumbs up (+1) / down (-1) on an answer of this conversation."""
         turn = _turn_id(turn_id)

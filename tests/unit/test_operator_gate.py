@@ -86,3 +86,20 @@ def test_the_corner_names_the_role(operator_user):
     assert corner_label(None) == ""
     principal = sessions.resolve(_cookie(OPERATOR_USER), "session")
     assert corner_label(principal) == f"Signed in as {OPERATOR_USER} (operator)"
+
+
+def test_required_login_keeps_anonymous_clients_from_voting(operator_user, operator_login_required):
+    """A thumbs up/down writes the database: under RESYNC_OPERATOR_LOGIN=required, an anonymous client (whose
+    conversation id is whatever its localStorage says) changes nothing."""
+    from resync_app.assistant import turns
+    from resync_app.state.chat import ChatState
+
+    turn = turns.store("conv-1", "status of X?", "X is SUCC.", fast_path=True)
+    anonymous = _state("/")
+    anonymous.conversation_id, anonymous._update = "conv-1", lambda *args, **changes: None
+    assert _redirect_path(ChatState.vote.fn(anonymous, turn, 1)) == "/login?next=/"
+    assert turns.history("conv-1")[0]["feedback"] is None
+    operator = _state("/", _cookie(OPERATOR_USER))
+    operator.conversation_id, operator._update = "conv-1", lambda *args, **changes: None
+    ChatState.vote.fn(operator, turn, 1)
+    assert turns.history("conv-1")[0]["feedback"] == 1
