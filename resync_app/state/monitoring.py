@@ -81,7 +81,7 @@ def _time(iso: str | None) -> str:
 
 def job_row(job: dict) -> JobRow:
     flag = ("abend" if job["status"] in FAILED_STATUSES else "stuck" if job["stuck"] else "late" if job["late"]
-            else "risk" if job.get("risk") in ("potential", "high") else "")
+            else "risk" if job.get("at_risk") else "")
     rc = job["return_code"]
     return JobRow(job["id"], job["name"], job["job_stream"], job["workstation"], job["status"], _time(job["start"]),
                   fmt_duration(job["duration_s"]) if job["duration_s"] is not None else "",

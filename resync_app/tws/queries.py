@@ -29,7 +29,7 @@ from sqlalchemy import and_, func, or_, select
 
 from resync_app.db import session_scope, utcnow
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
-from resync_app.tws import instances
+from resync_app.tws import detect, instances
 from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
@@ -200,6 +200,7 @@ def _job_dict(row: TwsPlanJob, now: datetime) -> dict[str, Any]:
         "run_number": row.run_number, "scheduled_start": _iso(row.scheduled_start), "deadline": _iso(row.deadline),
         "estimated_duration_s": row.estimated_duration_s, "critical": row.critical, "priority": row.priority,
         "late": row.late, "stuck": row.stuck, "risk": row.risk or None, "confidence": row.confidence,
+        "at_risk": bool(row.critical) and detect.counts_as_at_risk(row, row.risk or "", now),
         "updated_at": _iso(row.updated_at),
     }
 

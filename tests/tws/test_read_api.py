@@ -191,6 +191,9 @@ def test_critical_jobs_at_risk_are_the_ones_the_tile_counts(seeded):
     listed = {r["id"] for r in api.get("/api/v1/tws/critical-jobs?at_risk=true").json()}
     filtered = api.get("/api/v1/tws/jobs?at_risk=true&limit=500").json()
     assert listed == {r["id"] for r in filtered["results"]}
+    assert all(r["at_risk"] for r in filtered["results"])  # the row's flag (the monitoring page's highlight)
+    critical = api.get("/api/v1/tws/jobs?critical=true&limit=500").json()["results"]
+    assert {r["id"] for r in critical if r["at_risk"]} == listed
     assert len(listed) == filtered["count"]
     # the tile was counted at the last poll: since then deadlines can only have passed
     assert filtered["count"] <= api.get("/api/v1/tws/summary").json()["counts"]["at_risk"]
