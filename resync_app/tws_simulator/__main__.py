@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import http.client
 import os
 import signal
 import socket
@@ -55,7 +56,8 @@ def _auth_header() -> str:
 
 
 def _probe(host: str, port: int) -> str:
-    """'free', 'ours' (a simulator that accepts our credentials) or 'foreign'."""
+    """'free', 'ours' (a simulator that accepts our credentials), 'foreign', or 'closing' (the answer broke off:
+    a server going away, e.g. ours after its shutdown request)."""
     try:
         with socket.create_connection((host, port), timeout=1):
             pass
@@ -65,6 +67,8 @@ def _probe(host: str, port: int) -> str:
     try:
         with urllib.request.urlopen(request, timeout=3) as answer:
             return "ours" if answer.status == 200 and b'"speed"' in answer.read() else "foreign"
+    except http.client.HTTPException:
+        return "closing"
     except (urllib.error.URLError, OSError, ValueError):
         return "foreign"
 
@@ -81,7 +85,9 @@ def _wait(host: str, port: int, want: str, seconds: float) -> bool:
 def background(args: argparse.Namespace, argv: list[str]) -> int:
     where = f"{args.host}:{args.port}"
     state = _probe(args.host, args.port)
-    if state == "foreign":
+    if state == "closing" and _wait(args.host, args.port, "free", 10):
+        state = "free"
+    if state in ("foreign", "closing"):
         print(f"TWS simulator: {where} is taken by another program; not starting the simulator "
               f"(set RESYNC_TWS_SIMULATOR_PORT or RESYNC_TWS_SIMULATOR=0)", file=sys.stderr)
         return 0
