@@ -146,6 +146,8 @@ async def _find_job(intent: Intent, reads: _Reads) -> tuple[dict | None, str | N
     if ws and len(rows) > 1:
         rows = [r for r in rows if ws in (str(r.get("workstation", "")).upper(),
                                           str(r.get("job_stream_workstation", "")).upper())] or rows
+    if len(rows) > 1 and len({qualified(r) for r in rows}) == 1:
+        rows = [_current_run(rows)]  # one job on several plan days: the run that matters now
     if len(rows) > 1:
         listed = ", ".join(qualified(r) for r in rows[:SHOWN_ROWS])
         return None, (f"{plural(len(rows), 'job')} named {name(job)} are in the plan: {listed}. "
@@ -157,6 +159,15 @@ async def _find_job(intent: Intent, reads: _Reads) -> tuple[dict | None, str | N
     near = (page or {}).get("results", [])[:5]
     hint = f" Similar names: {', '.join(qualified(r) for r in near)}." if near else ""
     return None, f"No job named {name(job)}{where} is in the current plan.{hint}"
+
+
+def _current_run(rows: list[dict]) -> dict:
+    """Of the runs of one job in the plan (a plan spanning days), the latest that has started, else the next one
+    scheduled."""
+    started = [r for r in rows if r.get("start")]
+    if started:
+        return max(started, key=lambda r: str(r["start"]))
+    return min(rows, key=lambda r: (r.get("scheduled_start") is None, str(r.get("scheduled_start") or "")))
 
 
 def _headline(job: dict) -> str:

@@ -313,3 +313,17 @@ async def test_text_from_the_plan_cannot_inject_markdown():
         message = line.split(" — ", 1)[1]
         assert message == "click \\[here\\](javascript:alert(1)) \\<img src=x onerror=alert(1)\\> \\| # title"
         assert not re.search(r"(?<!\\)[\[\]<>|]", message)  # no unescaped link, HTML or cell syntax
+
+
+async def test_one_job_on_two_plan_days_answers_about_the_run_that_started():
+    """A plan spanning two days holds PAYROLL_PREP twice (same stream and workstation): not "ambiguous", but the
+    run that has started (tomorrow's is only scheduled)."""
+    plan = MemoryPlan()
+    tomorrow = copy.deepcopy(next(r for r in plan.jobs_rows if r["id"] == "j13"))
+    tomorrow.update(id="j13-next", status="HOLD", start=None, end=None, return_code=None,
+                    scheduled_start=(NOW + timedelta(days=1)).isoformat())
+    plan.jobs_rows.append(tomorrow)
+    result = await ask("status of job PAYROLL_PREP", plan)
+    assert "are in the plan" not in result.text
+    assert "`PAYROLL_PREP` (stream `HR_PAYROLL`, workstation `CPU_LINUX01`) is **SUCC**" in result.text
+    assert {"name": "plan.job", "arguments": {"instance": None, "job": "j13"}} in result.calls
