@@ -49,3 +49,62 @@ async def test_scripted_abend_gives_one_event_and_one_card(api, teams, hook, sim
     text = api.get("/metrics").text
     assert sample(text, "resync_tws_polls_total", instance=NAME, outcome="ok") >= 3
     assert sample(text, "resync_tws_events_total", severity="critical") >= 1
+
+
+def title(card: dict) -> str:
+    body = card["attachments"][0]["content"]["body"]
+    return next(block["text"] for block in body if block.get("type") == "TextBlock" and block.get("size") == "Large")
+
+
+async def test_stuck_late_and_unlinked_each_give_one_event_and_one_card(api, teams, hook, simulator):
+    """The issue's other scripted changes, poll → event → card, each exactly once (polled again: nothing new).
+    Other jobs of the simulated plan may turn late meanwhile: every matching event gets exactly one card."""
+    tws_service.shutdown()
+    instances.create_instance({"name": NAME, "base_url": simulator.base_url, "username": simulator.username,
+                               "password": simulator.password}, "tests")
+    teams.system(tws_job_stuck_threshold_minutes=30, tws_job_late_threshold_minutes=15)
+    wanted = ("job_stuck", "job_late", "workstation_unlinked")
+    teams.enable(notification_types=list(wanted), job_status_filters=[], monitored_tws_instances=[NAME])
+    roots = simulator.find_jobs(root=True)
+    stuck_job, late_job = roots[0], roots[1]
+    events: list = []
+
+    async with HWAClient(simulator.connection()) as client:
+        async def poll_twice() -> list:
+            first = await snapshot.poll_instance(NAME, client, now=simulator.now)
+            again = await snapshot.poll_instance(NAME, client, now=simulator.now)
+            assert again.events == []  # seen again: no second event
+            events.extend(e for e in first.events if e.type in wanted)
+            return first.events
+
+        await poll_twice()  # the baseline
+        assert events == [] and teams.deliver() == [] and hook.cards == []
+
+        simulator.script_job(stuck_job["id"], "stuck")
+        simulator.run_until(lambda s: s.job_info(stuck_job["id"])["status"] == "EXEC")
+        simulator.advance(minutes=31)
+        [stuck] = [e for e in await poll_twice() if e.type == "job_stuck" and e.job_id == stuck_job["id"]]
+
+        simulator.script_job(late_job["id"], "late")
+        from resync_app.tws.plan_fields import parse_time
+
+        simulator.advance_to(max(simulator.now, parse_time(late_job["at"])))
+        simulator.advance(minutes=16)
+        [late] = [e for e in await poll_twice() if e.type == "job_late" and e.job_id == late_job["id"]]
+
+        simulator.unlink("CPU_LINUX01")
+        [unlinked] = [e for e in await poll_twice() if e.type == "workstation_unlinked"]
+
+    outcomes: list = []
+    while batch := teams.deliver():  # the dispatcher posts a batch per round
+        outcomes += batch
+    assert [o["status"] for o in outcomes] == ["sent"] * len(events)
+    assert teams.deliver(later(unlinked.at, 3600)) == []
+    assert len(hook.cards) == len(events)
+    assert sorted(row["source_key"] for row in teams.rows()) == sorted(f"tws:{e.id}" for e in events)
+    titles = [title(card) for card in hook.cards]
+    for expected in (f"Job stuck: {stuck_job['name']}", f"Job late: {late_job['name']}",
+                     "Workstation unlinked: CPU_LINUX01"):
+        assert titles.count(expected) == 1, (expected, titles)
+    [stuck_card] = [c for c in hook.cards if title(c) == f"Job stuck: {stuck_job['name']}"]
+    assert (facts(stuck_card)["Status"], facts(stuck_card)["Instance"]) == ("EXEC", NAME)
