@@ -70,7 +70,7 @@ class AdminDataMiddleware(Middleware):
             target = _admin_handler(event.name)
             if target is None or (target[2] is not None and is_public_handler(target[2])):
                 return None
-        signed_in = current_admin(state) is not None
+        signed_in = current_admin(state, touch=False) is not None  # the handler's own guard decides on activity
         if not signed_in and (cleared := await clear_admin_data(state)):
             logger.info("cleared %d admin var(s) of a client without an admin session (%s)", cleared,
                         event.name.rpartition(".")[2])

@@ -227,6 +227,12 @@ def admin_event(fn):
     return _guarded(fn, _for_admin, _refuse_admin, "_resync_admin_event")
 
 
+def admin_watch(fn):
+    """`admin_event` for a page's live-refresh loop (a background handler its `load` starts): the session is
+    checked without extending it, since a refresh loop is not a user action (the `load` that started it was)."""
+    return _guarded(fn, lambda state: current_admin(state, touch=False), _refuse_admin, "_resync_admin_event")
+
+
 def operator_event(fn):
     """Run `fn` (something that changes TWS) only for a signed-in operator or admin; inside, `acting_user()`
     names them. Otherwise nothing runs and the client is sent to /login."""

@@ -20,7 +20,7 @@ import reflex as rx
 from resync_app.components import charts
 from resync_app.events import feed
 from resync_app.llm import analytics
-from resync_app.state.guard import admin_event, refresh_stops
+from resync_app.state.guard import admin_event, admin_watch, refresh_stops
 from resync_app.state.formatting import compact, money, percent
 
 ROUTE = "/admin/litellm-analytics"
@@ -199,7 +199,7 @@ class LiteLLMAnalyticsState(rx.State):
         return LiteLLMAnalyticsState.watch(self._watch_id)
 
     @rx.event(background=True)
-    @admin_event
+    @admin_watch
     async def watch(self, watch_id: int):
         """Recompute after each ledger flush (at most every 10 s otherwise); stop when superseded, when the admin
         left this page or when the session ended."""

@@ -24,7 +24,7 @@ from resync_app.llm.gateway import ModelNotRoutable, get_gateway
 from resync_app.llm.ledger import ledger
 from resync_app.llm.providers import PROVIDERS
 from resync_app.state.formatting import compact, duration, money, percent  # noqa: F401  (re-exported)
-from resync_app.state.guard import acting_admin, admin_event, refresh_stops
+from resync_app.state.guard import acting_admin, admin_event, admin_watch, refresh_stops
 
 ROUTE = "/admin/litellm"
 TEST_PROMPT = "Reply with the single word: pong"
@@ -137,7 +137,7 @@ class LiteLLMConfigState(rx.State):
         return LiteLLMConfigState.watch(self._watch_id)
 
     @rx.event(background=True)
-    @admin_event
+    @admin_watch
     async def watch(self, watch_id: int):
         """Refresh the status, provider outcomes and budgets after LLM calls (or every 15 s) while the page is
         open; stops when the admin leaves the page, loses the session or the page loads again."""

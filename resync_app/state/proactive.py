@@ -20,7 +20,7 @@ from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
 from resync_app.tws import queries, service
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.snapshot import SNAPSHOT_TOPIC
-from resync_app.state.guard import acting_admin, admin_event, still_watching
+from resync_app.state.guard import acting_admin, admin_event, admin_watch, still_watching
 
 ROUTE = "/admin/proactive"
 PAGE_SIZE = 25
@@ -187,7 +187,7 @@ class ProactiveState(rx.State):
         return ProactiveState.watch(self._watch_id)
 
     @rx.event(background=True)
-    @admin_event
+    @admin_watch
     async def watch(self, watch_id: int):
         """Refresh after every poll (the poller publishes `tws.snapshot`; at most every 15 s without one)."""
         seen = feed.seq(SNAPSHOT_TOPIC)

@@ -17,7 +17,7 @@ from resync_app.config.store import UnknownVersion, get_store
 from resync_app.config.validation import FieldError, coerce
 from resync_app.config.views import all_categories
 from resync_app.events import feed
-from resync_app.state.guard import acting_admin, admin_event, refresh_stops
+from resync_app.state.guard import acting_admin, admin_event, admin_watch, refresh_stops
 
 WATCH_TIMEOUT_S = 20.0
 
@@ -179,7 +179,7 @@ class SystemConfigState(rx.State):
         return SystemConfigState.watch_changes(self._watch_id)
 
     @rx.event(background=True)
-    @admin_event
+    @admin_watch
     async def watch_changes(self, watch_id: int):
         """Refresh the page when another admin (or process) saves a new version; stops when superseded."""
         seen = feed.seq("config")

@@ -16,7 +16,7 @@ import reflex as rx
 from resync_app.config.store import setting
 from resync_app.db import utcnow
 from resync_app.events import feed
-from resync_app.state.guard import acting_admin, admin_event, still_watching
+from resync_app.state.guard import acting_admin, admin_event, admin_watch, still_watching
 from resync_app.state.formatting import when
 from resync_app.teams import config as teams_config
 from resync_app.teams import outbox
@@ -133,7 +133,7 @@ class TeamsConfigState(rx.State):
         return TeamsConfigState.watch(self._watch_id)
 
     @rx.event(background=True)
-    @admin_event
+    @admin_watch
     async def watch(self, watch_id: int):
         """Refresh the deliveries when cards are queued or sent (or every 15 s) while this tab shows the page;
         stops when it leaves, disconnects or its session ends (and never extends the session)."""

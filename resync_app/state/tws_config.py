@@ -15,7 +15,7 @@ from typing import Any
 import reflex as rx
 
 from resync_app.events import feed
-from resync_app.state.guard import acting_admin, admin_event, still_watching
+from resync_app.state.guard import acting_admin, admin_event, admin_watch, still_watching
 from resync_app.state.proactive import fmt_time
 from resync_app.audit.service import record as audit_record
 from resync_app.tws import instances, queries, service
@@ -114,7 +114,7 @@ class TwsConfigState(rx.State):
         return TwsConfigState.watch(self._watch_id)
 
     @rx.event(background=True)
-    @admin_event
+    @admin_watch
     async def watch(self, watch_id: int):
         seen = feed.seq(SNAPSHOT_TOPIC)
         while True:

@@ -103,3 +103,37 @@ def test_required_login_keeps_anonymous_clients_from_voting(operator_user, opera
     operator.conversation_id, operator._update = "conv-1", lambda *args, **changes: None
     ChatState.vote.fn(operator, turn, 1)
     assert turns.history("conv-1")[0]["feedback"] == 1
+
+
+def test_a_live_refresh_loop_checks_the_session_without_extending_it(operator_user):
+    """`admin_watch` (the pages' refresh loops) admits a live admin session without counting as activity;
+    `admin_event` (a user action) extends it (issue 10, item 5: idle means no user action)."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from resync_app.auth.models import AuthSession
+    from resync_app.db import session_scope, utcnow
+
+    cookie = _cookie(ADMIN_USER)
+    idle_since = utcnow() - timedelta(minutes=29)
+
+    def set_idle() -> None:
+        with session_scope() as db:
+            row = db.exec(select(AuthSession).where(AuthSession.token_hash == sessions.hash_token(cookie))).one()
+            row.last_seen_at = idle_since
+            db.add(row)
+
+    def last_seen():
+        with session_scope() as db:
+            return db.exec(select(AuthSession.last_seen_at)
+                           .where(AuthSession.token_hash == sessions.hash_token(cookie))).one()
+
+    ran = []
+    watch = guard.admin_watch(lambda self: ran.append("watch"))
+    action = guard.admin_event(lambda self: ran.append("action"))
+    set_idle()
+    watch(_state("/admin/system", cookie))
+    assert ran == ["watch"] and last_seen() == idle_since
+    action(_state("/admin/system", cookie))
+    assert ran == ["watch", "action"] and last_seen() > idle_since + timedelta(minutes=28)
