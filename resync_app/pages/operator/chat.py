@@ -11,6 +11,11 @@ from resync_app.state.chat import SUGGESTIONS, ChatLine, ChatState
 
 MAX_WIDTH = "52em"
 
+# plan tables in answers: readable cells (markdown tables have no spacing of their own)
+_ANSWER_STYLE = {"& table": {"border_collapse": "collapse", "margin": "0.25em 0"},
+                 "& th, & td": {"padding": "3px 12px 3px 0", "text_align": "left", "white_space": "nowrap",
+                                "border_bottom": "1px solid var(--gray-a4)"}}
+
 
 def _thumb(line: ChatLine, value: int, icon: str, label: str) -> rx.Component:
     chosen = line.feedback == value
@@ -50,7 +55,8 @@ def _confirm_card(line: ChatLine) -> rx.Component:
 def _answer(line: ChatLine) -> rx.Component:
     return rx.vstack(
         rx.cond(line.text != "",
-                rx.box(rx.markdown(line.text), width="100%", overflow_x="auto", class_name="chat-answer-text"),
+                rx.box(rx.markdown(line.text), width="100%", overflow_x="auto", class_name="chat-answer-text",
+                       style=_ANSWER_STYLE),
                 rx.hstack(rx.spinner(size="1"), rx.text("Thinking…", size="2", color=rx.color("gray", 10)),
                           align="center")),
         rx.cond(line.confirm_label != "", _confirm_card(line)),
