@@ -9,6 +9,7 @@ operator reads, closed to anonymous clients only under RESYNC_OPERATOR_LOGIN=req
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import inspect
@@ -123,6 +124,25 @@ async def still_watching(state: rx.State, watch_id: int, route: str) -> bool:
     if not _newest_loop_on(state, watch_id, route):
         return False
     return not await refresh_stops(state, route)
+
+
+async def follow(state: rx.State, watch_id: int, route: str, topic: str, refresh, *, timeout_s: float,
+                 min_interval_s: float) -> None:
+    """The body of a page's live-refresh loop (an `admin_watch` background handler its `load` starts): after each
+    message on the feed `topic` (or every `timeout_s` without one) run `refresh()` (plain or async) under the
+    state's lock while `still_watching`, then rest `min_interval_s` so a busy topic does not redraw constantly."""
+    from resync_app.events import feed
+
+    seen = feed.seq(topic)
+    while True:
+        seen = await feed.wait_for(topic, seen, timeout_s)
+        async with state:
+            if not await still_watching(state, watch_id, route):
+                return
+            done = refresh()
+            if inspect.isawaitable(done):
+                await done
+        await asyncio.sleep(min_interval_s)
 
 
 async def still_viewing(state: rx.State, watch_id: int, route: str) -> bool:

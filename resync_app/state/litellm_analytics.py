@@ -7,7 +7,6 @@ the report itself stays on the server. The page refreshes itself after every led
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import dataclasses
 import io
@@ -18,9 +17,8 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from resync_app.components import charts
-from resync_app.events import feed
 from resync_app.llm import analytics
-from resync_app.state.guard import admin_event, admin_watch, refresh_stops
+from resync_app.state.guard import admin_event, admin_watch, follow
 from resync_app.state.formatting import compact, money, percent
 
 ROUTE = "/admin/litellm-analytics"
@@ -203,16 +201,8 @@ class LiteLLMAnalyticsState(rx.State):
     async def watch(self, watch_id: int):
         """Recompute after each ledger flush (at most every 10 s otherwise); stop when superseded, when the admin
         left this page or when the session ended."""
-        seen = feed.seq("llm")
-        while True:
-            seen = await feed.wait_for("llm", seen, REFRESH_S)
-            async with self:
-                if self._watch_id != watch_id or await refresh_stops(self, "litellm-analytics"):
-                    return
-                if self.router.url.path.rstrip("/") != ROUTE:
-                    return
-                self._compute()
-            await asyncio.sleep(MIN_REFRESH_S)
+        await follow(self, watch_id, ROUTE, "llm", lambda: self._compute(), timeout_s=REFRESH_S,
+                     min_interval_s=MIN_REFRESH_S)
 
     @rx.event
     @admin_event

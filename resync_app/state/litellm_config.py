@@ -18,13 +18,12 @@ from typing import Any
 import reflex as rx
 from pydantic import ValidationError
 
-from resync_app.events import feed
 from resync_app.llm import analytics
 from resync_app.llm.gateway import ModelNotRoutable, get_gateway
 from resync_app.llm.ledger import ledger
 from resync_app.llm.providers import PROVIDERS
 from resync_app.state.formatting import compact, duration, money, percent  # noqa: F401  (re-exported)
-from resync_app.state.guard import acting_admin, admin_event, admin_watch, refresh_stops
+from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 
 ROUTE = "/admin/litellm"
 TEST_PROMPT = "Reply with the single word: pong"
@@ -141,16 +140,8 @@ class LiteLLMConfigState(rx.State):
     async def watch(self, watch_id: int):
         """Refresh the status, provider outcomes and budgets after LLM calls (or every 15 s) while the page is
         open; stops when the admin leaves the page, loses the session or the page loads again."""
-        seen = feed.seq("llm")
-        while True:
-            seen = await feed.wait_for("llm", seen, WATCH_TIMEOUT_S)
-            async with self:
-                if self._watch_id != watch_id or await refresh_stops(self, "litellm-config"):
-                    return
-                if self.router.url.path.rstrip("/") != ROUTE:
-                    return
-                await self._reload("providers", "budgets")
-            await asyncio.sleep(MIN_REFRESH_S)
+        await follow(self, watch_id, ROUTE, "llm", lambda: self._reload("providers", "budgets"),
+                     timeout_s=WATCH_TIMEOUT_S, min_interval_s=MIN_REFRESH_S)
 
     @rx.event
     @admin_event

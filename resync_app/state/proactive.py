@@ -9,18 +9,16 @@ session is not kept alive by an open tab).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import reflex as rx
 
-from resync_app.events import feed
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
 from resync_app.tws import queries, service
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.snapshot import SNAPSHOT_TOPIC
-from resync_app.state.guard import acting_admin, admin_event, admin_watch, still_watching
+from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 
 ROUTE = "/admin/proactive"
 PAGE_SIZE = 25
@@ -190,14 +188,8 @@ class ProactiveState(rx.State):
     @admin_watch
     async def watch(self, watch_id: int):
         """Refresh after every poll (the poller publishes `tws.snapshot`; at most every 15 s without one)."""
-        seen = feed.seq(SNAPSHOT_TOPIC)
-        while True:
-            seen = await feed.wait_for(SNAPSHOT_TOPIC, seen, WATCH_TIMEOUT_S)
-            async with self:
-                if not await still_watching(self, watch_id, ROUTE):
-                    return
-                self._refresh()
-            await asyncio.sleep(MIN_REFRESH_S)
+        await follow(self, watch_id, ROUTE, SNAPSHOT_TOPIC, lambda: self._refresh(), timeout_s=WATCH_TIMEOUT_S,
+                     min_interval_s=MIN_REFRESH_S)
 
     # ---- filters and paging ------------------------------------------------------------------------------
 

@@ -15,8 +15,7 @@ import reflex as rx
 
 from resync_app.config.store import setting
 from resync_app.db import utcnow
-from resync_app.events import feed
-from resync_app.state.guard import acting_admin, admin_event, admin_watch, still_watching
+from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 from resync_app.state.formatting import when
 from resync_app.teams import config as teams_config
 from resync_app.teams import outbox
@@ -137,14 +136,8 @@ class TeamsConfigState(rx.State):
     async def watch(self, watch_id: int):
         """Refresh the deliveries when cards are queued or sent (or every 15 s) while this tab shows the page;
         stops when it leaves, disconnects or its session ends (and never extends the session)."""
-        seen = feed.seq(teams_config.TOPIC)
-        while True:
-            seen = await feed.wait_for(teams_config.TOPIC, seen, WATCH_TIMEOUT_S)
-            async with self:
-                if not await still_watching(self, watch_id, ROUTE):
-                    return
-                self._load_deliveries()
-            await asyncio.sleep(MIN_REFRESH_S)
+        await follow(self, watch_id, ROUTE, teams_config.TOPIC, lambda: self._load_deliveries(),
+                     timeout_s=WATCH_TIMEOUT_S, min_interval_s=MIN_REFRESH_S)
 
     # ---- saving (the HTTP route did the work; this is its outcome) -------------------------------
 

@@ -8,14 +8,12 @@ the password). No password, not even a hint, is ever in this state.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
 import reflex as rx
 
-from resync_app.events import feed
-from resync_app.state.guard import acting_admin, admin_event, admin_watch, still_watching
+from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 from resync_app.state.proactive import fmt_time
 from resync_app.audit.service import record as audit_record
 from resync_app.tws import instances, queries, service
@@ -116,14 +114,8 @@ class TwsConfigState(rx.State):
     @rx.event(background=True)
     @admin_watch
     async def watch(self, watch_id: int):
-        seen = feed.seq(SNAPSHOT_TOPIC)
-        while True:
-            seen = await feed.wait_for(SNAPSHOT_TOPIC, seen, WATCH_TIMEOUT_S)
-            async with self:
-                if not await still_watching(self, watch_id, ROUTE):
-                    return
-                self._load()
-            await asyncio.sleep(MIN_REFRESH_S)
+        await follow(self, watch_id, ROUTE, SNAPSHOT_TOPIC, lambda: self._load(), timeout_s=WATCH_TIMEOUT_S,
+                     min_interval_s=MIN_REFRESH_S)
 
     # ---- the edit dialog ---------------------------------------------------------------------------------
 
