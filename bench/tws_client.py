@@ -27,6 +27,8 @@ from pathlib import Path
 
 import httpx
 
+# a fixed plan day: the figures must not depend on the hour the bench runs (near midnight the plan extends)
+BENCH_DAY = "2026-03-02T00:00:00Z"
 JOBS = max(1000, int(os.environ.get("BENCH_TWS_JOBS", "50000")))
 RESULTS = Path(__file__).resolve().parent / "results-tws-client.json"
 
@@ -93,7 +95,8 @@ def run() -> dict:
     env = dict(os.environ, RESYNC_TWS_SIMULATOR_PASSWORD=password, RESYNC_DATA_DIR=tempfile.mkdtemp())
     started = time.perf_counter()
     sim = subprocess.Popen([sys.executable, "-m", "resync_app.tws_simulator", "--port", str(port), "--jobs",
-                            str(JOBS), "--speed", "0", "--flap-rate", "0", "--seed", "42"], env=env,
+                            str(JOBS), "--speed", "0", "--flap-rate", "0", "--seed", "42",
+                            "--start", BENCH_DAY], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         ready = sim.stdout.readline()  # "HWA simulator on …" once the plan is built and the port listens

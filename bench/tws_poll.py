@@ -28,6 +28,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench.tws_client import BENCH_DAY  # noqa: E402  (the same fixed plan day)
+
 JOBS = max(1000, int(os.environ.get("BENCH_TWS_JOBS", "50000")))
 SMALL_JOBS = 500
 CALLS = 30
@@ -243,7 +245,8 @@ def run() -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="resync-bench-poll-"))
     env = dict(os.environ, RESYNC_TWS_SIMULATOR_PASSWORD=password, RESYNC_DATA_DIR=str(tmp))
     sim = subprocess.Popen([sys.executable, "-m", "resync_app.tws_simulator", "--port", str(port), "--jobs",
-                            str(JOBS), "--speed", "0", "--flap-rate", "0", "--seed", "42"], env=env,
+                            str(JOBS), "--speed", "0", "--flap-rate", "0", "--seed", "42",
+                            "--start", BENCH_DAY], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -30,6 +30,15 @@ import urllib.request
 from resync_app.tws_simulator.credentials import DEFAULT_PORT, data_dir, simulator_credentials
 
 
+def _start_time(text: str):
+    from resync_app.tws.plan_fields import parse_time
+
+    when = parse_time(text)
+    if when is None:
+        raise argparse.ArgumentTypeError("an ISO 8601 date-time, e.g. 2026-03-02T00:00:00Z")
+    return when
+
+
 def _args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ.get
     p = argparse.ArgumentParser(prog="python -m resync_app.tws_simulator", description=__doc__.split("\n")[0])
@@ -41,6 +50,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--speed", type=float, default=float(env("RESYNC_TWS_SIMULATOR_SPEED", "1")),
                    help="plan seconds per real second (0: the clock only moves through /_sim/clock)")
     p.add_argument("--workstations", type=int, default=None)
+    p.add_argument("--start", type=_start_time, default=None,
+                   help="the plan clock's start (ISO 8601, e.g. 2026-03-02T00:00:00Z; default: now)")
     p.add_argument("--abend-rate", type=float, default=0.03)
     p.add_argument("--stuck-rate", type=float, default=0.004)
     p.add_argument("--late-rate", type=float, default=0.02)
@@ -118,7 +129,8 @@ def serve(args: argparse.Namespace) -> int:
     from resync_app.tws_simulator.simulator import Simulator
 
     user, password = simulator_credentials()
-    sim = Simulator(jobs=args.jobs, seed=args.seed, speed=args.speed, host=args.host, port=args.port,
+    sim = Simulator(jobs=args.jobs, seed=args.seed, speed=args.speed, start=args.start, host=args.host,
+                    port=args.port,
                     username=user, password=password, workstations=args.workstations, abend_rate=args.abend_rate,
                     stuck_rate=args.stuck_rate, late_rate=args.late_rate, flap_rate=args.flap_rate)
     stop = sim.shutdown_requested

@@ -94,3 +94,15 @@ def test_a_foreign_program_on_the_port_is_left_alone(env, parent):
         result = _start(env, port, parent.pid)
     assert result.returncode == 0
     assert "taken by another program" in result.stderr
+
+
+def test_the_plan_clock_can_start_at_a_given_time():
+    """`--start` pins the plan day (benchmarks and demos that must not depend on the hour they run)."""
+    from datetime import datetime, timezone
+
+    from resync_app.tws_simulator.__main__ import _args
+
+    assert _args(["--start", "2026-03-02T00:00:00Z"]).start == datetime(2026, 3, 2, tzinfo=timezone.utc)
+    assert _args([]).start is None
+    with pytest.raises(SystemExit):
+        _args(["--start", "yesterday"])
