@@ -388,14 +388,11 @@ def ws_frames() -> list[WsFrame]:
     return []
 
 
-@pytest.fixture
-def page(browser, live_server, ws_frames, request) -> Iterator[Any]:
-    """A page in a fresh browser context (no cookies) with `base_url` set to the live server.
-
-    `page.ws_frames` is the `ws_frames` list; `page.content()` is the current HTML. On failure a screenshot,
-    the HTML and the frames are written to test-results/browser/.
-    """
-    context = browser.new_context(base_url=live_server.base_url, viewport={"width": 1440, "height": 1000})
+@contextlib.contextmanager
+def _context_page(browser, live_server, ws_frames, request, **context_options) -> Iterator[Any]:
+    """A page in a fresh context with the given options, wired like `page` (hydration probe, frame log,
+    failure artefacts)."""
+    context = browser.new_context(base_url=live_server.base_url, **context_options)
     context.set_default_timeout(UI_TIMEOUT_MS)
     context.add_init_script(_HYDRATION_PROBE)
     pg = context.new_page()
@@ -407,21 +404,32 @@ def page(browser, live_server, ws_frames, request) -> Iterator[Any]:
     pg.on("websocket", on_websocket)
     pg.ws_frames = ws_frames
     live_server.check_build()
-    yield pg
-    reports = request.node.stash.get(_REPORTS, {})
-    failed = any(r.failed for r in reports.values())
-    if failed:
-        stem = RESULTS / _slug(request.node.name)
-        with contextlib.suppress(Exception):
-            pg.screenshot(path=f"{stem}--failure.png", full_page=True)
-        with contextlib.suppress(Exception):
-            Path(f"{stem}--failure.html").write_text(pg.content())
-        with contextlib.suppress(Exception):
-            Path(f"{stem}--frames.jsonl").write_text(
-                "\n".join(json.dumps(f.__dict__) for f in ws_frames))
-    context.close()
-    if failed:
-        live_server.check_build()  # explain a failure caused by a foreign build
+    try:
+        yield pg
+    finally:
+        failed = any(r.failed for r in request.node.stash.get(_REPORTS, {}).values())
+        if failed:
+            stem = RESULTS / _slug(request.node.name)
+            with contextlib.suppress(Exception):
+                pg.screenshot(path=f"{stem}--failure.png", full_page=True)
+            with contextlib.suppress(Exception):
+                Path(f"{stem}--failure.html").write_text(pg.content())
+            with contextlib.suppress(Exception):
+                Path(f"{stem}--frames.jsonl").write_text("\n".join(json.dumps(f.__dict__) for f in ws_frames))
+        context.close()
+        if failed:
+            live_server.check_build()  # explain a failure caused by a foreign build
+
+
+@pytest.fixture
+def page(browser, live_server, ws_frames, request) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies) with `base_url` set to the live server.
+
+    `page.ws_frames` is the `ws_frames` list; `page.content()` is the current HTML. On failure a screenshot,
+    the HTML and the frames are written to test-results/browser/.
+    """
+    with _context_page(browser, live_server, ws_frames, request, viewport={"width": 1440, "height": 1000}) as pg:
+        yield pg
 
 
 @pytest.fixture
@@ -541,37 +549,6 @@ def assert_no_sideways_scroll(pg, width: int | None = None) -> None:
                                           f"{found['offenders'][:10]}"
     assert found["scrolled"] == 0, f"{where}: the page scrolled sideways by {found['scrolled']} px"
     assert not found["offenders"], f"{where}: elements past the edge: {found['offenders'][:10]}"
-
-
-@contextlib.contextmanager
-def _context_page(browser, live_server, ws_frames, request, **context_options) -> Iterator[Any]:
-    """A page in a fresh context with the given options, wired like `page` (hydration probe, frame log,
-    failure artefacts)."""
-    context = browser.new_context(base_url=live_server.base_url, **context_options)
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    context.add_init_script(_HYDRATION_PROBE)
-    pg = context.new_page()
-
-    def on_websocket(ws) -> None:
-        ws.on("framesent", lambda payload: ws_frames.append(WsFrame("sent", ws.url, _text(payload))))
-        ws.on("framereceived", lambda payload: ws_frames.append(WsFrame("received", ws.url, _text(payload))))
-
-    pg.on("websocket", on_websocket)
-    pg.ws_frames = ws_frames
-    live_server.check_build()
-    try:
-        yield pg
-    finally:
-        reports = request.node.stash.get(_REPORTS, {})
-        if any(r.failed for r in reports.values()):
-            stem = RESULTS / _slug(request.node.name)
-            with contextlib.suppress(Exception):
-                pg.screenshot(path=f"{stem}--failure.png", full_page=True)
-            with contextlib.suppress(Exception):
-                Path(f"{stem}--failure.html").write_text(pg.content())
-            with contextlib.suppress(Exception):
-                Path(f"{stem}--frames.jsonl").write_text("\n".join(json.dumps(f.__dict__) for f in ws_frames))
-        context.close()
 
 
 @pytest.fixture
