@@ -184,7 +184,7 @@ def test_anonymous_cannot_confirm_even_by_replaying_the_event(page, live_server,
     page.locator("#chat-new").click()
     answer = _ask(page, f"rerun {_qualified(job)}")
     card = answer.locator(".chat-confirm-card")
-    expect(card).to_contain_text(f"Rerun {_qualified(job)} on {NAME}?")
+    expect(card).to_contain_text(f"Rerun {job['workstation']}#{_qualified(job)} on {NAME}?")  # the workstation too
     expect(card.locator(".chat-confirm-signin")).to_be_visible()
     expect(page.locator(".chat-confirm")).to_have_count(0)
     turn = answer.get_attribute("data-turn")
