@@ -7,8 +7,14 @@ Reflex mounts) puts the headers on the HTML documents too.
 The policy: scripts only from the app itself — its bundle (`'self'`) plus the inline scripts of the compiled pages,
 allowed by their SHA-256 hashes (React Router's hydration data and React's streaming helpers, which the build
 writes into every page). The hashes are read from the build output on disk, never from a response, and re-read
-when the build directory changes. No `'unsafe-inline'` and no `'unsafe-eval'` for scripts: nothing of the app
-evaluates strings (client-side code is compiled into the bundle, see `components/client_call.py`).
+when the build directory changes. No `'unsafe-inline'` for scripts, no remote script.
+
+`'unsafe-eval'` is allowed, for one reason: Reflex delivers the client events a server handler returns
+(`rx.toast.success(…)`, used by ~45 admin handlers; `rx.call_script`) as code strings that its client `eval`s.
+Those strings are built by our server (texts inside them are JSON-quoted by Reflex), never taken from a page, and
+`eval` can only be reached by a script that already runs, which the rest of the policy prevents. The app's own
+browser code does not need it (`components/client_call.py`, `components/event_notifier.py`); see
+docs/untrusted-text.md for what removing it would take.
 No frames, plugins or remote images; the event websocket may connect to the origins the build talks to
 (`.web/env.json`) and to the page's own origin.
 
@@ -34,6 +40,7 @@ logger = logging.getLogger("resync.csp")
 _INLINE_SCRIPT = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _HAS_SRC = re.compile(rb"\bsrc\s*=", re.IGNORECASE)
 DOCS_PATH = "/api/docs"
+EVAL = "'unsafe-eval'"  # Reflex's server-sent client events (toasts) are code strings: see the module docstring
 DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_FAVICON = "https://fastapi.tiangolo.com"
 
@@ -66,7 +73,7 @@ def _origins(urls: Iterable[str]) -> list[str]:
 
 def policy(script_sources: Iterable[str] = (), connect_sources: Iterable[str] = (), *, docs: bool = False) -> str:
     """The Content-Security-Policy header value."""
-    scripts = ["'self'", *script_sources]
+    scripts = ["'self'", EVAL, *script_sources]
     styles = ["'self'", "'unsafe-inline'"]  # Radix/emotion and Plotly write style elements; no script can run from them
     images = ["'self'", "data:"]
     connects = ["'self'", *connect_sources]

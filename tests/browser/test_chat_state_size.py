@@ -14,10 +14,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from resync_app.llm.providers import PROVIDERS
 from resync_app.state.chat_window import SHOWN_TURNS
 from tests.browser.conftest import wait_hydrated
-from tests.fakes.llm_server import Behavior, FakeLLMServer
+from tests.browser.llm_provider import openai_provider
+from tests.fakes.llm_server import Behavior
 
 KEY = "rk-chat-size-0001"
 MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo"]
@@ -38,15 +38,9 @@ def _reply(messages) -> str:
 
 @pytest.fixture(scope="module")
 def provider(live_server):
-    with FakeLLMServer(api_key=KEY, models=MODELS) as server:
-        for model in MODELS:
-            server.set_behavior(model, Behavior(reply=_reply, prompt_tokens=100, completion_tokens=600))
-        answer = live_server.api("PUT", "/api/v1/litellm/providers/openai", json={
-            "enabled": True, "api_key": KEY, "api_base": server.openai_base})
-        assert answer.status_code == 200, answer.text
+    with openai_provider(live_server, KEY, MODELS, Behavior(reply=_reply, prompt_tokens=100,
+                                                            completion_tokens=600)) as server:
         yield server
-        live_server.api("PUT", "/api/v1/litellm/providers/openai", json={
-            "enabled": False, "api_key": "", "api_base": "", "models": list(PROVIDERS["openai"].default_models)})
 
 
 def _ask(page, n: int) -> None:

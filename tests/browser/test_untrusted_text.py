@@ -21,10 +21,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from resync_app.llm.providers import PROVIDERS
 from tests.assistant.rag_server import FakeRagServer
 from tests.browser.conftest import wait_hydrated
-from tests.fakes.llm_server import Behavior, FakeLLMServer
+from tests.browser.llm_provider import openai_provider
+from tests.fakes.llm_server import Behavior
 
 KEY = "rk-untrusted-text-0001"
 MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo"]
@@ -101,16 +101,9 @@ def pixel():
 
 @pytest.fixture(scope="module")
 def hostile_provider(live_server, pixel):
-    with FakeLLMServer(api_key=KEY, models=MODELS) as server:
-        for model in MODELS:
-            server.set_behavior(model, Behavior(reply=payload(pixel.url, "model"), prompt_tokens=50,
-                                                completion_tokens=60))
-        answer = live_server.api("PUT", "/api/v1/litellm/providers/openai", json={
-            "enabled": True, "api_key": KEY, "api_base": server.openai_base})
-        assert answer.status_code == 200, answer.text
+    behavior = Behavior(reply=payload(pixel.url, "model"), prompt_tokens=50, completion_tokens=60)
+    with openai_provider(live_server, KEY, MODELS, behavior) as server:
         yield server
-        live_server.api("PUT", "/api/v1/litellm/providers/openai", json={
-            "enabled": False, "api_key": "", "api_base": "", "models": list(PROVIDERS["openai"].default_models)})
 
 
 @pytest.fixture(scope="module")
@@ -224,8 +217,8 @@ def _check_policy(header: str | None, where: str, port: int) -> None:
     assert header, f"{where}: no Content-Security-Policy"
     d = _directives(header)
     scripts = d.get("script-src", [])
-    assert scripts and scripts[0] == "'self'", f"{where}: {header}"
-    assert all(s.startswith("'sha256-") for s in scripts[1:]), f"{where}: script-src {scripts}"  # no host, no inline
+    assert scripts[:2] == ["'self'", "'unsafe-eval'"], f"{where}: {header}"  # eval: Reflex's server-sent toasts
+    assert all(s.startswith("'sha256-") for s in scripts[2:]), f"{where}: script-src {scripts}"  # no host, no inline
     assert d.get("frame-src") == ["'none'"] and d.get("object-src") == ["'none'"], where
     assert d.get("base-uri") == ["'self'"] and d.get("form-action") == ["'self'"], where
     assert d.get("img-src") == ["'self'", "data:"], where
