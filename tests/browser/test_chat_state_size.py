@@ -9,13 +9,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from resync_app.state.chat_window import SHOWN_TURNS
-from tests.browser.conftest import wait_hydrated
+from tests.browser.conftest import RESULTS, wait_hydrated
 from tests.browser.llm_provider import openai_provider
 from tests.fakes.llm_server import Behavior
 
@@ -73,6 +74,8 @@ def test_frames_stay_bounded_across_many_turns_and_a_flush_sends_only_the_answer
     expect(page.locator("#chat-earlier")).to_be_visible()
 
     biggest = {n: max(len(p) for p in payloads) for n, payloads in turn_frames.items()}
+    (RESULTS / "chat-frame-sizes.json").write_text(json.dumps({  # the figures, for the record
+        "biggest_frame_per_turn": biggest, "frames_of_last_turn": [len(p) for p in turn_frames[TURNS]]}))
     first_past_cap = biggest[SHOWN_TURNS + 1]
     assert biggest[TURNS - 1] <= first_past_cap * 1.05, biggest  # no growth once the window is full
     assert biggest[TURNS] <= first_past_cap * 1.05, biggest
