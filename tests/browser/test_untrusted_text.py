@@ -159,7 +159,7 @@ def _assert_inert(page, answer, who: str, pixel, requests: list[str]) -> None:
 
 
 def test_model_and_knowledge_answers_never_become_code(signed_in_page, live_server, pixel, hostile_provider,
-                                                       hostile_rag):
+                                                       hostile_rag, screenshot):
     """An admin reads both answers: no element, no script, no fetch, no new admin."""
     page = signed_in_page
     page.add_init_script(_WATCH)
@@ -180,6 +180,7 @@ def test_model_and_knowledge_answers_never_become_code(signed_in_page, live_serv
     assert hostile_rag.searches(), "the question did not reach the knowledge service"
     _assert_inert(page, from_rag, "rag", pixel, requests)
     expect(from_rag).to_contain_text("Runbook <img src=x")  # the title too, as text
+    screenshot("hostile-answers-as-text")
 
     # after a reload (the answers come back from the database) it is still only text
     page.reload()
