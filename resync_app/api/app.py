@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from resync_app.api import (admin, auth, chat, health, health_admin, litellm, metrics, ops, system_config,
                             teams_config, tws, tws_config, ui, users)
 from resync_app.web import errors
+from resync_app.web.csp import SecurityHeadersMiddleware
 from resync_app.web.middleware import EdgeMiddleware
 from resync_app.api.input_guard import RejectNulMiddleware
 
@@ -55,6 +56,7 @@ def create_api(*, standalone: bool = False) -> FastAPI:
 
     errors.install(api)  # database / Redis unreachable → 503 with a detail
     api.add_middleware(EdgeMiddleware)  # rate limits and request metrics, around everything Reflex mounts in
+    api.add_middleware(SecurityHeadersMiddleware)  # CSP on every response (pages too), 429s included
 
     @api.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:  # a 500 is a bug: log it, leak nothing

@@ -146,12 +146,12 @@ async def _find_job(intent: Intent, reads: _Reads) -> tuple[dict | None, str | N
     if ws and len(rows) > 1:
         rows = [r for r in rows if ws in (str(r.get("workstation", "")).upper(),
                                           str(r.get("job_stream_workstation", "")).upper())] or rows
-    if len(rows) > 1 and len({qualified(r) for r in rows}) == 1:
+    if len(rows) > 1 and len({_identity(r) for r in rows}) == 1:
         rows = [_current_run(rows)]  # one job on several plan days: the run that matters now
-    if len(rows) > 1:
-        listed = ", ".join(qualified(r) for r in rows[:SHOWN_ROWS])
+    if len(rows) > 1:  # STREAM.JOB on two workstations are two jobs: name them as TWS does, WS#STREAM.JOB
+        listed = ", ".join(name(_ws_name(r)) for r in rows[:SHOWN_ROWS])
         return None, (f"{plural(len(rows), 'job')} named {name(job)} are in the plan: {listed}. "
-                      f"Ask again with the stream, e.g. `{rows[0].get('job_stream')}.{job}`.")
+                      f"Ask again with the workstation and stream, e.g. {name(_ws_name(rows[0]))}.")
     detail = await reads("job", rows[0]["id"] if rows else job)
     if detail:
         return detail, None
@@ -159,6 +159,16 @@ async def _find_job(intent: Intent, reads: _Reads) -> tuple[dict | None, str | N
     near = (page or {}).get("results", [])[:5]
     hint = f" Similar names: {', '.join(qualified(r) for r in near)}." if near else ""
     return None, f"No job named {name(job)}{where} is in the current plan.{hint}"
+
+
+def _identity(row: dict) -> tuple[str, str, str]:
+    return str(row.get("job_stream_workstation") or ""), str(row.get("workstation") or ""), qualified(row)
+
+
+def _ws_name(row: dict) -> str:
+    """WS#STREAM.JOB (the job's workstation), or STREAM.JOB without one."""
+    job = f"{row.get('job_stream')}.{row.get('name')}" if row.get("job_stream") else str(row.get("name"))
+    return f"{row['workstation']}#{job}" if row.get("workstation") else job
 
 
 def _current_run(rows: list[dict]) -> dict:
@@ -490,10 +500,12 @@ async def _knowledge(intent: Intent, search: KnowledgeSearch, kb: KnowledgeBase)
         doc = kb.document(top.id)
         body = f"**{doc.title}**\n\n{doc.body}" if doc else f"**{top.title}**\n\n{top.snippet}"
         footer = f"_From the built-in knowledge base ({name(top.id)}) · no model used._"
-    else:
-        body = f"**{top.title}**\n\n{top.snippet}" if top.title else top.snippet
+    else:  # a document Resync did not write: its title and text are shown as text, never as links, images or HTML
+        snippet = fmt.paragraphs(top.snippet)
+        body = f"**{fmt.plain(top.title)}**\n\n{snippet}" if top.title else snippet
         footer = "_From the knowledge service (RAG) · no model used._"
-    see_also = f"\n\nSee also: {'; '.join(h.title for h in others if h.title)}." if any(h.title for h in others) else ""
+    titles = [fmt.plain(h.title) for h in others if h.title]
+    see_also = f"\n\nSee also: {'; '.join(titles)}." if titles else ""
     return FastAnswer(f"{body}{see_also}\n\n{footer}", intent, f"knowledge:{found.source}", None, found.calls)
 
 

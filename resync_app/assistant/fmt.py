@@ -129,3 +129,10 @@ def excerpt(text: str, max_lines: int = 25, max_chars: int = 2500) -> str:
     lines = str(text).replace("```", "'''").splitlines()[-max_lines:]
     body = "\n".join(lines)
     return body[-max_chars:]
+
+
+def paragraphs(value: Any) -> str:
+    """Free text of several lines (a knowledge service's snippet): each line escaped like `plain`, the line breaks
+    kept (blank lines still separate paragraphs)."""
+    lines = [_MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(line.split())) for line in str(value or "").splitlines()]
+    return "\n".join(lines).strip()

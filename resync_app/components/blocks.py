@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from resync_app.components.client_call import call_js
 
 MUTED = rx.color("gray", 11)
 
@@ -75,7 +76,7 @@ def http_form(*fields: rx.Component, script: str, callback, marker: str, key, me
             ),
             spacing="1", width="100%",
         ),
-        on_submit=rx.call_script(script, callback=callback),
+        on_submit=call_js(script, callback=callback),
         custom_attrs={marker: ""},
         key=key,
         width="100%",

@@ -3,13 +3,12 @@
 `build(instance)` returns the values of the page's state vars: health banner, KPI tiles, workstation grid, event
 feed, critical jobs at risk with what threatens them, the jobs-per-status chart and the "updated / stale since"
 marker. Everything comes from `tws.queries` and `tws.threats`; the parts that only change with a poll (threats,
-chart) are cached per poll. `new_critical_notices(old, new)` turns the critical events that arrived between two
-builds into browser notifications (when `tws_browser_notifications_enabled`).
+chart) are cached per poll. Browser notifications of new critical events are shown by the page itself from the
+pushed feed (`components/event_notifier.py`): no code is pushed.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,7 +16,6 @@ from typing import Any
 
 from resync_app.components import charts
 from resync_app.config.store import setting
-from resync_app.live.fanout import call_script
 from resync_app.tws import queries, threats
 from resync_app.tws.instances import UnknownInstance
 
@@ -180,19 +178,3 @@ def build(instance: str) -> dict[str, Any]:
 
 def refresh_seconds() -> float:
     return float(setting("tws_dashboard_refresh_seconds") or 5)
-
-
-def new_critical_notices(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """Browser notifications for the critical events that arrived since the previous build (at most 3)."""
-    if not setting("tws_browser_notifications_enabled"):
-        return []
-    last = int(old.get("last_event_id") or 0)  # `old` is the previous push (a producer's first build notifies none)
-    fresh = [e for e in new.get("events", []) if e["id"] > last and e["severity"] == "critical"][:3]
-    return [call_script(notification_js(f"TWS {e['type'].replace('_', ' ')}", e["message"])) for e in fresh]
-
-
-def notification_js(title: str, body: str) -> str:
-    """Show a browser notification if the user allowed them (the text is JSON-quoted, never code)."""
-    return ("(() => { if (window.Notification && Notification.permission === 'granted') "
-            f"new Notification({json.dumps(title[:80])}, {{body: {json.dumps(body[:200])}, tag: 'resync-tws'}}); }})()")
-

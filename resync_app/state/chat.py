@@ -5,7 +5,8 @@ The answer streams in a background task (`run`) that holds the state only in sho
 in the backend var `_pending`, so calling it directly does nothing. Action proposals stay on the server
 (`_proposals`, by turn id): `confirm` is an `operator_event` (a signed-in operator or admin, checked on the server)
 and acts only on a proposal this tab was given. The conversation id lives in the browser (LocalStorage), so a
-reload shows the history again (read back from the server).
+reload shows the history again (read back from the server). The tab keeps the last `chat_window.SHOWN_TURNS`
+turns only, and the answer being written streams into `streamed` (not into `lines`): see `state/chat_window.py`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import reflex as rx
 
 from resync_app.assistant import chat, turns
 from resync_app.config.store import setting
+from resync_app.state import chat_window
 from resync_app.state.guard import acting_user, current_user, operator_event, operator_read_event
 
 logger = logging.getLogger("resync.chat")
 FLUSH_S = 0.1
-SHOWN_TURNS = 50
+SHOWN_TURNS = chat_window.SHOWN_TURNS
 SUGGESTIONS = ("How is TWS doing?", "What abended in the last hour?", "What is late?", "Any stuck jobs?",
                "Which critical jobs are at risk?")
 
@@ -58,7 +60,11 @@ def _sources(tool_calls: list[dict[str, Any]]) -> str:
 
 
 def _confirm_label(proposal: dict[str, Any]) -> str:
+    """"Rerun CPU_1#STREAM.JOB on sim?": the job as TWS names it, workstation included (two STREAM.JOB on different
+    workstations are different jobs; the proposal itself holds the job id)."""
     job = ".".join(p for p in (proposal.get("job_stream"), proposal.get("job")) if p)
+    if proposal.get("workstation"):
+        job = f"{proposal['workstation']}#{job}"
     return f"{str(proposal.get('action', '')).capitalize()} {job} on {proposal.get('instance')}?"
 
 
@@ -76,6 +82,9 @@ class ChatState(rx.State):
     """See the module docstring. Public vars are what the page shows; the rest stays on the server."""
 
     lines: list[ChatLine] = []
+    streamed: str = ""  # the answer being written (the pending line shows it): a flush sends only this
+    streamed_sources: str = ""
+    earlier_hidden: bool = False  # older turns of the conversation are not shown (they stay in the database)
     streaming: bool = False
     notice: str = ""
     can_act: bool = False  # display only: the server re-checks in `confirm`
@@ -92,14 +101,18 @@ class ChatState(rx.State):
         self.notice = ""
         if self.streaming:
             return
-        self.lines = []
+        self.lines, self.earlier_hidden = [], False
         if not turns.valid_conversation_id(self.conversation_id):
             return
-        for turn in turns.history(self.conversation_id, SHOWN_TURNS):
-            self.lines.append(ChatLine(key=f"q{turn['id']}", role="user", text=turn["question"]))
-            self.lines.append(ChatLine(key=f"a{turn['id']}", role="assistant", text=turn["answer"],
-                                       footer=turn["footer"], turn_id=turn["id"], feedback=turn["feedback"] or 0,
-                                       outcome=turn["outcome"]))
+        history = turns.history(self.conversation_id, SHOWN_TURNS + 1)
+        self.earlier_hidden = len(history) > SHOWN_TURNS
+        lines = []
+        for turn in history[-SHOWN_TURNS:]:
+            lines.append(ChatLine(key=f"q{turn['id']}", role="user", text=turn["question"]))
+            lines.append(ChatLine(key=f"a{turn['id']}", role="assistant", text=turn["answer"],
+                                  footer=turn["footer"], turn_id=turn["id"], feedback=turn["feedback"] or 0,
+                                  outcome=turn["outcome"]))
+        self.lines = lines
 
     @rx.event
     @operator_read_event
@@ -119,9 +132,12 @@ class ChatState(rx.State):
             return None
         self.notice = ""
         self._pending, self._stop, self.streaming = question, False, True
-        count = len(self.lines)
-        self.lines.append(ChatLine(key=f"q-new{count}", role="user", text=question))
-        self.lines.append(ChatLine(key=f"a-new{count}", role="assistant", pending=True))
+        self.streamed, self.streamed_sources = "", ""
+        key = f"new{time.monotonic_ns()}"
+        lines, dropped = chat_window.recent([*self.lines, ChatLine(key=f"q-{key}", role="user", text=question),
+                                             ChatLine(key=f"a-{key}", role="assistant", pending=True)])
+        self.lines, self.earlier_hidden = lines, self.earlier_hidden or dropped
+        self._proposals = chat_window.shown_proposals(self._proposals, lines)
         return [ChatState.run, rx.set_value("chat-question", "")]
 
     @rx.event
@@ -136,7 +152,7 @@ class ChatState(rx.State):
     @rx.event
     def new_conversation(self):
         if not self.streaming:
-            self.conversation_id, self.lines, self._proposals = "", [], {}
+            self.conversation_id, self.lines, self._proposals, self.earlier_hidden = "", [], {}, False
 
     @rx.event(background=True)
     async def run(self):
@@ -183,16 +199,19 @@ class ChatState(rx.State):
             self._close_line("stopped", "stopped")
 
     def _show(self, pieces: list[str], tools: list[dict[str, Any]]) -> None:
-        line = self.lines[-1]
-        line.text += "".join(pieces)
-        line.sources = _sources(tools)
-        self.lines[-1] = line
+        """A flush: only the small `streamed*` vars change (the conversation in `lines` is not re-sent)."""
+        if pieces:
+            self.streamed += "".join(pieces)
+        sources = _sources(tools)
+        if sources != self.streamed_sources:
+            self.streamed_sources = sources
 
     def _close_line(self, outcome: str, footer: str) -> None:
         line = self.lines[-1]
+        line.text, line.sources = self.streamed, self.streamed_sources
         line.pending, line.outcome, line.footer = False, outcome, footer
         self.lines[-1] = line
-        self.streaming = False
+        self.streamed, self.streamed_sources, self.streaming = "", "", False
 
     def _finish(self, reply: dict[str, Any]) -> None:
         line = self.lines[-1]
@@ -206,7 +225,7 @@ class ChatState(rx.State):
             if proposal.get("read_only"):
                 line.confirm_note = "This TWS instance is read-only in Resync: no action is possible."
         self.lines[-1] = line
-        self.streaming = False
+        self.streamed, self.streamed_sources, self.streaming = "", "", False
 
     @rx.event
     @operator_read_event

@@ -84,5 +84,5 @@ class RealtimeState(rx.State):
 
 
 channel = FanOut(Channel(name="realtime", state_name=RealtimeState.get_full_name(), build=realtime.build,
-                         interval=realtime.refresh_seconds, wake=SNAPSHOT_TOPIC,
-                         extra_events=realtime.new_critical_notices), app_rooms)
+                         interval=realtime.refresh_seconds, wake=SNAPSHOT_TOPIC), app_rooms)
+# browser notifications of new critical events: the page's own hook (components/event_notifier.py), no pushed code

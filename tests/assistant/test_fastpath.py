@@ -88,7 +88,8 @@ async def test_unknown_job_suggests_close_names():
 
 async def test_a_name_in_two_streams_asks_which_one():
     text = (await ask("status of CLEANUP")).text
-    assert "2 jobs named `CLEANUP`" in text and "`SYSTEM.CLEANUP`" in text and "`SALES.CLEANUP`" in text
+    assert "2 jobs named `CLEANUP`" in text
+    assert "`CPU_LINUX01#SYSTEM.CLEANUP`" in text and "`CPU_WIN02#SALES.CLEANUP`" in text
     sales = (await ask("status of SALES.CLEANUP")).text
     assert "`CLEANUP` (stream `SALES`, workstation `CPU_WIN02`) is **SUCC**" in sales
     by_ws = (await ask("show job CPU_LINUX01#SYSTEM.CLEANUP")).text
@@ -219,6 +220,21 @@ async def test_action_requests_ask_for_confirmation_and_change_nothing():
     assert plan.jobs_rows == before
 
 
+async def test_one_stream_job_on_two_workstations_is_two_jobs_not_two_runs():
+    """STREAM.JOB on two workstations are different jobs: the fast path asks which one (it used to take them for
+    two runs of one job and propose an action on either), and with the workstation it proposes that exact job."""
+    plan = MemoryPlan()
+    twin = next(dict(r) for r in plan.jobs_rows if r["id"] == "j1")
+    twin.update(id="j1-win", workstation="CPU_WIN02")
+    plan.jobs_rows.append(twin)
+    ambiguous = await ask("rerun HR_PAYROLL.PAYROLL_DAILY", plan)
+    assert ambiguous.confirm is None and "2 jobs named `PAYROLL_DAILY`" in ambiguous.text
+    assert "`CPU_LINUX01#HR_PAYROLL.PAYROLL_DAILY`" in ambiguous.text
+    assert "`CPU_WIN02#HR_PAYROLL.PAYROLL_DAILY`" in ambiguous.text
+    exact = await ask("rerun CPU_WIN02#HR_PAYROLL.PAYROLL_DAILY", plan)
+    assert exact.confirm["job_id"] == "j1-win" and exact.confirm["workstation"] == "CPU_WIN02"
+
+
 async def test_action_confirmation_names_the_instance_asked_for():
     result = await ask("rerun PAYROLL_DAILY", instance="QA")
     assert result.confirm["instance"] == "QA"
@@ -274,6 +290,31 @@ async def test_knowledge_from_the_rag_service():
     assert result.source == "knowledge:rag"
     assert result.text == ("**Site runbook: ABEND**\n\nCall the on-call DBA.\n\n"
                            "_From the knowledge service (RAG) · no model used._")
+
+
+HOSTILE_TITLE = 'Runbook <img src=x onerror="alert(1)"> [click](javascript:alert(2))'
+HOSTILE_TEXT = ('Step 1 <script>window.pwned=1</script>\n\n<iframe srcdoc="<script>parent.pwned=2</script>">'
+                '</iframe>\n![pixel](http://127.0.0.1:9/pixel.png) <javascript:alert(3)> `code`')
+
+
+async def test_knowledge_service_text_is_escaped_never_markdown_links_images_or_html():
+    """A RAG document is text Resync did not write: its title, snippet and the other hits' titles are shown as
+    text (every `[`, `]`, `<`, `>`, backquote escaped)."""
+    with FakeRagServer() as rag:
+        rag.results = [{"id": "kb-1", "title": HOSTILE_TITLE, "text": HOSTILE_TEXT, "score": 9},
+                       {"id": "kb-2", "title": "See <b>this</b> ![x](http://127.0.0.1:9/x.png)", "text": "t",
+                        "score": 3}]
+
+        async def via_rag(query, limit):
+            return await knowledge_search(query, limit, rag=RagClient(url=rag.url, timeout=5, max_retries=0))
+
+        text = (await ask("what does ABEND mean?", knowledge=via_rag)).text
+    assert text.startswith("**Runbook \\<img src=x onerror=\"alert(1)\"\\> \\[click\\](javascript:alert(2))**\n\n")
+    assert "Step 1 \\<script\\>window.pwned=1\\</script\\> \\<iframe srcdoc=" in text
+    assert "!\\[pixel\\](http://127.0.0.1:9/pixel.png) \\<javascript:alert(3)\\> \\`code\\`" in text
+    assert "See also: See \\<b\\>this\\</b\\> !\\[x\\](http://127.0.0.1:9/x.png)." in text
+    unescaped = re.sub(r"\\.", "", text)  # what is left once every escaped character is removed
+    assert not re.search(r"[<>\[\]`]", unescaped)
 
 
 async def test_knowledge_without_an_answer_goes_to_the_model():

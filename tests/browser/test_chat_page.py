@@ -21,10 +21,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
-from resync_app.llm.providers import PROVIDERS
 from resync_app.state.chat import ChatState
 from tests.browser.conftest import ROOT, assert_no_sideways_scroll, wait_hydrated
-from tests.fakes.llm_server import Behavior, FakeLLMServer, ToolCall
+from tests.browser.llm_provider import openai_provider
+from tests.fakes.llm_server import Behavior, ToolCall
 from tests.support.raw_events import RawClient, RawEvent
 
 NAME = "chatsim"
@@ -73,13 +73,8 @@ def plan(live_server):
 
 @pytest.fixture(scope="module")
 def provider(live_server):
-    with FakeLLMServer(api_key=KEY, models=["gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo"]) as server:
-        answer = live_server.api("PUT", "/api/v1/litellm/providers/openai", json={
-            "enabled": True, "api_key": KEY, "api_base": server.openai_base})
-        assert answer.status_code == 200, answer.text
+    with openai_provider(live_server, KEY, ["gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo"]) as server:
         yield server
-        live_server.api("PUT", "/api/v1/litellm/providers/openai", json={
-            "enabled": False, "api_key": "", "api_base": "", "models": list(PROVIDERS["openai"].default_models)})
 
 
 def _posts(server) -> int:
@@ -184,7 +179,7 @@ def test_anonymous_cannot_confirm_even_by_replaying_the_event(page, live_server,
     page.locator("#chat-new").click()
     answer = _ask(page, f"rerun {_qualified(job)}")
     card = answer.locator(".chat-confirm-card")
-    expect(card).to_contain_text(f"Rerun {_qualified(job)} on {NAME}?")
+    expect(card).to_contain_text(f"Rerun {job['workstation']}#{_qualified(job)} on {NAME}?")  # the workstation too
     expect(card.locator(".chat-confirm-signin")).to_be_visible()
     expect(page.locator(".chat-confirm")).to_have_count(0)
     turn = answer.get_attribute("data-turn")

@@ -76,6 +76,8 @@ class Behavior:
     status: answer with this HTTP status and a provider-style error body
         instead of a completion (e.g. 500, 429, 400).
     delay_s: sleep this long before answering (to force client timeouts).
+    chunk_delay_s: when streaming text (OpenAI route), pause this long between
+        chunks, as a model writing token by token does.
     error_message: message used in the error body when ``status`` is set.
     """
 
@@ -85,6 +87,7 @@ class Behavior:
     status: int | None = None
     delay_s: float = 0.0
     error_message: str | None = None
+    chunk_delay_s: float = 0.0
 
     def text_for(self, messages: Messages) -> Any:
         if callable(self.reply):
@@ -336,6 +339,8 @@ class _Handler(BaseHTTPRequestHandler):
             chunk({"role": "assistant", "content": ""})
             for piece in _pieces(text):
                 chunk({"content": piece})
+                if beh.chunk_delay_s and self.fake._stopping.wait(beh.chunk_delay_s):
+                    return  # server shutting down
         chunk({}, finish)
         if (body.get("stream_options") or {}).get("include_usage"):
             obj = {**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}

@@ -6,6 +6,7 @@ import reflex as rx
 
 from resync_app.components.blocks import MUTED, fact, section
 from resync_app.state.litellm_providers import ProviderCard, ProvidersState
+from resync_app.components.client_call import call_js
 
 S = ProvidersState
 
@@ -127,7 +128,7 @@ def _edit_dialog(card: ProviderCard) -> rx.Component:
                     ),
                     spacing="1", width="100%",
                 ),
-                on_submit=rx.call_script(SUBMIT_PROVIDER_JS, callback=S.save_provider),
+                on_submit=call_js(SUBMIT_PROVIDER_JS, callback=S.save_provider),
                 custom_attrs={"data-provider-form": ""},
                 width="100%",
             ),

@@ -9,6 +9,7 @@ from resync_app.components.blocks import MUTED, section
 from resync_app.state.teams_config import DeliveryRow, TeamsConfigState
 from resync_app.teams.cards import EVENT_TITLES
 from resync_app.teams.config import JOB_STATUSES, LLM_BUDGET, NOTIFICATION_TYPES
+from resync_app.components.client_call import call_js
 
 S = TeamsConfigState
 COMMON_STATUSES = ("ABEND", "FAIL", "ERROR", "CANCELLED", "CANCL", "STUCK", "EXEC", "SUCC", "HOLD", "WAIT", "READY")
@@ -150,7 +151,7 @@ def _settings_form() -> rx.Component:
             ),
             spacing="4", width="100%",
         ),
-        on_submit=rx.call_script(SAVE_TEAMS_JS, callback=S.after_save),
+        on_submit=call_js(SAVE_TEAMS_JS, callback=S.after_save),
         custom_attrs={"data-teams-form": ""},
         key=S.form_key,
         width="100%",

@@ -1,13 +1,16 @@
 """`/`: chat with the TWS assistant (operators, no admin login). Answers stream in; each has a footer (model · why ·
 tokens · cost, or "answered from the plan, no model used"), the plan data it used, thumbs up/down, and for an
-action request a confirm card whose button only a signed-in operator sees (the server checks again)."""
+action request a confirm card whose button only a signed-in operator sees (the server checks again). Answers are
+text Resync did not write: they are shown with `components.safe_markdown` (no raw HTML, http(s) links only, no
+remote images)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from resync_app.components.layout import operator_page
-from resync_app.state.chat import SUGGESTIONS, ChatLine, ChatState
+from resync_app.components.safe_markdown import safe_markdown
+from resync_app.state.chat import SHOWN_TURNS, SUGGESTIONS, ChatLine, ChatState
 
 MAX_WIDTH = "52em"
 
@@ -53,15 +56,18 @@ def _confirm_card(line: ChatLine) -> rx.Component:
 
 
 def _answer(line: ChatLine) -> rx.Component:
+    # the answer being written streams into ChatState.streamed (a small var), not into the line
+    text = rx.cond(line.pending, ChatState.streamed, line.text)
+    sources = rx.cond(line.pending, ChatState.streamed_sources, line.sources)
     return rx.vstack(
-        rx.cond(line.text != "",
-                rx.box(rx.markdown(line.text), width="100%", overflow_x="auto", class_name="chat-answer-text",
-                       style=_ANSWER_STYLE),
+        rx.cond(text != "",
+                safe_markdown(text, width="100%", overflow_x="auto", class_name="chat-answer-text",
+                              style=_ANSWER_STYLE),
                 rx.hstack(rx.spinner(size="1"), rx.text("Thinking…", size="2", color=rx.color("gray", 10)),
                           align="center")),
         rx.cond(line.confirm_label != "", _confirm_card(line)),
-        rx.cond(line.sources != "", rx.text("Plan data used: ", line.sources, size="1", color=rx.color("gray", 10),
-                                            class_name="chat-sources")),
+        rx.cond(sources != "", rx.text("Plan data used: ", sources, size="1", color=rx.color("gray", 10),
+                                       class_name="chat-sources")),
         rx.cond(
             line.pending,
             rx.fragment(),
@@ -123,6 +129,9 @@ def chat() -> rx.Component:
         rx.vstack(
             rx.text("Answers come from the live plan. Plain lookups are free; anything else asks the model, "
                     "with its cost shown under the answer.", size="2", color=rx.color("gray", 11)),
+            rx.cond(ChatState.earlier_hidden,
+                    rx.text(f"Only the last {SHOWN_TURNS} questions are shown; earlier ones are kept.", size="1",
+                            color=rx.color("gray", 10), id="chat-earlier")),
             rx.cond(
                 ChatState.lines.length() > 0,
                 rx.vstack(rx.foreach(ChatState.lines, _line), spacing="3", width="100%", id="chat-messages"),

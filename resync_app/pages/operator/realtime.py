@@ -12,6 +12,8 @@ from resync_app.components.blocks import MUTED, chart, section
 from resync_app.components.layout import operator_page
 from resync_app.live.realtime import FeedRow, Kpi, RiskRow, WsTile
 from resync_app.state.realtime import RealtimeState as S
+from resync_app.components.client_call import call_js
+from resync_app.components.event_notifier import critical_event_notifier
 
 HEALTH_COLORS = {"healthy": "green", "degraded": "amber", "critical": "red"}
 SEVERITY_COLORS = {"critical": "red", "warning": "amber", "info": "blue"}
@@ -102,7 +104,7 @@ def _risk(row: RiskRow) -> rx.Component:
 def _notifications_button() -> rx.Component:
     return rx.cond(S.notifications, rx.button(
         rx.icon("bell", size=14), "Notify me", size="1", variant="soft", id="enable-notifications",
-        on_click=rx.call_script("window.Notification && Notification.requestPermission()")))
+        on_click=call_js("window.Notification && Notification.requestPermission()")))
 
 
 def _instance_picker() -> rx.Component:
@@ -145,7 +147,7 @@ def realtime() -> rx.Component:
     themed = S.theme != "inherit"
     return operator_page(
         "Real-time TWS dashboard",
-        rx.box(_content(), width="100%", on_mount=S.open, on_unmount=S.close, id="realtime-root",
+        rx.box(_content(), critical_event_notifier(S.events, S.notifications), width="100%", on_mount=S.open, on_unmount=S.close, id="realtime-root",
                class_name=rx.cond(themed, S.theme, ""), data_theme=S.theme,
                background=rx.cond(themed, "var(--color-background)", "transparent"),
                color=rx.cond(themed, "var(--gray-12)", "inherit"), padding=rx.cond(themed, "0.75em", "0"),

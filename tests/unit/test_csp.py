@@ -1,0 +1,81 @@
+"""The Content-Security-Policy (`resync_app/web/csp.py`): hashes of the build's inline scripts, recomputed when the
+build changes, the event socket's origins from env.json, the header on every API answer; and no page source uses
+what the policy forbids or what turns text into HTML (the browser test checks the pages themselves)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+from resync_app.web import csp
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _sha(body: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+
+
+def test_inline_scripts_are_hashed_and_scripts_with_src_are_not():
+    html = (b"<html><head><script>window.a=1</script><script type=\"module\" async>import '/x.js';</script>"
+            b"<script src=\"/assets/app.js\"></script><SCRIPT>window.a=1</SCRIPT></head></html>")
+    assert csp.script_hashes(html) == [_sha("window.a=1"), _sha("import '/x.js';")]
+
+
+def test_the_build_policy_follows_the_build(tmp_path):
+    static, env_json = tmp_path / "client", tmp_path / "env.json"
+    static.mkdir()
+    (static / "index.html").write_text("<script>one()</script>")
+    (static / "admin").mkdir()
+    (static / "admin" / "users.html").write_text("<script>two()</script><script>one()</script>")
+    env_json.write_text(json.dumps({"EVENT": "ws://localhost:8000/_event", "PING": "http://localhost:8000/ping",
+                                    "TRANSPORT": "websocket", "TEST_MODE": False}))
+    build = csp.BuildPolicy(static, env_json)
+    value = build.value()
+    script_src = re.search(r"script-src ([^;]*)", value).group(1).split()
+    assert script_src[:2] == ["'self'", csp.EVAL]
+    assert sorted(script_src[2:]) == sorted([_sha("one()"), _sha("two()")])
+    assert "connect-src 'self' ws://localhost:8000 http://localhost:8000;" in value
+    for directive in ("frame-src 'none'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+                      "img-src 'self' data:", "default-src 'self'"):
+        assert directive in value
+    assert "'unsafe-inline'" not in value.split("style-src")[0] and "http" not in value.split("style-src")[0]
+    # a rebuild replaces the directory: the new pages' scripts are allowed, the old ones no longer
+    shutil.rmtree(static)
+    static.mkdir()
+    (static / "index.html").write_text("<script>three()</script>")
+    assert re.search(r"script-src ([^;]*)", build.value()).group(1).split() == ["'self'", csp.EVAL, _sha("three()")]
+    shutil.rmtree(static)  # no build at all (backend only): the bundle alone
+    assert re.search(r"script-src ([^;]*)", build.value()).group(1).split() == ["'self'", csp.EVAL]
+
+
+def test_every_api_answer_has_the_headers(api):
+    for path, status in (("/api/v1/health", 200), ("/api/v1/no-such-route", 404), ("/api/v1/admin/users", 401)):
+        answer = api.get(path)
+        assert answer.status_code == status, path
+        assert "frame-src 'none'" in answer.headers["content-security-policy"], path
+        assert answer.headers["x-content-type-options"] == "nosniff", path
+    docs = api.get("/api/docs")
+    policy = docs.headers["content-security-policy"]
+    inline = re.findall(r"<script>(.*?)</script>", docs.text, re.S)
+    assert inline  # Swagger UI's own start-up script: allowed by its hash
+    script_src = re.search(r"script-src ([^;]*)", policy).group(1).split()
+    assert script_src == ["'self'", csp.EVAL, *(_sha(body) for body in inline), csp.DOCS_CDN]  # that CDN: here only
+
+
+def test_no_page_source_renders_raw_html_or_evaluates_strings():
+    """`rx.markdown` renders raw HTML, `rx.html` is HTML, `rx.call_script` needs eval (refused by the policy):
+    pages use `safe_markdown` and `call_js` instead."""
+    offenders = []
+    for path in (ROOT / "resync_app").rglob("*.py"):
+        if "tws_simulator" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"(?<!`)rx\.(markdown|html|call_script|script)\(|dangerouslySetInnerHTML|_call_script", line):
+                if path.name != "fanout.py":  # its `call_script` helper builds an event; nothing of the app uses it
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []
