@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
 from resync_app.api.deps import operator_read, signed_in_user
@@ -30,8 +30,8 @@ class FeedbackRequest(BaseModel):
 
     turn_id: int
     conversation_id: str = Field(min_length=1, max_length=64)
-    vote: int | None = Field(default=None, description="1 (helpful) or -1 (not helpful)")
-    value: int | None = Field(default=None, description="the same as `vote` (older name)")
+    vote: StrictInt | None = Field(default=None, description="1 (helpful) or -1 (not helpful)")
+    value: StrictInt | None = Field(default=None, description="the same as `vote` (older name)")
     correction: str | None = Field(default=None, max_length=learned.MAX_CORRECTION,
                                    description="with a -1: what the answer should have been (kept only when "
                                                "enable_conversation_learning is on)")
