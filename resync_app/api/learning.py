@@ -53,25 +53,23 @@ async def approve(entry_id: int, request: Request, body: Any = Body(None),
     extra = set(body or {}) - {"answer"}
     if extra:
         raise HTTPException(422, detail=f"Unknown field(s): {', '.join(sorted(extra))}; only `answer`.")
-    try:
-        return await run_in_threadpool(learned.approve, entry_id, _reviewer(request, admin), (body or {}).get("answer"))
-    except learned.LearningError as exc:
-        raise _refused(exc) from None
+    return await _decide(learned.approve, entry_id, request, admin, (body or {}).get("answer"))
 
 
 @router.post("/{entry_id}/reject")
 async def reject(entry_id: int, request: Request, admin: Principal = Depends(require_admin)) -> dict[str, Any]:
     """The entry answers nothing from now on. Unknown → 404."""
-    try:
-        return await run_in_threadpool(learned.reject, entry_id, _reviewer(request, admin))
-    except learned.LearningError as exc:
-        raise _refused(exc) from None
+    return await _decide(learned.reject, entry_id, request, admin)
 
 
 @router.delete("/{entry_id}")
 async def delete(entry_id: int, request: Request, admin: Principal = Depends(require_admin)) -> dict[str, Any]:
     """Remove an entry for good (audited). Unknown → 404."""
+    return await _decide(learned.delete, entry_id, request, admin)
+
+
+async def _decide(action, entry_id: int, request: Request, admin: Principal, *args: Any) -> dict[str, Any]:
     try:
-        return await run_in_threadpool(learned.delete, entry_id, _reviewer(request, admin))
+        return await run_in_threadpool(action, entry_id, _reviewer(request, admin), *args)
     except learned.LearningError as exc:
         raise _refused(exc) from None
