@@ -66,7 +66,7 @@ class LearningState(rx.State):
 
     status_filter: str = "pending"
     rows: list[LearningRow] = []
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {"pending": 0, "approved": 0, "rejected": 0}
     total: int = 0
     page: int = 0
     editing: int = 0  # the entry whose approved text is being written (0: the editor is closed)

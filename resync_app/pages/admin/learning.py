@@ -17,10 +17,11 @@ _TEXT = {"white_space": "pre-wrap", "overflow_wrap": "anywhere"}
 
 def _filters() -> rx.Component:
     return rx.flex(
-        rx.segmented_control.root(
+        rx.box(rx.segmented_control.root(
             *[rx.segmented_control.item(rx.cond(value == "all", label, label + " (" + S.counts[value].to_string()
                                                 + ")"), value=value) for label, value in _FILTER_LABELS],
-            value=S.status_filter, on_change=S.set_status_filter, id="learning-filter", size="2"),
+            value=S.status_filter, on_change=S.set_status_filter, id="learning-filter",
+            size=rx.breakpoints(initial="1", xs="2")), max_width="100%", overflow_x="auto"),
         rx.button(rx.icon("refresh-cw", size=14), "Refresh", variant="soft", size="2", on_click=S.load,
                   id="learning-refresh"),
         wrap="wrap", gap="3", align="center", width="100%",
