@@ -8,7 +8,9 @@
    router (`mock_response=`, no network) without the hook. Goal: ≤ 5 % of the call or ≤ 0.2 ms.
 3. `seed-demo` throughput (rows/s) for the large ledger.
 4. The assistant's fast-path share on the 50 operator questions (`bench/assistant.py`; alone:
-   `python -m bench.assistant`).
+   `python -m bench.assistant`), and learning from operators: unseen paraphrases answered from approved
+   corrections, unrelated questions wrongly answered from them, grounding (`bench/learning.py` →
+   bench/results-learning.json; alone: `python -m bench.learning`).
 5. The HWA client fetching a 50 000-job plan from the bundled simulator (`bench/tws_client.py`; BENCH_TWS_JOBS).
 6. The TWS poller on that plan (baseline, steady state, memory), the change detection rate, and
    `/api/v1/tws/jobs` page turns at 50 000 vs 500 jobs (`bench/tws_poll.py`).
@@ -61,7 +63,7 @@ import uuid  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from typing import Any  # noqa: E402
 
-from bench import fanout, monitoring, tws_client, tws_poll  # noqa: E402
+from bench import fanout, learning, monitoring, tws_client, tws_poll  # noqa: E402
 
 ROWS_LARGE = max(1, int(os.environ.get("BENCH_ROWS", "1000000")))
 ROWS_SMALL = min(10_000, ROWS_LARGE)
@@ -371,6 +373,8 @@ def main() -> int:
 
     say("[+] assistant fast path on the 50 operator questions")
     fast_path = assistant.run()
+    say("[+] learning from operators: paraphrases answered from approved corrections (bench/learning.py)")
+    learning_result = _in_child("bench.learning", learning.RESULTS)
     ratio = large["median_ms"] / small["median_ms"]
     overhead_ok = recording["overhead_pct"] <= OVERHEAD_GOAL_PCT or recording["hook_us_per_call"] <= OVERHEAD_GOAL_MS * 1000
     results = {
@@ -387,6 +391,7 @@ def main() -> int:
                                "ok": overhead_ok},
         "seed_demo": {"small": seed_small, "large": seed_large},
         "assistant_fast_path": fast_path,
+        "learning": learning_result,
         "tws_client": tws_fetch,
         "tws_poll": tws_polls,
         "monitoring_pages": monitoring_pages,
@@ -421,6 +426,7 @@ def main() -> int:
     say(f"\nrollup rows read: {rollups_small:,} (small) / {rollups_large:,} (large); large SQLite file "
         f"{db_mb:,.0f} MB; {CALLS} timed calls each after {WARMUP} warm-up calls")
     say(assistant.report(fast_path))
+    say(learning.report(learning_result))
     say(f"written: {RESULTS}")
     return 0
 

@@ -12,6 +12,7 @@ from resync_app.components import brand
 from resync_app.pages.admin import audit as audit_page
 from resync_app.pages.admin import health as health_page
 from resync_app.pages.admin import home as home_page
+from resync_app.pages.admin import learning as learning_page
 from resync_app.pages.admin import litellm_analytics as litellm_analytics_page
 from resync_app.pages.admin import litellm_config as litellm_config_page
 from resync_app.pages.admin import proactive as proactive_page
@@ -29,6 +30,7 @@ from resync_app.state.audit import AuditState
 from resync_app.state.chat import ChatState
 from resync_app.state.health import HealthState
 from resync_app.state.input_filter import StripNulMiddleware
+from resync_app.state.learning import LearningState
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
 from resync_app.state.metrics_dashboard import MetricsDashboardState
@@ -89,3 +91,5 @@ app.add_page(litellm_config_page.litellm_config, route="/admin/litellm", title="
              on_load=[_GUARD, LiteLLMConfigState.load])
 app.add_page(litellm_analytics_page.litellm_analytics, route="/admin/litellm-analytics",
              title="Resync | LiteLLM Analytics", on_load=[_GUARD, LiteLLMAnalyticsState.load])
+app.add_page(learning_page.learning, route="/admin/learning", title="Resync | Learning from operators",
+             on_load=[_GUARD, LearningState.load])

@@ -21,6 +21,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from resync_app.assistant import fmt
+from resync_app.assistant.acting import sign_in_to_act
 from resync_app.assistant.fmt import FINISHED, STATUS_PHRASE, clock, duration, name, plural, qualified
 from resync_app.assistant.intents import Intent, parse, resolve_since
 from resync_app.assistant.kb import KnowledgeBase, get_knowledge_base
@@ -85,8 +86,9 @@ async def fast_path(message: str, reader: Any, *, instance: str | None = None, t
 
 async def answer(intent: Intent, reader: Any, *, instance: str | None = None, tz: tzinfo = timezone.utc,
                  now: datetime | None = None, knowledge: KnowledgeSearch | None = None,
-                 kb: KnowledgeBase | None = None) -> FastAnswer | None:
-    """The answer to `intent`, or None when it cannot be answered without the model."""
+                 kb: KnowledgeBase | None = None, may_act: bool = True) -> FastAnswer | None:
+    """The answer to `intent`, or None when it cannot be answered without the model. `may_act=False` (nobody
+    signed in): an action request says to sign in instead of proposing the action."""
     now = now or datetime.now(timezone.utc)
     if intent.name == "knowledge":
         return await _knowledge(intent, knowledge or knowledge_search, kb or get_knowledge_base())
@@ -101,7 +103,7 @@ async def answer(intent: Intent, reader: Any, *, instance: str | None = None, tz
         return FastAnswer(text + f"\n\n_{PLAN_FOOTER}._", intent, "plan", None, reads.calls)
     handler = _HANDLERS[intent.name]
     try:
-        body, confirm = await handler(intent, reads, _Context(now, tz, instance, summary))
+        body, confirm = await handler(intent, reads, _Context(now, tz, instance, summary, may_act))
     except _NotAnswerable:
         return None
     as_of = fmt.to_datetime(summary.get("as_of"))
@@ -115,6 +117,7 @@ class _Context:
     tz: tzinfo
     instance: str | None
     summary: dict
+    may_act: bool = True
 
     def at(self, value: Any) -> str:
         return clock(value, self.now, self.tz)
@@ -479,6 +482,8 @@ async def _action_request(intent: Intent, reads: _Reads, ctx: _Context) -> tuple
     if job is None:
         return missing + " Nothing was done.", None
     action, status = intent.get("action"), str(job.get("status") or "")
+    if not ctx.may_act:
+        return f"{_headline(job)}\n\n{sign_in_to_act(action, qualified(job))}", None
     note = _action_note(action, status)
     lines = [_headline(job), "", f"**{action.capitalize()} {qualified(job)}?** Nothing has been done yet: confirm to "
              f"{action} it (needs a signed-in operator)."]

@@ -22,6 +22,7 @@ ADMIN_NAV = (
         ("Health", "/admin/health", "heart-pulse"),
         ("Proactive", "/admin/proactive", "radar"),
         ("LiteLLM Analytics", "/admin/litellm-analytics", "chart-line"),
+        ("Learning", "/admin/learning", "graduation-cap"),
     )),
     ("ACCOUNT", (
         ("Users", "/admin/users", "user-cog"),

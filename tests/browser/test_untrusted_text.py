@@ -88,6 +88,7 @@ def payload(pixel_url: str, who: str) -> str:
         "<script>window.__pwned='script'</script>\n\n"
         "<img src=x onerror=\"window.__pwned='img'\">\n\n"
         "[click me](javascript:window.__pwned='link') [data](data:text/html,<script>alert(1)</script>)\n\n"
+        "[elsewhere](//evil.example/x) [also elsewhere](/\\evil.example/y) [in the app](/monitoring)\n\n"
         f"![tracking pixel]({pixel_url}/pixel.png?from={who})\n\n"
         "A fine link: [HCL docs](https://help.hcl-software.com/workload-automation)\n"
     )
@@ -146,10 +147,14 @@ def _assert_inert(page, answer, who: str, pixel, requests: list[str]) -> None:
         expect(text).to_contain_text("[image: tracking pixel]")
     else:
         expect(text).to_contain_text("![tracking pixel](")
-    # links: only http(s), with rel=noopener noreferrer nofollow; the others are text without an href
+    # links: only http(s) and this site's own paths, with rel=noopener noreferrer nofollow; the others (javascript:,
+    # data:, protocol-relative //host) are text without an href
     links = text.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.getAttribute('href'), a.rel])")
     assert any(href == "https://help.hcl-software.com/workload-automation" for _, href, _ in links), links
-    assert all(href is None or re.match(r"^https?://", href) for _, href, _ in links), links
+    assert all(href is None or re.match(r"^(?:https?://|/(?![/\\]))", href) for _, href, _ in links), links
+    assert ["in the app", "/monitoring"] in [[text, href] for text, href, _ in links], links
+    origins = text.locator("a[href]").evaluate_all("els => els.map(a => new URL(a.href).host)")
+    assert "evil.example" not in origins, origins  # no protocol-relative link leaves the site
     assert all(rel == "noopener noreferrer nofollow" for _, href, rel in links if href), links
     assert page.locator("a[href^='javascript' i], a[href^='data' i]").count() == 0
     # nothing ran, nothing was fetched
