@@ -14,23 +14,21 @@ POST   /_sim/shutdown                            ask the process to exit (`pytho
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from resync_app.tws.plan_fields import parse_time
 from resync_app.tws_simulator.plan import ActionError
-from resync_app.tws_simulator.routes import Answer, error, ok
-
-if TYPE_CHECKING:
-    from resync_app.tws_simulator.simulator import Simulator
+from resync_app.tws_simulator.ports import Answer, Controllable
+from resync_app.tws_simulator.routes import error, ok
 
 
 class _Bad(Exception):
     pass
 
 
-def handle(sim: Simulator, method: str, path: str, query: dict[str, str], body: bytes) -> Answer:
+def handle(sim: Controllable, method: str, path: str, query: dict[str, str], body: bytes) -> Answer:
     parts = path.strip("/").split("/")[1:]
     try:
         payload = _body(body)
@@ -75,7 +73,7 @@ def _number(value: Any, name: str) -> float | None:
     return float(value)
 
 
-def _route(sim: Simulator, method: str, parts: list[str], query: dict, payload: dict) -> Answer:
+def _route(sim: Controllable, method: str, parts: list[str], query: dict, payload: dict) -> Answer:
     if parts == ["state"] and method == "GET":
         return ok(sim.state())
     if parts == ["clock"] and method == "POST":
@@ -131,7 +129,7 @@ def _route(sim: Simulator, method: str, parts: list[str], query: dict, payload: 
     return error(404, f"/_sim/{'/'.join(parts)} ({method}) is not a control route", "SIM404E")
 
 
-def _faults(sim: Simulator, payload: dict) -> Answer:
+def _faults(sim: Controllable, payload: dict) -> Answer:
     unknown = set(payload) - {"latency_s", "fail_status", "fail_count", "bad_answer", "down_for_s"}
     if unknown:
         raise _Bad(f"unknown faults: {', '.join(sorted(unknown))}")

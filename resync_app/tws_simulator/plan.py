@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 
 from resync_app.tws_simulator import build
+from resync_app.tws_simulator.behaviours import Behaviours
 from resync_app.tws_simulator.model import (
     ABEND_CODES,
     FINAL,
@@ -57,10 +58,12 @@ class Rates:
 
 class Plan:
     def __init__(self, *, jobs: int, seed: int, start: float, workstations: int | None = None,
-                 critical_rate: float = 0.05, rates: Rates | None = None) -> None:
+                 critical_rate: float = 0.05, rates: Rates | None = None,
+                 behaviours: Behaviours | None = None) -> None:
         self.lock = threading.RLock()
         self.seed = seed
         self.rates = rates or Rates()
+        self.behaviours = behaviours or Behaviours()
         self.build_rng = random.Random(seed)
         self.rng = random.Random(seed * 7919 + 1)
         self.engine_id = build.new_id(self.build_rng)

@@ -15,21 +15,18 @@ Errors answer JSON `{"code", "messageId", "message"}`: 400 bad parameters / refu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
 
 from resync_app.tws_simulator import oql, render
 from resync_app.tws_simulator.plan import ActionError
-
-if TYPE_CHECKING:
-    from resync_app.tws_simulator.simulator import Simulator
+from resync_app.tws_simulator.ports import Answer, PlanSource
 
 PREFIX = "/twsd/api/v2/"
 MAX_LIMIT = 10000
 JSON = {"Content-Type": "application/json"}
-Answer = tuple[int, dict[str, str], bytes]
 
 
 class HTTPError(Exception):
@@ -46,7 +43,7 @@ def ok(body: Any) -> Answer:
     return 200, dict(JSON), body if isinstance(body, bytes) else orjson.dumps(body)
 
 
-def hwa(sim: Simulator, method: str, path: str, query: dict[str, str], host: str, include_count: bool) -> Answer:
+def hwa(sim: PlanSource, method: str, path: str, query: dict[str, str], host: str, include_count: bool) -> Answer:
     """Route one authenticated /twsd/api/v2/… request."""
     parts = path[len(PREFIX):].strip("/").split("/")
     try:
@@ -59,7 +56,7 @@ def hwa(sim: Simulator, method: str, path: str, query: dict[str, str], host: str
         return error(exc.status, exc.message, exc.message.split(" ", 1)[0])
 
 
-def _route(sim: Simulator, method: str, parts: list[str], query: dict, host: str, count: bool) -> Answer:
+def _route(sim: PlanSource, method: str, parts: list[str], query: dict, host: str, count: bool) -> Answer:
     plan = sim.plan
     head = parts[:2]
     if parts == ["engine", "info"]:
@@ -125,7 +122,7 @@ def _base(host: str) -> str:
     return f"http://{host}{PREFIX}"
 
 
-def _run_route(sim: Simulator, method: str, run_id: str, rest: list[str], host: str) -> Answer:
+def _run_route(sim: PlanSource, method: str, run_id: str, rest: list[str], host: str) -> Answer:
     plan = sim.plan
     found = plan.run_by_id.get(run_id)
     if found is None:
@@ -143,7 +140,7 @@ def _run_route(sim: Simulator, method: str, run_id: str, rest: list[str], host: 
                     "AWSJSM404E")
 
 
-def _filtered_log(sim: Simulator, query: dict) -> Answer:
+def _filtered_log(sim: PlanSource, query: dict) -> Answer:
     matches = sim.query("job", query.get("oql"))
     if not matches:
         raise HTTPError(404, "AWSJSM404E No job run instances match the provided filter.", "AWSJSM404E")
@@ -171,7 +168,7 @@ def _int_param(query: dict, name: str, default: int, minimum: int) -> int:
 _RENDER = {"job": render.job_bytes, "jobstream": render.stream_bytes, "workstation": render.workstation_bytes}
 
 
-def _page(sim: Simulator, kind: str, query: dict, host: str, include_count: bool) -> Answer:
+def _page(sim: PlanSource, kind: str, query: dict, host: str, include_count: bool) -> Answer:
     limit = min(_int_param(query, "limit", MAX_LIMIT, 1), MAX_LIMIT)
     offset = _int_param(query, "offset", 0, 0)
     items = sim.query(kind, query.get("oql"))

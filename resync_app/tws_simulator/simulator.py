@@ -29,9 +29,11 @@ from typing import Any
 
 from resync_app.tws.client import Connection
 from resync_app.tws_simulator import control, oql, render, routes
+from resync_app.tws_simulator.behaviours import RUNTIME, Behaviours, check
 from resync_app.tws_simulator.credentials import SIMULATOR_USERNAME
 from resync_app.tws_simulator.model import Job, Workstation
 from resync_app.tws_simulator.plan import Plan, Rates
+from resync_app.tws_simulator.ports import Answer
 from resync_app.tws_simulator.render import iso
 from resync_app.tws_simulator.server import SimHTTPServer
 
@@ -51,10 +53,11 @@ class Simulator:
                  host: str = "127.0.0.1", port: int = 0, username: str = SIMULATOR_USERNAME,
                  password: str | None = None, workstations: int | None = None, abend_rate: float = 0.03,
                  stuck_rate: float = 0.004, late_rate: float = 0.02, flap_rate: float = 0.04,
-                 critical_rate: float = 0.05, tls: ssl.SSLContext | None = None) -> None:
+                 critical_rate: float = 0.05, tls: ssl.SSLContext | None = None,
+                 behaviours: Behaviours | None = None) -> None:
         begin = (start or datetime.now(timezone.utc)).astimezone(timezone.utc)
         self.plan = Plan(jobs=jobs, seed=seed, start=begin.timestamp(), workstations=workstations,
-                         critical_rate=critical_rate,
+                         critical_rate=critical_rate, behaviours=behaviours,
                          rates=Rates(abend=abend_rate, stuck=stuck_rate, late=late_rate, flap=flap_rate))
         self.host, self.port = host, port
         self.tls = tls  # serve https with this server context (tests of TLS verification)
@@ -109,7 +112,7 @@ class Simulator:
     def come_up(self) -> None:
         """Listen again (on the same port once one was chosen)."""
         if self._server is None:
-            self._server = SimHTTPServer((self.host, self.port), self, self.tls)
+            self._server = SimHTTPServer((self.host, self.port), self.handle, self.tls)
             self.port = self._server.server_address[1]
             self._server.start()
 
@@ -134,6 +137,22 @@ class Simulator:
     def _come_back(self) -> None:
         if not self._stopped:
             self.come_up()
+
+    @property
+    def behaviours(self) -> Behaviours:
+        """The engine behaviours the spec leaves open (`behaviours.py`), as the plan was built with them."""
+        return self.plan.behaviours
+
+    def set_behaviours(self, **values: Any) -> None:
+        """Change the behaviours that may change while running (error_body, refusal, predecessor_depth,
+        late_job_numbers: from the next run launched); the others shape the plan and are set at construction."""
+        checked = {name: check(name, value) for name, value in values.items()}
+        fixed = sorted(set(checked) - set(RUNTIME))
+        if fixed:
+            raise ValueError(f"{', '.join(fixed)} shape the plan: set them when the simulator starts")
+        with self.plan.lock:
+            for name, value in checked.items():
+                setattr(self.plan.behaviours, name, value)
 
     @property
     def up(self) -> bool:
@@ -162,7 +181,7 @@ class Simulator:
     # ---- HTTP entry point (called by the server's handler threads) -------------------------------------------
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes,
-               closing: threading.Event) -> routes.Answer:
+               closing: threading.Event) -> Answer:
         self._requests.append((method, path, dict(query)))
         auth = (headers.get("Authorization") or "").encode()
         if not hmac.compare_digest(auth, self._auth):
@@ -416,6 +435,7 @@ class Simulator:
                                  for w in self.plan.workstations],
                 "rates": asdict(self.plan.rates),
                 "faults": asdict(self.faults),
+                "behaviours": self.plan.behaviours.as_dict(),
                 "next_event_at": iso(self.plan.next_event_at()),
             }
 
