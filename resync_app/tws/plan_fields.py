@@ -6,9 +6,11 @@ odd field (a real server may omit anything): a missing value becomes None / "" /
 
 Where each JobView field comes from (JobInPlanV2):
   status          lastRunCompositeStatus.status, else the last run's compositeStatus.status: the JobInPlanStatus
-                  enum (HOLD, READY, WAIT, EXEC, SUCC, ABEND, CANCL, …). HWA calls it the "internal status"
-                  (the spec's OQL example `jobruns.compositeStatus.status = 'SUCC'`); `internal_status` is the same
-                  value under that name, `common_status` is the simplified CommonStatusV2 (WAITING, RUNNING, …).
+                  enum (HOLD, READY, WAIT, EXEC, SUCC, ABEND, CANCL, …) as `statuses.canonical` spells it
+                  (CANCELLED → CANCL …). HWA calls it the "internal status" (the spec's OQL example
+                  `jobruns.compositeStatus.status = 'SUCC'`); `internal_status` is the value exactly as TWS sent it,
+                  `common_status` the simplified CommonStatusV2 (WAITING, RUNNING, …). What each status means and
+                  how it counts: `statuses.py`.
   substatus       the composite status' JobInPlanSubStatus (HOLD_WAITING_FOR_PREDECESSOR, HOLD_PRIORITY_ZERO, …).
   start, end      the last run's timeInfo.actualStartTime / actualEndTime.
   scheduled_start timeRestrictions.startTime (the AT time), else schedTime.
@@ -31,12 +33,13 @@ from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 
-# Enumerations copied from the spec's components/schemas.
-STATUSES = (  # JobInPlanStatus
-    "HOLD", "READY", "FENCE", "INTRO", "FAIL", "EXEC", "WAIT", "SUPPR", "END", "SUCC", "SUCCP", "ABEND", "CANCL",
-    "CANCLP", "ABENP", "PEND", "SUSP", "STUCK", "EXTRN", "INTRPT", "COMPLT", "ERROR", "PENDPRED", "STARTED",
-    "UNDCDED", "ARRVING", "NONREPPRED",
+from resync_app.tws.statuses import (  # noqa: F401 - the groupings are read from here by the poller and pages
+    BY_CODE, CANCELLED_STATUSES, FAILED_STATUSES, FINAL_STATUSES, RUNNING_STATUSES, SPEC_CODES, SUCCESS_STATUSES,
+    WAITING_STATUSES, canonical,
 )
+
+# Enumerations copied from the spec's components/schemas (the job statuses: `statuses.py`, the one table).
+STATUSES = SPEC_CODES  # JobInPlanStatus
 SUBSTATUSES = (  # JobInPlanSubStatus
     "HOLD_WAITING_FOR_PREDECESSOR", "HOLD_UNEXPECTED_PREDECESSOR_CONDITION", "HOLD_WAITING_FOR_TIME",
     "HOLD_WAITING_FOR_PROMPT", "HOLD_WAITING_FOR_FILE", "HOLD_WAITING_FOR_INPUT", "HOLD_PRIORITY_ZERO",
@@ -62,15 +65,6 @@ WORKSTATION_STATES = (  # WorkstationStateEnum
 )
 WORKSTATION_TYPES = ("AGENT", "POOL", "D-POOL", "REM-ENG", "MANAGER", "FTA", "X-AGENT", "S-AGENT",
                      "WORKLOAD_BROKER", "DOMAIN_MANAGER")
-
-# Groupings of STATUSES the poller and the pages use.
-RUNNING_STATUSES = ("EXEC", "INTRO", "STARTED", "SUSP")
-FAILED_STATUSES = ("ABEND", "ABENP", "FAIL", "ERROR")
-SUCCESS_STATUSES = ("SUCC", "SUCCP", "COMPLT", "END")
-CANCELLED_STATUSES = ("CANCL", "CANCLP")
-FINAL_STATUSES = SUCCESS_STATUSES + FAILED_STATUSES + CANCELLED_STATUSES
-WAITING_STATUSES = ("HOLD", "READY", "WAIT", "FENCE", "PEND", "PENDPRED", "ARRVING", "STUCK", "UNDCDED",
-                    "NONREPPRED", "EXTRN", "SUPPR", "INTRPT")
 
 _LINK_STATES = frozenset({"LINKED", "FULLY_LINKED", "DIRECTLY_LINKED", "HOST_LINKED", "EXTENDED_LINKED",
                           "TCP_IP_LINKED"})
@@ -307,7 +301,8 @@ def job_view(obj: dict) -> JobView:
     run = _last_of(runs) if runs else _EMPTY
     run_get = run.get
     composite = _d(get("lastRunCompositeStatus")) or _d(run_get("compositeStatus"))
-    status = _s(composite.get("status"))
+    raw_status = _s(composite.get("status"))
+    status = raw_status if raw_status in BY_CODE or not raw_status else canonical(raw_status)
     time_info = _d(run_get("timeInfo"))
     restrictions = _d(get("timeRestrictions"))
     flags = _d(get("jobStatusFlags"))
@@ -329,7 +324,7 @@ def job_view(obj: dict) -> JobView:
         job_stream_id=_s(get("jobStreamId")),
         workstation=_s(get("workstation")),
         status=status,
-        internal_status=status,
+        internal_status=raw_status,
         start=_t(time_info.get("actualStartTime")),
         end=_t(time_info.get("actualEndTime")),
         scheduled_start=_t(restrictions.get("startTime")) or _t(get("schedTime")),

@@ -33,13 +33,12 @@ from resync_app.tws import detect, instances
 from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
-from resync_app.tws.plan_fields import RUNNING_STATUSES, STATUSES, SUCCESS_STATUSES
+from resync_app.tws.plan_fields import RUNNING_STATUSES, SUCCESS_STATUSES
+from resync_app.tws.statuses import CODES as STATUSES, expand_filter
 
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000_000  # beyond any plan; keeps OFFSET inside the databases' integers
 DEFAULT_LIMIT = 50
-STATUS_ALIASES = {"CANCELLED": "CANCL", "CANCELED": "CANCL", "SUCCESS": "SUCC", "SUCCESSFUL": "SUCC",
-                  "RUNNING": "EXEC", "FAILED": "ABEND", "HELD": "HOLD", "WAITING": "WAIT"}
 SORT_KEYS = {
     "name": (TwsPlanJob.name,),
     "status": (TwsPlanJob.status, TwsPlanJob.name),
@@ -88,16 +87,31 @@ def _split(value: str | list[str] | None) -> list[str]:
     return [item.strip() for item in items if item and item.strip()]
 
 
-def parse_statuses(value: str | list[str] | None) -> list[str]:
-    """HWA statuses from "ABEND,EXEC" (case-insensitive; CANCELLED → CANCL …); unknown → QueryInvalid."""
+def parse_statuses(value: str | list[str] | None, in_plan: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """HWA statuses from "ABEND,EXEC" (case-insensitive; CANCELLED → CANCL, FAILED → every failed status …: the
+    table of `statuses.py`); a status the plan holds (`in_plan`) is accepted as it is; anything else →
+    QueryInvalid."""
     out, bad = [], []
     for item in _split(value):
-        status = STATUS_ALIASES.get(item.upper(), item.upper())
-        (out if status in STATUSES else bad).append(status if status in STATUSES else item)
+        codes = expand_filter(item)
+        if codes is None and item.upper() in in_plan:
+            codes = (item.upper(),)
+        if codes is None:
+            bad.append(item)
+        else:
+            out.extend(codes)
     if bad:
         raise QueryInvalid({"status": f"unknown status {', '.join(bad)}; use HWA statuses such as "
                                       f"SUCC, ABEND, EXEC, READY, HOLD, WAIT, CANCL"})
     return sorted(set(out))
+
+
+def _plan_statuses(instance: str | None) -> frozenset[str]:
+    """The statuses the instance's plan holds now (from the summary row), for a status no table knows."""
+    try:
+        return frozenset(summary(instance)["status_counts"])
+    except UnknownInstance:
+        return frozenset()
 
 
 def _limit(limit: Any, errors: dict[str, str], maximum: int = MAX_LIMIT) -> int:
@@ -279,8 +293,11 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
     try:
         statuses = parse_statuses(status)
     except QueryInvalid as exc:
-        errors.update(exc.errors)
-        statuses = []
+        try:
+            statuses = parse_statuses(status, _plan_statuses(instance))
+        except QueryInvalid:
+            errors.update(exc.errors)
+            statuses = []
     sort_text = (sort or "name").strip()
     descending = sort_text.startswith("-")
     sort_key = sort_text.lstrip("-+").lower()

@@ -1,6 +1,7 @@
-"""`/monitoring`: the current plan's jobs — search, status chips with counts, sortable columns, 50 per page, abended /
-stuck / late / at-risk rows highlighted, and a drawer per job (dependencies, history, log, deadline threats, and the
-actions for a signed-in operator). The table scrolls inside its own box on a phone; the page never scrolls sideways.
+"""`/monitoring`: the current plan's jobs — search, status chips with counts, sortable columns, 50 per page, failed /
+stuck / late / at-risk rows highlighted (and those waiting on an operator: PEND, FENCE, …), and a drawer per job
+(dependencies, history, log, deadline threats, and the actions for a signed-in operator). The table scrolls inside
+its own box on a phone; the page never scrolls sideways.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ import reflex as rx
 from resync_app.components.blocks import MUTED, fact
 from resync_app.components.layout import operator_page
 from resync_app.state.monitoring import Chip, DepRow, JobRow, MonitoringState as S, RunRow, ThreatRow
+from resync_app.tws.statuses import BADGE_COLORS
 
 COLUMNS = (("status", "Status"), ("job", "Job"), ("stream", "Stream"), ("workstation", "Workstation"),
            ("start", "Start"), ("duration", "Duration"), ("return_code", "RC"))
-FLAG_COLORS = {"abend": "red", "stuck": "orange", "late": "amber", "risk": "crimson"}
-STATUS_COLORS = {"ABEND": "red", "FAIL": "red", "ERROR": "red", "EXEC": "blue", "SUCC": "green", "HOLD": "gray",
-                 "READY": "cyan", "WAIT": "gray", "CANCL": "gray"}
+FLAG_COLORS = {"abend": "red", "stuck": "orange", "late": "amber", "risk": "crimson", "attention": "yellow"}
+STATUS_COLORS = BADGE_COLORS  # every status of tws/statuses.py: failed red, running blue, done green, …
 ACTION_BUTTONS = (("rerun", "Rerun", "rotate-ccw"), ("hold", "Hold", "pause"), ("release", "Release", "play"),
                   ("cancel", "Cancel", "x"))
 
