@@ -13,6 +13,9 @@ Built from `hwa-rest-api-v2.openapi.json`:
   `PUT plan/job/run/{run_id}/action/rerun` (RerunDetailsV2 body, optional).
 - Retries with exponential backoff on connection failures, timeouts and 429/502/503/504 for reads; an action is
   retried only when the request provably never left (the connection was refused), never after a timeout or a 5xx.
+- Errors are classified by status code and structure only: the spec gives error answers no body, so TWS' words are
+  read from whatever body came (JSON of any shape, text, HTML, none: `server_text.py`), and an action answered 2xx
+  with `isError: true` is a refusal.
 
 Every failure is one of the typed errors of `resync_app.tws.errors`, with a message a person can act on.
 """
@@ -44,6 +47,7 @@ from resync_app.tws.errors import (
     TWSUnreachable,
 )
 from resync_app.tws.plan_fields import last_run
+from resync_app.tws.server_text import refusal, server_message
 
 logger = logging.getLogger("resync.tws.client")
 
@@ -224,6 +228,11 @@ class HWAClient:
         if not response.content:
             return {}
         parsed = self._json(response, f"{action} job {label}")
+        reason = refusal(parsed)
+        if reason is not None:  # a 2xx that still says no (ActionResourceResponseV2 with isError)
+            raise TWSRefused(f"TWS at {self.conn.address} refused to {action} job {label} "
+                             f"(HTTP {response.status_code}): {_redact(reason, self.conn.password)}",
+                             status_code=response.status_code, instance=self.conn.name)
         return parsed if isinstance(parsed, dict) else {"result": parsed}
 
     # ---- plumbing ---------------------------------------------------------------------------------------------
@@ -378,26 +387,8 @@ class HWAClient:
         raise TWSRefused(f"TWS at {where} refused {doing} (HTTP {status}){said}", status_code=status, instance=name)
 
     def _server_message(self, response: httpx.Response) -> str:
-        """TWS' own explanation from an error answer (JSON `message`/… or short text), password removed."""
-        text = ""
-        try:
-            body = orjson.loads(response.content) if response.content else None
-        except orjson.JSONDecodeError:
-            body = None
-            if "html" not in response.headers.get("content-type", ""):
-                text = response.text.strip()
-        if isinstance(body, dict):
-            for key in ("message", "errorMessage", "detail", "error", "messageText"):
-                value = body.get(key)
-                if isinstance(value, str) and value.strip():
-                    text = value.strip()
-                    break
-            message_id = body.get("messageId")
-            if isinstance(message_id, str) and message_id and message_id not in text:
-                text = f"{message_id} {text}".strip()
-        text = " ".join(text.split())
-        if len(text) > _MAX_SERVER_TEXT:
-            text = text[:_MAX_SERVER_TEXT] + "…"
+        """TWS' own explanation from an error answer, whatever the body's shape (`server_text`), password removed."""
+        text = server_message(response.content, response.headers.get("content-type", ""))
         return _redact(text, self.conn.password)
 
     def _json(self, response: httpx.Response, what: str) -> Any:
