@@ -31,6 +31,7 @@ from resync_app.tws.client import Connection
 from resync_app.tws_simulator import control, oql, render, routes
 from resync_app.tws_simulator.behaviours import RUNTIME, Behaviours, check
 from resync_app.tws_simulator.credentials import SIMULATOR_USERNAME
+from resync_app.tws_simulator.errors import error_answer
 from resync_app.tws_simulator.model import Job, Workstation
 from resync_app.tws_simulator.plan import Plan, Rates
 from resync_app.tws_simulator.ports import Answer
@@ -184,19 +185,20 @@ class Simulator:
                closing: threading.Event) -> Answer:
         self._requests.append((method, path, dict(query)))
         auth = (headers.get("Authorization") or "").encode()
+        shape = self.plan.behaviours.error_body
         if not hmac.compare_digest(auth, self._auth):
-            answer = routes.error(401, "AWSJSM001E The user name or password is not valid.", "AWSJSM001E")
+            answer = error_answer(shape, 401, "AWSJSM001E The user name or password is not valid.", "AWSJSM001E")
             answer[1]["WWW-Authenticate"] = 'Basic realm="HWA"'
             return answer
         if path.startswith("/_sim/") or path == "/_sim":
             return control.handle(self, method, path, query, body)
         if not path.startswith(routes.PREFIX):
-            return routes.error(404, f"AWSJSM404E {path} is not a resource of this server.", "AWSJSM404E")
+            return error_answer(shape, 404, f"AWSJSM404E {path} is not a resource of this server.", "AWSJSM404E")
         fault = self._take_fault()
         if fault.latency_s > 0 and closing.wait(fault.latency_s):
             return 0, {}, b""  # the server went down while this answer was pending
         if fault.fail_status:
-            return routes.error(fault.fail_status, f"AWSJSM500E Simulated failure (HTTP {fault.fail_status}).",
+            return error_answer(shape, fault.fail_status, f"AWSJSM500E Simulated failure (HTTP {fault.fail_status}).",
                                 "AWSJSM500E")
         if fault.bad_answer == "html":
             return 200, {"Content-Type": "text/html"}, b"<html><body><h1>Welcome</h1>Sign in</body></html>"
@@ -348,7 +350,7 @@ class Simulator:
                     continue
                 if critical is not None and job.critical != critical:
                     continue
-                if root is not None and (not job.preds) != root:
+                if root is not None and (not job.preds and not job.stream_preds) != root:
                     continue
                 if has_successors is not None and bool(job.succs) != has_successors:
                     continue
@@ -390,7 +392,8 @@ class Simulator:
         with self.plan.lock:
             ws = self._ws(name)
             return {"id": ws.id, "name": ws.name, "type": ws.type, "os": ws.os, "linked": ws.linked,
-                    "online": ws.online, "running": ws.running, "states": ws.states()}
+                    "online": ws.online, "running": ws.running, "states": ws.states(), "flags": ws.flags(),
+                    "reports_online": ws.reports_online}
 
     def workstation_names(self) -> list[str]:
         return [ws.name for ws in self.plan.workstations]
@@ -422,7 +425,8 @@ class Simulator:
         with self.plan.lock:
             counts: dict[str, int] = {}
             for job in self.plan.jobs:
-                counts[job.status] = counts.get(job.status, 0) + 1
+                shown = render.shown_status(job, job.run)
+                counts[shown] = counts.get(shown, 0) + 1
             return {
                 "now": iso(self.plan.now),
                 "speed": self.speed,
@@ -449,6 +453,8 @@ def _job_info(job: Job) -> dict:
         "run_id": run.id, "run_number": run.number, "runs": len(job.runs), "critical": job.critical,
         "deadline": iso(job.deadline), "late": job.late_flag, "predecessors": [p.id for p in job.preds],
         "successors": [s.id for s in job.succs], "estimated_s": job.est, "outcome": run.outcome,
+        "stream_predecessors": [s.id for s in job.stream_preds], "extended": job.extended,
+        "shown_status": render.shown_status(job, run),
     }
 
 
