@@ -84,6 +84,13 @@ def _time(iso: str | None) -> str:
     return iso[:16].replace("T", " ") if iso else ""
 
 
+def _run(job: dict) -> str:
+    """The run's job number (an engine may give it only at launch), and which run it is when rerun."""
+    number = str(job["run_number"]) if job.get("run_number") else "not numbered yet"
+    seq = job.get("run_seq") or 1
+    return number if seq <= 1 else f"{number} (run {seq})"
+
+
 def job_row(job: dict) -> JobRow:
     flag = ("abend" if job["status"] in statuses.FAILED_STATUSES else "stuck" if job["stuck"] else "late" if job["late"]
             else "risk" if job.get("at_risk") else "attention" if job["status"] in statuses.ATTENTION_STATUSES
@@ -281,7 +288,7 @@ class MonitoringState(rx.State):
             return
         self.job = job_row(data)
         self.job_facts = {"Started": self.job.start or "—", "Duration": self.job.duration or "—",
-                          "Return code": self.job.return_code or "—", "Run": str(data["run_number"]), "Scheduled": _time(data["scheduled_start"]) or "—",
+                          "Return code": self.job.return_code or "—", "Run": _run(data), "Scheduled": _time(data["scheduled_start"]) or "—",
                           "Ended": _time(data["end"]) or "—", "Deadline": _time(data["deadline"]) or "—",
                           "Critical": "yes" if data["critical"] else "no",
                           "Confidence": f"{data['confidence']:.0%}" if data["confidence"] is not None else "—"}

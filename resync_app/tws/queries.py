@@ -211,7 +211,7 @@ def _job_dict(row: TwsPlanJob, now: datetime) -> dict[str, Any]:
         "job_stream_id": row.job_stream_id, "workstation": row.workstation, "status": row.status,
         "common_status": row.external_status, "start": _iso(row.start), "end": _iso(row.end),
         "duration_s": round(duration, 1) if duration is not None else None, "return_code": row.return_code,
-        "run_number": row.run_number, "scheduled_start": _iso(row.scheduled_start), "deadline": _iso(row.deadline),
+        "run_number": row.run_number, "run_seq": row.run_seq, "scheduled_start": _iso(row.scheduled_start), "deadline": _iso(row.deadline),
         "estimated_duration_s": row.estimated_duration_s, "critical": row.critical, "priority": row.priority,
         "late": row.late, "stuck": row.stuck, "risk": row.risk or None, "confidence": row.confidence,
         "at_risk": bool(row.critical) and detect.counts_as_at_risk(row, row.risk or "", now),
