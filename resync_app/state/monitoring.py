@@ -61,6 +61,7 @@ class DepRow:
     name: str = ""
     status: str = ""
     where: str = ""
+    kind: str = "job"  # job | stream (the job follows a whole job stream, issue 16 D3)
 
 
 @dataclass
@@ -89,6 +90,14 @@ def _run(job: dict) -> str:
     number = str(job["run_number"]) if job.get("run_number") else "not numbered yet"
     seq = job.get("run_seq") or 1
     return number if seq <= 1 else f"{number} (run {seq})"
+
+
+def _dep_row(dep: dict) -> DepRow:
+    if dep.get("kind") == "stream":
+        where = f"{dep.get('jobs_done', 0)} of {dep.get('jobs', 0)} jobs done" if dep.get("in_plan") \
+            else "not in the current plan"
+        return DepRow(dep["id"], dep["name"] or dep["id"], dep["status"] or "", where, "stream")
+    return DepRow(dep["id"], dep["name"] or dep["id"], dep["status"] or "", dep.get("job_stream") or "")
 
 
 def job_row(job: dict) -> JobRow:
@@ -293,8 +302,7 @@ class MonitoringState(rx.State):
                           "Critical": "yes" if data["critical"] else "no",
                           "Confidence": f"{data['confidence']:.0%}" if data["confidence"] is not None else "—"}
         deps = data["dependencies"]
-        self.predecessors = [DepRow(d["id"], d["name"] or d["id"], d["status"] or "", d.get("job_stream") or "")
-                             for d in deps["predecessors"]]
+        self.predecessors = [_dep_row(d) for d in deps["predecessors"]]
         self.successors = [DepRow(d["id"], d["name"] or d["id"], d["status"] or "", d.get("job_stream") or "")
                            for d in deps["successors"]]
         self.history = [RunRow(r["run_number"], r["status"], _time(r["start"]), fmt_duration(r["duration_s"]),
@@ -312,6 +320,13 @@ class MonitoringState(rx.State):
         log = await service.log_excerpt(name, data["id"])
         self.log_text = log["text"] or ""
         self.log_note = log["error"] or ("" if log["text"] else "The log is empty.")
+
+    @rx.event
+    @guard.operator_read_event
+    def show_stream(self, stream: str):
+        """A job-stream predecessor of the drawer's job: close the drawer, list that stream's jobs."""
+        self.search, self.filter, self.page, self.drawer_open = str(stream)[:200], ALL, 0, False
+        self._load()
 
     @rx.event
     @guard.operator_read_event

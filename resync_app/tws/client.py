@@ -7,7 +7,8 @@ Built from `hwa-rest-api-v2.openapi.json`:
   paging envelope `{count, results, next, previous}`; `iter_jobs` yields one list per page, following `next`
   (same server only) or, when a server leaves `next` out, advancing `offset` while `count` says more are left.
   The `Include-Count: true` header asks for `count`.
-- One job: `plan/job/{job_id}`; its predecessors: `plan/job/{job_id}/predecessors` (ListResponseV21).
+- One job: `plan/job/{job_id}`; its predecessors: `plan/job/{job_id}/predecessors?depth=1` (ListResponseV21 of
+  JOB and JOBSTREAM nodes).
 - Job log: `plan/job/run/{run_id}/joblog` (text/plain) for the job's current run.
 - Actions: `PUT plan/job/{job_id}/action/{hold|release|cancel}`; rerun is per run in the spec:
   `PUT plan/job/run/{run_id}/action/rerun` (RerunDetailsV2 body, optional).
@@ -174,9 +175,11 @@ class HWAClient:
         """GET plan/job/{job_id} (JobInPlanV2, with its `dependencies`)."""
         return await self._get_object(f"plan/job/{_seg(job_id)}", f"job {job_id}")
 
-    async def predecessors(self, job_id: str) -> list[dict]:
-        """GET plan/job/{job_id}/predecessors: the flow nodes (jobs, job streams) this job depends on."""
-        body = await self._get_object(f"plan/job/{_seg(job_id)}/predecessors", f"the predecessors of job {job_id}")
+    async def predecessors(self, job_id: str, depth: int = 1) -> list[dict]:
+        """GET plan/job/{job_id}/predecessors?depth=…: the flow nodes (jobs, and job streams: `flowNodeType`) this job
+        depends on, `depth` levels up (the spec gives `depth` no default: always sent, 1 = the direct ones)."""
+        body = await self._get_object(f"plan/job/{_seg(job_id)}/predecessors", f"the predecessors of job {job_id}",
+                                      params={"depth": depth})
         results = body.get("results")
         if not isinstance(results, list):
             raise self._bad_shape(f"the predecessors of job {job_id}")
@@ -240,8 +243,8 @@ class HWAClient:
     def _url(self, path: str) -> str:
         return f"{self._api}/{path.lstrip('/')}"
 
-    async def _get_object(self, path: str, what: str) -> dict:
-        response = await self._request("GET", path, what=what)
+    async def _get_object(self, path: str, what: str, params: dict | None = None) -> dict:
+        response = await self._request("GET", path, what=what, params=params)
         body = self._json(response, what)
         if not isinstance(body, dict):
             raise self._bad_shape(what)

@@ -24,9 +24,10 @@ Where each JobView field comes from (JobInPlanV2):
                   run_position: where the current run is in `jobruns` ("All the run instances of the job"), from 1;
                   run_seq: Resync's own count of the job's runs (set by the poll, `detect.run_seq`): the run
                   identity of dedupe keys, which never changes when a run merely gets its number.
-  predecessors    jobId of the INTERNAL / EXTERNAL_JOB entries of `dependencies`. The spec says query results
-                  (GET plan/job) leave `dependencies` empty: only GET plan/job/{id} fills it; HWAClient.predecessors()
-                  asks plan/job/{id}/predecessors.
+  predecessors    jobId of the INTERNAL / EXTERNAL_JOB entries of `dependencies`, and `stream:<jobStreamId>` of
+                  the EXTERNAL_JOBSTREAM ones (a job that follows a whole job stream, `node_refs.py`). The spec
+                  says query results (GET plan/job) leave `dependencies` empty: only GET plan/job/{id} fills it;
+                  HWAClient.predecessors() asks plan/job/{id}/predecessors.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 
+from resync_app.tws.node_refs import dependency_ref
 from resync_app.tws.statuses import (  # noqa: F401 - the groupings are read from here by the poller and pages
     BY_CODE, CANCELLED_STATUSES, FAILED_STATUSES, FINAL_STATUSES, RUNNING_STATUSES, SPEC_CODES, SUCCESS_STATUSES,
     WAITING_STATUSES, canonical,
@@ -325,8 +327,7 @@ def job_view(obj: dict) -> JobView:
         estimated = _dur(definition.get("estimatedDuration"))
     dependencies = get("dependencies")
     predecessors = [
-        _s(dep.get("jobId")) for dep in dependencies
-        if dep.__class__ is dict and dep.get("dependencyType") in ("INTERNAL", "EXTERNAL_JOB") and dep.get("jobId")
+        found for found in (dependency_ref(dep) for dep in dependencies if dep.__class__ is dict) if found
     ] if dependencies.__class__ is list else []
     run_number = _i(run_get("jobNumber"))
     confidence = get("confidenceInterval")

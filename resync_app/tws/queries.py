@@ -8,7 +8,8 @@ Functions (each takes `instance=None` = the primary instance; an unknown one rai
   summary(instance)                     → the summary row as CONTRACT §9 shapes it (+ poller, status_counts)
   jobs(instance, status=…, workstation=…, stream=…, q=…, sort=…, limit=…, offset=…, late=…, stuck=…,
        critical=…, risk=…, at_risk=…)   → {count, results}
-  job(instance, job_id)                 → one job + dependencies (predecessors/successors) + run history
+  job(instance, job_id)                 → one job + dependencies (predecessors — jobs, and job streams it follows
+                                          as a whole: `kind` "stream" — and successors) + run history
   events(instance, severity=…, type=…, since=…, until=…, q=…, limit=…, offset=…) → {count, results}, newest first
   workstations(instance)                → the workstations with their link state
   critical_jobs(instance, at_risk_only) → critical jobs with deadline, risk and confidence (least confident first)
@@ -29,10 +30,11 @@ from sqlalchemy import and_, func, or_, select
 
 from resync_app.db import session_scope, utcnow
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
-from resync_app.tws import detect, instances
+from resync_app.tws import detect, instances, stream_deps
 from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
+from resync_app.tws.node_refs import is_stream
 from resync_app.tws.plan_fields import RUNNING_STATUSES, SUCCESS_STATUSES
 from resync_app.tws.statuses import CODES as STATUSES, expand_filter
 
@@ -371,6 +373,7 @@ def job(instance: str | None, job_id: str) -> dict[str, Any] | None:
         pred_ids = [p for p in json.loads(row.predecessors or "[]") if isinstance(p, str)]
         preds = {r.job_id: r for r in db.execute(select(TwsPlanJob).where(
             TwsPlanJob.instance == name, TwsPlanJob.job_id.in_(pred_ids))).scalars()} if pred_ids else {}
+        streams = {p: stream_deps.stream_state(db, name, p) for p in pred_ids if is_stream(p)}  # D3
         successors = db.execute(select(TwsPlanJob).where(
             TwsPlanJob.instance == name, TwsPlanJob.predecessors.like(_like(json.dumps(job_id)), escape="\\"))
             .order_by(TwsPlanJob.name).limit(100)).scalars().all()
@@ -378,7 +381,7 @@ def job(instance: str | None, job_id: str) -> dict[str, Any] | None:
         runs = db.execute(select(TwsJobRun).where(TwsJobRun.instance == name, TwsJobRun.job_key == key)
                           .order_by(TwsJobRun.end.desc()).limit(HISTORY_LIMIT)).scalars().all()
     data["dependencies"] = {
-        "predecessors": [_dep(preds.get(p), p) for p in pred_ids],
+        "predecessors": [streams[p] if p in streams else _dep(preds.get(p), p) for p in pred_ids],
         "successors": [_dep(s, s.job_id) for s in successors],
     }
     data["history"] = [{"job_id": r.job_id, "run_number": r.run_number, "status": r.status, "start": _iso(r.start),
@@ -392,8 +395,8 @@ def job(instance: str | None, job_id: str) -> dict[str, Any] | None:
 
 def _dep(row: TwsPlanJob | None, job_id: str) -> dict[str, Any]:
     if row is None:
-        return {"id": job_id, "name": None, "status": None, "in_plan": False}
-    return {"id": row.job_id, "name": row.name, "job_stream": row.job_stream, "workstation": row.workstation,
+        return {"id": job_id, "kind": "job", "name": None, "status": None, "in_plan": False}
+    return {"id": row.job_id, "kind": "job", "name": row.name, "job_stream": row.job_stream, "workstation": row.workstation,
             "status": row.status, "start": _iso(row.start), "end": _iso(row.end), "late": row.late,
             "stuck": row.stuck, "in_plan": True}
 

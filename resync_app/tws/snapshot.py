@@ -33,10 +33,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from resync_app import metrics, notify
 from resync_app.db import get_engine, session_scope, utcnow
 from resync_app.events import feed
-from resync_app.tws import detect
+from resync_app.tws import detect, stream_deps
 from resync_app.tws.detect import Candidate, DurationStats, Known, Thresholds
 from resync_app.tws.errors import TWSError
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
+from resync_app.tws.node_refs import is_stream, node_ref
 from resync_app.tws.plan_fields import (
     FAILED_STATUSES, FINAL_STATUSES, RUNNING_STATUSES, SUCCESS_STATUSES, WAITING_STATUSES, JobView, job_view,
     workstation_view,
@@ -389,10 +390,10 @@ async def crawl_dependencies(instance: str, client, budget: int = DEPS_PER_POLL)
     async def one(job_id: str) -> tuple[str, list[str] | None]:
         async with gate:
             try:
-                nodes = await client.predecessors(job_id)
+                nodes = await client.predecessors(job_id, depth=1)
             except TWSError as exc:
                 return job_id, [] if exc.kind == "not_found" else None
-        return job_id, [str(n["id"]) for n in nodes if isinstance(n, dict) and n.get("id")]
+        return job_id, [found for found in map(node_ref, nodes) if found]  # jobs, and `stream:<id>` (D3)
 
     found = [(job_id, preds) for job_id, preds in await asyncio.gather(*(one(j) for j in wanted))
              if preds is not None]
@@ -413,7 +414,9 @@ def _store_dependencies(instance: str, found: list[tuple[str, list[str]]]) -> No
         for job_id, preds in found:
             db.execute(update(TwsPlanJob).where(TwsPlanJob.instance == instance, TwsPlanJob.job_id == job_id)
                        .values(predecessors=json.dumps(preds), deps_state=DEPS_KNOWN))
-        upstream = sorted({p for _, preds in found for p in preds})
+        upstream = {p for _, preds in found for p in preds}
+        streams = [p for p in upstream if is_stream(p)]
+        upstream = sorted((upstream - set(streams)) | set(stream_deps.member_ids(db, instance, streams)))
         for start in range(0, len(upstream), 500):
             db.execute(update(TwsPlanJob).where(
                 TwsPlanJob.instance == instance, TwsPlanJob.job_id.in_(upstream[start:start + 500]),

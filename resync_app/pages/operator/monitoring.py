@@ -119,9 +119,16 @@ def _pager() -> rx.Component:
 # ---- the drawer ------------------------------------------------------------------------------------------
 
 def _dep(row: DepRow) -> rx.Component:
+    """A predecessor or successor: a job (opens its drawer) or a whole job stream (lists its jobs)."""
+    stream = row.kind == "stream"
     return rx.hstack(rx.badge(row.status, color_scheme=_match(row.status, STATUS_COLORS), size="1"),
-                     _open_button(row.name, row.id),
-                     rx.text(row.where, size="1", color=MUTED), spacing="2", align="center", data_dep=row.name)
+                     rx.cond(stream, rx.badge("job stream", variant="outline", size="1"), rx.fragment()),
+                     rx.cond(stream,
+                             rx.button(row.name, on_click=S.show_stream(row.name), variant="ghost", size="1",
+                                       style={"padding": "0 0.25em", "height": "auto", "text_align": "left"}),
+                             _open_button(row.name, row.id)),
+                     rx.text(row.where, size="1", color=MUTED), spacing="2", align="center", data_dep=row.name,
+                     data_dep_kind=row.kind)
 
 
 def _run(row: RunRow) -> rx.Component:
