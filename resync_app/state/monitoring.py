@@ -297,7 +297,8 @@ class MonitoringState(rx.State):
             return
         self.job = job_row(data)
         self.job_facts = {"Started": self.job.start or "—", "Duration": self.job.duration or "—",
-                          "Return code": self.job.return_code or "—", "Run": _run(data), "Scheduled": _time(data["scheduled_start"]) or "—",
+                          "Return code": self.job.return_code or "—", "Run": _run(data),
+                          "Scheduled": _time(data["scheduled_start"]) or "—",
                           "Ended": _time(data["end"]) or "—", "Deadline": _time(data["deadline"]) or "—",
                           "Critical": "yes" if data["critical"] else "no",
                           "Confidence": f"{data['confidence']:.0%}" if data["confidence"] is not None else "—"}

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from resync_app.tws.plan_fields import (
     CANCELLED_STATUSES, FAILED_STATUSES, FINAL_STATUSES, RUNNING_STATUSES, SUCCESS_STATUSES, JobView,
 )
+from resync_app.tws.statuses import meaning as status_meaning
 
 # Risk levels of a critical job (HCL's console: normal / potential risk / high risk).
 RISK_NORMAL, RISK_POTENTIAL, RISK_HIGH = "normal", "potential", "high"
@@ -229,8 +230,8 @@ def job_events(instance: str, prev: Known | None, view: JobView, *, late: bool, 
                                       f"job_completed:{view.id}:{run}"))
         elif view.status in FAILED_STATUSES and (prev_status not in FAILED_STATUSES or new_run):
             out.append(_job_candidate(instance, view, "job_abended", "critical",
-                                      f"Job {label} ended in {view.status} (run {number}, return code "
-                                      f"{view.return_code if view.return_code is not None else '—'}).",
+                                      f"Job {label} is {view.status}: {status_meaning(view.status)} (run {number}, "
+                                      f"return code {view.return_code if view.return_code is not None else '—'}).",
                                       f"job_abended:{view.id}:{run}"))
     if stuck and not (prev is not None and prev.stuck and not new_run):
         out.append(_job_candidate(instance, view, "job_stuck", "warning",

@@ -213,7 +213,8 @@ def _job_dict(row: TwsPlanJob, now: datetime) -> dict[str, Any]:
         "job_stream_id": row.job_stream_id, "workstation": row.workstation, "status": row.status,
         "common_status": row.external_status, "start": _iso(row.start), "end": _iso(row.end),
         "duration_s": round(duration, 1) if duration is not None else None, "return_code": row.return_code,
-        "run_number": row.run_number, "run_seq": row.run_seq, "scheduled_start": _iso(row.scheduled_start), "deadline": _iso(row.deadline),
+        "run_number": row.run_number, "run_seq": row.run_seq, "scheduled_start": _iso(row.scheduled_start),
+        "deadline": _iso(row.deadline),
         "estimated_duration_s": row.estimated_duration_s, "critical": row.critical, "priority": row.priority,
         "late": row.late, "stuck": row.stuck, "risk": row.risk or None, "confidence": row.confidence,
         "at_risk": bool(row.critical) and detect.counts_as_at_risk(row, row.risk or "", now),
@@ -396,7 +397,8 @@ def job(instance: str | None, job_id: str) -> dict[str, Any] | None:
 def _dep(row: TwsPlanJob | None, job_id: str) -> dict[str, Any]:
     if row is None:
         return {"id": job_id, "kind": "job", "name": None, "status": None, "in_plan": False}
-    return {"id": row.job_id, "kind": "job", "name": row.name, "job_stream": row.job_stream, "workstation": row.workstation,
+    return {"id": row.job_id, "kind": "job", "name": row.name, "job_stream": row.job_stream,
+            "workstation": row.workstation,
             "status": row.status, "start": _iso(row.start), "end": _iso(row.end), "late": row.late,
             "stuck": row.stuck, "in_plan": True}
 

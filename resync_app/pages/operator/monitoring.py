@@ -16,6 +16,7 @@ from resync_app.tws.statuses import BADGE_COLORS
 COLUMNS = (("status", "Status"), ("job", "Job"), ("stream", "Stream"), ("workstation", "Workstation"),
            ("start", "Start"), ("duration", "Duration"), ("return_code", "RC"))
 FLAG_COLORS = {"abend": "red", "stuck": "orange", "late": "amber", "risk": "crimson", "attention": "yellow"}
+FLAG_TEXT = {"abend": "failed", "risk": "at risk", "attention": "needs an operator"}  # else the flag itself
 STATUS_COLORS = BADGE_COLORS  # every status of tws/statuses.py: failed red, running blue, done green, …
 ACTION_BUTTONS = (("rerun", "Rerun", "rotate-ccw"), ("hold", "Hold", "pause"), ("release", "Release", "play"),
                   ("cancel", "Cancel", "x"))
@@ -71,7 +72,8 @@ def _row(row: JobRow) -> rx.Component:
     flagged = row.flag != ""
     return rx.table.row(
         rx.table.cell(rx.badge(row.status, color_scheme=_match(row.status, STATUS_COLORS)),
-                      rx.cond(flagged, rx.badge(row.flag, color_scheme=_match(row.flag, FLAG_COLORS), variant="outline",
+                      rx.cond(flagged, rx.badge(_match(row.flag, FLAG_TEXT, row.flag),
+                                                color_scheme=_match(row.flag, FLAG_COLORS), variant="outline",
                                                 margin_left="0.3em"))),
         rx.table.cell(_open_button(row.name, row.id, data_open_job=row.id)),
         rx.table.cell(row.job_stream),
@@ -168,7 +170,8 @@ def _drawer() -> rx.Component:
                                                          id="drawer-close")), width="100%", align="center"),
                 rx.dialog.description(S.job.job_stream, " on ", S.job.workstation, size="2", color=MUTED),
                 rx.hstack(rx.badge(S.job.status, color_scheme=_match(S.job.status, STATUS_COLORS), size="2"),
-                          rx.cond(S.job.flag != "", rx.badge(S.job.flag, color_scheme=_match(S.job.flag, FLAG_COLORS))),
+                          rx.cond(S.job.flag != "", rx.badge(_match(S.job.flag, FLAG_TEXT, S.job.flag),
+                                                             color_scheme=_match(S.job.flag, FLAG_COLORS))),
                           spacing="2"),
                 rx.vstack(rx.foreach(S.job_facts, lambda item: fact(item[0], item[1])), spacing="1", width="100%"),
                 _actions(),
