@@ -106,7 +106,8 @@ def canonical(status: str | None) -> str:
 
 
 def info(status: str | None) -> Status | None:
-    return BY_CODE.get(canonical(status))
+    found = BY_CODE.get(status) if status.__class__ is str else None  # the usual case: already the table's code
+    return found if found is not None else BY_CODE.get(canonical(status))
 
 
 def group(status: str | None) -> str:

@@ -23,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -32,6 +32,7 @@ from resync_app.tws_simulator import control, oql, render, routes
 from resync_app.tws_simulator.behaviours import RUNTIME, Behaviours, check
 from resync_app.tws_simulator.credentials import SIMULATOR_USERNAME
 from resync_app.tws_simulator.errors import error_answer
+from resync_app.tws_simulator.faults import FaultControls, Faults
 from resync_app.tws_simulator.model import Job, Workstation
 from resync_app.tws_simulator.plan import Plan, Rates
 from resync_app.tws_simulator.ports import Answer
@@ -41,15 +42,7 @@ from resync_app.tws_simulator.server import SimHTTPServer
 _QUERIES = {"job": oql.job_query, "jobstream": oql.stream_query, "workstation": oql.workstation_query}
 
 
-@dataclass
-class Faults:
-    latency_s: float = 0.0  # every HWA answer waits this long (real seconds)
-    fail_status: int | None = None  # answer HWA requests with this status …
-    fail_count: int | None = None  # … this many times (None: until cleared)
-    bad_answer: str | None = None  # "html" (200 text/html), "garbage" (invalid JSON), "shape" (JSON, wrong shape)
-
-
-class Simulator:
+class Simulator(FaultControls):
     def __init__(self, *, jobs: int = 200, seed: int = 1, speed: float = 0.0, start: datetime | None = None,
                  host: str = "127.0.0.1", port: int = 0, username: str = SIMULATOR_USERNAME,
                  password: str | None = None, workstations: int | None = None, abend_rate: float = 0.03,
@@ -215,15 +208,6 @@ class Simulator:
         out_headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         return status, out_headers, payload
 
-    def _take_fault(self) -> Faults:
-        with self._faults_lock:
-            current = Faults(**asdict(self.faults))
-            if self.faults.fail_status and self.faults.fail_count is not None:
-                self.faults.fail_count -= 1
-                if self.faults.fail_count <= 0:
-                    self.faults.fail_status = self.faults.fail_count = None
-            return current
-
     def query(self, kind: str, text: str | None) -> list:
         """The plan objects of `kind` matching OQL `text`, in the query's order (cached per plan version)."""
         plan = self.plan
@@ -252,30 +236,6 @@ class Simulator:
                 render.stream_bytes(stream, self.plan)
             for ws in self.plan.workstations:
                 render.workstation_bytes(ws, self.plan)
-
-    # ---- faults -----------------------------------------------------------------------------------------------
-
-    def set_latency(self, seconds: float) -> None:
-        with self._faults_lock:
-            self.faults.latency_s = max(0.0, float(seconds))
-
-    def fail(self, status: int | None = 500, count: int | None = None) -> None:
-        """Answer the next `count` HWA requests (all, when None) with `status`; `status=None` stops failing."""
-        with self._faults_lock:
-            if status is None:
-                self.faults.fail_status = self.faults.fail_count = None
-            else:
-                self.faults.fail_status, self.faults.fail_count = int(status), count
-
-    def answer_badly(self, mode: str | None = "html") -> None:
-        if mode not in (None, "html", "garbage", "shape"):
-            raise ValueError("bad_answer is one of html, garbage, shape")
-        with self._faults_lock:
-            self.faults.bad_answer = mode
-
-    def clear_faults(self) -> None:
-        with self._faults_lock:
-            self.faults = Faults()
 
     def requests(self) -> list[tuple[str, str, dict]]:
         """(method, path, query) of every request received, oldest first (for assertions on retries/paging)."""
