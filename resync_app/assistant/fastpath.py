@@ -26,6 +26,7 @@ from resync_app.assistant.fmt import FINISHED, STATUS_PHRASE, clock, duration, n
 from resync_app.assistant.intents import Intent, parse, resolve_since
 from resync_app.assistant.kb import KnowledgeBase, get_knowledge_base
 from resync_app.assistant.rag import KnowledgeAnswer, knowledge_search
+from resync_app.tws.statuses import FAILED_STATUSES, RUNNING_STATUSES
 
 SHOWN_ROWS = 10
 SCAN_ROWS = 500
@@ -214,7 +215,7 @@ async def _job_status(intent: Intent, reads: _Reads, ctx: _Context) -> tuple[str
     if job.get("critical"):
         lines.append(f"- Critical job: deadline {ctx.at(job.get('deadline'))}, risk {fmt.plain(job.get('risk'))} "
                      f"(confidence {fmt.percent(job.get('confidence'))}).")
-    if job.get("status") in ("ABEND", "FAIL"):
+    if job.get("status") in FAILED_STATUSES:
         lines.append(f"\nAsk “why did {job.get('name')} fail?” for an analysis, or “show the log of "
                      f"{job.get('name')}”.")
     return "\n".join(lines), None
@@ -459,7 +460,7 @@ async def _critical_at_risk(reads: _Reads, ctx: _Context) -> str:
 
 def _action_note(action: str, status: str) -> str | None:
     """A warning when the action does not fit the job's current status (the operator still decides)."""
-    running, ended = status in ("EXEC", "INTRO"), status in FINISHED
+    running, ended = status in RUNNING_STATUSES, status in FINISHED
     if action == "rerun" and running:
         return "it is running now; a rerun normally follows an ABEND or FAIL."
     if action == "rerun" and not ended:

@@ -25,7 +25,7 @@ Intents and their arguments (arguments that are None are left out of `Intent.arg
 | `knowledge` | query | "what does ABEND mean?" |
 
 `status` is a list of HWA plan statuses (`JobInPlanStatus` of the REST API v2: ABEND, SUCC, CANCL, …): "failed"
-means ABEND + FAIL + ERROR, "cancelled" CANCL, "completed"/"succeeded" SUCC, "waiting" WAIT + HOLD. `since` is
+means ABEND + FAIL + ABENP + ERROR, "cancelled" CANCL, "completed"/"succeeded" SUCC, "waiting" WAIT + HOLD. `since` is
 `"<N>m"` (the last N minutes), `"today"` (since local midnight) or `"HH:MM"` (today, local time); see
 `resolve_since`. Names are TWS identifiers, upper-cased: `JOB`, `STREAM.JOB` or `WS#STREAM.JOB`, optionally
 quoted. An `action_request` is never executed here: the chat asks the operator to confirm.
@@ -39,13 +39,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
+from resync_app.tws.statuses import FAILED_STATUSES, SPEC_CODES
+
 MAX_CHARS = 300
 
-# HWA REST API v2 JobInPlanStatus (hwa-rest-api-v2.openapi.json)
-PLAN_STATUSES = ("HOLD", "READY", "FENCE", "INTRO", "FAIL", "EXEC", "WAIT", "SUPPR", "END", "SUCC", "SUCCP", "ABEND",
-                 "CANCL", "CANCLP", "ABENP", "PEND", "SUSP", "STUCK", "EXTRN", "INTRPT", "COMPLT", "ERROR", "PENDPRED",
-                 "STARTED", "UNDCDED", "ARRVING", "NONREPPRED")
-FAILED = ["ABEND", "FAIL", "ERROR"]
+# HWA REST API v2 JobInPlanStatus (hwa-rest-api-v2.openapi.json) and the failed ones, from `tws/statuses.py`
+PLAN_STATUSES = SPEC_CODES
+FAILED = ["ABEND", *(code for code in FAILED_STATUSES if code != "ABEND")]
 ACTIONS = ("rerun", "hold", "release", "cancel")
 SEVERITIES = ("critical", "warning", "info")
 
