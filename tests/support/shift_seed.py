@@ -171,14 +171,18 @@ def seed(end: datetime | None = None) -> Shift:
     shift = shift_ending(end)
     at = shift.at
     known = {i.name for i in instances.list_instances()}
-    for name in (INSTANCE, OTHER):
+    for name in (INSTANCE, OTHER):  # created disabled and paused, then enabled: no poller ever polls them
         if name not in known:
             instances.create_instance({"name": name, "base_url": "http://127.0.0.1:9", "username": "seed",
-                                       "password": "seed-password-1", "display_name": "Shift seed"}, "tests")
+                                       "password": "seed-password-1", "display_name": "Shift seed",
+                                       "enabled": False}, "tests")
         service.set_paused(name, True, "tests")
+        instances.update_instance(name, {"enabled": True}, "tests")
     with session_scope() as db:
         db.add_all(_plan_rows(shift, INSTANCE))
-        db.add(TwsSummary(instance=INSTANCE, as_of=at(13, 59), poll_seq=1, total=len(JOBS), poller_state="paused"))
+        summary = db.get(TwsSummary, INSTANCE) or TwsSummary(instance=INSTANCE)  # a poller may have said "paused"
+        summary.as_of, summary.poll_seq, summary.total = at(13, 59), 1, len(JOBS)
+        db.add(summary)
         db.add_all([_event(shift, INSTANCE, *e, jobs=JOBS) for e in EVENTS])
         db.add_all([_event(shift, OTHER, kind, job_id, moment, 1, "", jobs={})
                     for kind, job_id, moment in OTHER_EVENTS])
