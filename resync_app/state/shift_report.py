@@ -157,7 +157,8 @@ class ShiftReportState(rx.State):
 
     @rx.event
     @guard.operator_read_event
-    def set_preset(self, value: str):
+    def set_preset(self, value: str | list[str]):
+        value = value if isinstance(value, str) else ""
         self.preset = value if value in PRESETS or value == CUSTOM else PRESETS[0]
         if self.preset != CUSTOM:
             self._reload(hours=self.preset)

@@ -80,7 +80,11 @@ def _tiles() -> rx.Component:
 
 def _job(line: Line) -> rx.Component:
     return rx.link(line.job, href=line.href, data_job_link=line.job_id, weight="medium", size="2",
-                   style={"word_break": "break-all"})
+                   style={"overflow_wrap": "anywhere"})
+
+
+def _job_cell(line: Line) -> rx.Component:
+    return rx.table.cell(_job(line), min_width="12em")
 
 
 def _cell(value, **props) -> rx.Component:
@@ -92,7 +96,8 @@ def _table(section: str, headers: list[str], rows, row) -> rx.Component:
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h, white_space="nowrap") for h in headers])),
             rx.table.body(rx.foreach(rows, row)),
-            size="1", width="100%",
+            # the table keeps readable columns; on a phone Radix's scroll area around it scrolls, not the page
+            size="1", width="100%", style={"& .rt-TableRootTable": {"min_width": "48em"}},
         ),
         width="100%", overflow_x="auto", max_width="100%", id=f"section-{section}-table",
     )
@@ -108,33 +113,33 @@ def _section(section: str, title: str, hint: str, headers: list[str], rows, row,
                 rx.text(empty, size="2", color=MUTED, id=f"section-{section}-empty")),
         rx.cond(more > 0, rx.text("…and ", more, " more: the CSV lists up to 500 a section.", size="1",
                                   color=MUTED)),
-        width="100%", spacing="2", id=f"section-{section}",
+        width="100%", min_width="0", spacing="2", id=f"section-{section}",
     )
 
 
 def _abended(line: Line) -> rx.Component:
-    return rx.table.row(_cell(line.when, white_space="nowrap"), rx.table.cell(_job(line)), _cell(line.stream),
+    return rx.table.row(_cell(line.when, white_space="nowrap"), _job_cell(line), _cell(line.stream),
                         _cell(line.workstation), _cell(line.detail), _cell(line.now), data_row=line.job_id)
 
 
 def _action(line: Line) -> rx.Component:
     return rx.table.row(_cell(line.when, white_space="nowrap"), _cell(line.user), _cell(line.action),
-                        rx.table.cell(_job(line)), _cell(line.detail), _cell(line.now), data_row=line.job_id)
+                        _job_cell(line), _cell(line.detail), _cell(line.now), data_row=line.job_id)
 
 
 def _flagged(line: Line) -> rx.Component:
-    return rx.table.row(_cell(line.when, white_space="nowrap"), rx.table.cell(_job(line)), _cell(line.stream),
+    return rx.table.row(_cell(line.when, white_space="nowrap"), _job_cell(line), _cell(line.stream),
                         _cell(line.workstation), _cell(line.detail), _cell(line.now), data_row=line.job_id)
 
 
 def _missed(line: Line) -> rx.Component:
-    return rx.table.row(_cell(line.when, white_space="nowrap"), rx.table.cell(_job(line)), _cell(line.stream),
+    return rx.table.row(_cell(line.when, white_space="nowrap"), _job_cell(line), _cell(line.stream),
                         _cell(line.workstation), _cell(line.detail, white_space="nowrap"), _cell(line.now),
                         data_row=line.job_id)
 
 
 def _open(line: Line) -> rx.Component:
-    return rx.table.row(rx.table.cell(_job(line)), _cell(line.stream), _cell(line.workstation), _cell(line.now),
+    return rx.table.row(_job_cell(line), _cell(line.stream), _cell(line.workstation), _cell(line.now),
                         _cell(line.detail), data_row=line.job_id)
 
 
@@ -154,7 +159,7 @@ def _sections() -> rx.Component:
         _section("open", "Still open now", "What the next shift inherits: abended, stuck, late or critical and "
                  "at risk now, or held by an operator and not released.",
                  ["Job", "Stream", "Workstation", "Status", "Why"], S.open_jobs, _open, "Nothing is open."),
-        width="100%", spacing="6",
+        width="100%", min_width="0", spacing="6",
     )
 
 
@@ -168,5 +173,5 @@ def shift_report() -> rx.Component:
             _tiles(),
             rx.cond(~S.users_shown & (S.actions.length() > 0),
                     rx.text("Sign in to see who did each action.", size="1", color=MUTED, id="users-hidden")),
-            _sections(), width="100%", spacing="5")),
+            _sections(), width="100%", min_width="0", spacing="5")),
     )
