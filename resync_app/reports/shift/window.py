@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
+from resync_app.tws.queries import parse_time
+
 DEFAULT_HOURS = 8
 MAX_HOURS = 7 * 24
 
@@ -49,22 +51,10 @@ class Window:
 
 def parse_moment(value: Any, param: str, tz: tzinfo, errors: dict[str, str]) -> datetime | None:
     """An aware UTC datetime from ISO 8601 text (naive = local time of `tz`); None when not given."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if isinstance(value, str) and not value.strip():
         return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        text = str(value).strip()
-        if "T" in text and " " in text:
-            text = text.replace(" ", "+")
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            errors[param] = "must be an ISO-8601 date-time, e.g. 2026-12-01T06:00 (local time) or 2026-12-01T09:00Z"
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(timezone.utc)
+    moment = parse_time(value, param, errors, naive_tz=tz)
+    return moment.astimezone(timezone.utc) if moment is not None else None
 
 
 def parse_hours(value: Any, errors: dict[str, str]) -> int | None:
