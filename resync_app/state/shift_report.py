@@ -10,6 +10,7 @@ anonymous). User names of the actions are shown to signed-in viewers only, as in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -93,7 +94,6 @@ class ShiftReportState(rx.State):
     open_jobs: list[Line] = []
     markdown: str = ""
     csv_href: str = ""
-    md_href: str = ""
     loaded: bool = False
 
     def _show(self, window: shift.Window) -> None:
@@ -119,10 +119,9 @@ class ShiftReportState(rx.State):
                        "missed": report["totals"]["critical_missed"], "open": report["open_counts"]["total"]}
         self.more = dict(report["more"])
         self.markdown = shift.render(report, "md")
-        query = f"instance={report['instance']}&from={window.start.isoformat()}&to={window.end.isoformat()}"
-        query = query.replace("+", "%2B")
-        self.csv_href, self.md_href = f"/api/v1/reports/shift?{query}&format=csv", \
-            f"/api/v1/reports/shift?{query}&format=md"
+        self.csv_href = "/api/v1/reports/shift?" + urlencode({"instance": report["instance"], "format": "csv",
+                                                              "from": window.start.isoformat(),
+                                                              "to": window.end.isoformat()})
 
     def _clear(self, message: str) -> None:
         self.message, self.loaded, self.markdown = message, False, ""
