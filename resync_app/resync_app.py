@@ -25,6 +25,7 @@ from resync_app.pages.operator import chat as chat_page
 from resync_app.pages.operator import metrics as metrics_page
 from resync_app.pages.operator import monitoring as monitoring_page
 from resync_app.pages.operator import realtime as realtime_page
+from resync_app.pages.operator import shift_report as shift_report_page
 from resync_app.state.admin_data import AdminDataMiddleware
 from resync_app.state.audit import AuditState
 from resync_app.state.chat import ChatState
@@ -38,6 +39,7 @@ from resync_app.state.monitoring import MonitoringState
 from resync_app.state.operator_frame import OperatorFrameState
 from resync_app.state.proactive import ProactiveState
 from resync_app.state.session import LoginState, SessionState
+from resync_app.state.shift_report import ShiftReportState
 from resync_app.state.system_config import SystemConfigState
 from resync_app.state.teams_config import TeamsConfigState
 from resync_app.state.tws_config import TwsConfigState
@@ -68,6 +70,8 @@ app.add_page(realtime_page.realtime, route="/realtime-dashboard", title="Resync 
              on_load=[_OPERATOR_GATE])
 app.add_page(metrics_page.metrics_dashboard, route="/metrics/dashboard", title="Resync | Metrics",
              on_load=[_OPERATOR_GATE, MetricsDashboardState.load])
+app.add_page(shift_report_page.shift_report, route="/shift-report", title="Resync | Shift report",
+             on_load=[_OPERATOR_GATE, ShiftReportState.load])
 
 # Sign-in.
 app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState.check_login_page)

@@ -26,6 +26,7 @@ from resync_app.assistant.fmt import FINISHED, STATUS_PHRASE, clock, duration, n
 from resync_app.assistant.intents import Intent, parse, resolve_since
 from resync_app.assistant.kb import KnowledgeBase, get_knowledge_base
 from resync_app.assistant.rag import KnowledgeAnswer, knowledge_search
+from resync_app.assistant.shift import shift_answer
 from resync_app.tws.statuses import FAILED_STATUSES, RUNNING_STATUSES
 
 SHOWN_ROWS = 10
@@ -520,4 +521,5 @@ _HANDLERS = {
     "job_history": _job_history, "list_jobs": _list_jobs, "late_jobs": _late_jobs, "stuck_jobs": _stuck_jobs,
     "running_jobs": _running_jobs, "summary": _summary, "workstation_status": _workstation_status,
     "recent_events": _recent_events, "deadline_threats": _deadline_threats, "action_request": _action_request,
+    "shift_report": shift_answer,
 }

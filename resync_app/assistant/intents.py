@@ -23,6 +23,7 @@ Intents and their arguments (arguments that are None are left out of `Intent.arg
 | `deadline_threats` | job? (None: every critical job at risk) | "what threatens PAYROLL_DAILY's deadline?" |
 | `action_request` | action (rerun/hold/release/cancel), job, stream?, workstation? | "rerun PAYROLL_DAILY" |
 | `knowledge` | query | "what does ABEND mean?" |
+| `shift_report` | since? | "what happened in my shift?" (assistant/shift.py) |
 
 `status` is a list of HWA plan statuses (`JobInPlanStatus` of the REST API v2: ABEND, SUCC, CANCL, …): "failed"
 means ABEND + FAIL + ABENP + ERROR, "cancelled" CANCL, "completed"/"succeeded" SUCC, "waiting" WAIT + HOLD. `since` is
@@ -323,6 +324,10 @@ def parse(text: str) -> Intent | None:
         return None
     if _REASONING_RE.search(low) or _SUCCESSORS_RE.search(low):
         return None  # reasoning; or successors ("what depends on X"), which the plan data does not list
+    from resync_app.assistant.shift import shift_intent  # "what happened in my shift?" (the shift report)
+
+    if (shift := shift_intent(low)) is not None:
+        return shift
     action = _action(text, low)
     if action is not None:
         return action or None  # False: an action verb in a request we do not take apart → the model

@@ -35,6 +35,7 @@ OPERATOR_NAV = (
     ("Monitoring", "/monitoring", "list-checks"),
     ("Real-time", "/realtime-dashboard", "activity"),
     ("Metrics", "/metrics/dashboard", "chart-line"),
+    ("Shift report", "/shift-report", "clipboard-list"),
 )
 
 

@@ -218,7 +218,7 @@ class MonitoringState(rx.State):
     @rx.event
     @guard.operator_read_event
     async def load(self):
-        """`on_load`: ?filter=ABEND|FAILED|RUNNING|late|stuck|at_risk, ?q=, ?job= (opens its drawer)."""
+        """`on_load`: ?filter=ABEND|FAILED|RUNNING|late|stuck|at_risk, ?q=, ?job= (opens its drawer), ?instance=."""
         params = self.router.url.query_parameters
         wanted = params.get("filter", ALL)
         self.filter = wanted if valid_filter(wanted) else ALL
@@ -226,6 +226,8 @@ class MonitoringState(rx.State):
         self.page, self.drawer_open = 0, False
         names = [i["name"] for i in queries.instances_overview() if i["enabled"]]
         self.instance_names = names if len(names) > 1 else []
+        if params.get("instance") in names:  # ?job=…&instance=… (the shift report's links)
+            self.instance = params["instance"]
         if self.instance not in names:
             self.instance = ""
         self._load()

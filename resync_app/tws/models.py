@@ -197,6 +197,7 @@ class TwsEvent(SQLModel, table=True):
         Index("ix_tws_events_instance_id", "instance", "id"),
         Index("ix_tws_events_severity_id", "severity", "id"),
         Index("ix_tws_events_type_id", "type", "id"),
+        Index("ix_tws_events_instance_type_at", "instance", "type", "at"),  # the shift report's window counts (0012)
     )
 
     id: int | None = Field(default=None, primary_key=True)

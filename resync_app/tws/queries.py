@@ -429,8 +429,9 @@ def workstations(instance: str | None = None) -> list[dict[str, Any]]:
 # ---- events ---------------------------------------------------------------------------------------------
 
 
-def parse_time(value: Any, param: str, errors: dict[str, str]) -> datetime | None:
-    """An ISO-8601 date-time (a "+" that a query string turned into a space is put back); naive = UTC."""
+def parse_time(value: Any, param: str, errors: dict[str, str], naive_tz=timezone.utc) -> datetime | None:
+    """An ISO-8601 date-time (a "+" that a query string turned into a space is put back); naive = in `naive_tz`
+    (UTC; the shift report passes RESYNC_TIMEZONE)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -444,7 +445,7 @@ def parse_time(value: Any, param: str, errors: dict[str, str]) -> datetime | Non
         except ValueError:
             errors[param] = "must be an ISO-8601 date-time, e.g. 2026-12-01T08:00:00Z"
             return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=naive_tz)
 
 
 def event_dict(row: TwsEvent) -> dict[str, Any]:
