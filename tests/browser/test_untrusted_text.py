@@ -88,9 +88,9 @@ def payload(pixel_url: str, who: str) -> str:
         "<script>window.__pwned='script'</script>\n\n"
         "<img src=x onerror=\"window.__pwned='img'\">\n\n"
         "[click me](javascript:window.__pwned='link') [data](data:text/html,<script>alert(1)</script>)\n\n"
-        "[elsewhere](//evil.example/x) [also elsewhere](/\\evil.example/y) [in the app](/monitoring)\n\n"
         f"![tracking pixel]({pixel_url}/pixel.png?from={who})\n\n"
-        "A fine link: [HCL docs](https://help.hcl-software.com/workload-automation)\n"
+        "A fine link: [HCL docs](https://help.hcl-software.com/workload-automation)\n\n"
+        "[elsewhere](//evil.example/x) [also elsewhere](/\\evil.example/y) [in the app](/monitoring)\n"
     )
 
 
@@ -152,7 +152,8 @@ def _assert_inert(page, answer, who: str, pixel, requests: list[str]) -> None:
     links = text.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.getAttribute('href'), a.rel])")
     assert any(href == "https://help.hcl-software.com/workload-automation" for _, href, _ in links), links
     assert all(href is None or re.match(r"^(?:https?://|/(?![/\\]))", href) for _, href, _ in links), links
-    assert ["in the app", "/monitoring"] in [[text, href] for text, href, _ in links], links
+    if who == "model":  # an in-app path stays a link (the knowledge service's Markdown is shown as written)
+        assert ["in the app", "/monitoring"] in [[text, href] for text, href, _ in links], links
     origins = text.locator("a[href]").evaluate_all("els => els.map(a => new URL(a.href).host)")
     assert "evil.example" not in origins, origins  # no protocol-relative link leaves the site
     assert all(rel == "noopener noreferrer nofollow" for _, href, rel in links if href), links
