@@ -10,7 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from resync_app.db import utcnow
+from sqlalchemy import update
+
+from resync_app.db import get_engine, utcnow
+from resync_app.teams.models import TeamsDelivery
 from tests.teams.conftest import later, make_event
 
 
@@ -55,7 +58,8 @@ def test_matching_event_gives_exactly_one_adaptive_card(teams, hook, monkeypatch
     assert teams.deliver(later(utcnow(), 3600)) == []  # nothing left: one card only
     assert len(hook.requests) == 1
     [row] = teams.rows()
-    assert (row["status"], row["attempts"], row["status_code"], row["source_key"]) == ("sent", 1, 200, "tws:7001")
+    assert (row["status"], row["attempts"], row["status_code"], row["source_key"]) == ("sent", 1, 200,
+                                                                                     "tws:test/prod:7001")
 
 
 def test_no_console_link_without_public_url(teams, hook, monkeypatch):
@@ -102,22 +106,24 @@ def test_events_the_filters_exclude_give_no_card(teams, hook, case):
     assert [o["status"] for o in teams.deliver()] == ["sent"] and len(hook.cards) == 1
 
 
-def test_teams_disabled_or_tws_notifications_off_give_no_card(teams, hook):
+def test_tws_notifications_off_queue_nothing_and_teams_off_holds_cards(teams, hook):
     teams.system(tws_teams_notifications_enabled=True)
-    teams.configure(enabled=False, webhook_url=hook.url)
-    teams.emit(make_event())
-    assert teams.rows() == []
-
-    teams.configure(enabled=True)
-    teams.system(tws_teams_notifications_enabled=False)  # the System Configuration switch
+    teams.configure(enabled=True, webhook_url=hook.url)
+    teams.system(tws_teams_notifications_enabled=False)  # the System Configuration switch: TWS events are not sent
     teams.emit(make_event())
     assert teams.rows() == []
     assert teams.deliver() == [] and hook.requests == []
 
     teams.system(tws_teams_notifications_enabled=True)
-    teams.emit(make_event())
-    teams.deliver()
-    assert len(hook.cards) == 1
+    teams.configure(enabled=False)  # Teams' own switch: the card is queued and held, not posted
+    teams.emit(make_event(job="HELD_JOB"))
+    assert [r["status"] for r in teams.rows()] == ["pending"]
+    assert teams.deliver() == [] and hook.requests == []
+    assert teams.get()["delivery"]["held"] == 1
+
+    teams.configure(enabled=True)
+    assert [o["status"] for o in teams.deliver()] == ["sent"]
+    assert [facts_of(c)["Job"] for c in hook.cards] == ["HELD_JOB"]
 
 
 def test_empty_filters_mean_all(teams, hook):
@@ -226,12 +232,43 @@ def test_a_dead_dispatchers_claim_is_retried_once_stale(teams, hook):
     assert teams.rows()[0]["status"] == "sent"
 
 
-def test_rows_queued_before_teams_was_turned_off_are_skipped(teams, hook):
+def test_cards_queued_when_teams_is_turned_off_are_sent_when_it_is_back(teams, hook):
+    """Issue 16 #6: turning Teams off for a moment marked every queued card `skipped` for good."""
     teams.enable()
-    teams.emit(make_event())
+    teams.emit(make_event(job="QUEUED_BEFORE"))
     teams.configure(enabled=False)
-    [outcome] = teams.deliver()
-    assert outcome["status"] == "skipped" and hook.requests == []
+    teams.deliver()  # a dispatcher round while Teams is off
+    assert hook.requests == []
+    teams.configure(enabled=True)
+    teams.deliver()
+    assert [facts_of(c)["Job"] for c in hook.cards] == ["QUEUED_BEFORE"]
+    assert [r["status"] for r in teams.rows()] == ["sent"]
+
+
+def test_cards_held_longer_than_the_window_are_reported_not_sent(teams, hook):
+    from resync_app.teams import outbox
+
+    teams.enable()
+    teams.configure(enabled=False)
+    teams.emit(make_event(job="TOO_LATE"))
+    teams.emit(make_event(job="IN_TIME"))
+    [late, fresh] = teams.rows()
+    queued_at = late["created_at"]
+    # a round while Teams is still off, just after the first card's hold ran out (the second was queued later)
+    with get_engine().begin() as conn:  # the second card was queued 10 minutes later
+        conn.execute(update(TeamsDelivery.__table__).where(TeamsDelivery.__table__.c.id == fresh["id"])
+                     .values(created_at=queued_at + timedelta(minutes=10)))
+    assert teams.deliver(queued_at + outbox.HOLD_WHILE_OFF + timedelta(seconds=1)) == []
+    assert [r["status"] for r in teams.rows()] == ["expired", "pending"]
+    view = teams.get()["delivery"]
+    assert (view["not_sent"], view["held"], view["hold_while_off_minutes"]) == (1, 1, 60)
+    listed = teams.api.get("/api/v1/admin/teams-config/deliveries?status=expired", headers=teams.headers).json()
+    assert [r["error"] for r in listed["results"]] == ["not sent: Teams was off for more than 1 h after it was queued"]
+
+    teams.configure(enabled=True)
+    teams.deliver(queued_at + outbox.HOLD_WHILE_OFF + timedelta(minutes=2))
+    assert [facts_of(c)["Job"] for c in hook.cards] == ["IN_TIME"]  # the one still within its hour
+    assert [r["status"] for r in teams.rows()] == ["expired", "sent"]
 
 
 def test_two_dispatcher_threads_send_each_card_once(teams, hook):
