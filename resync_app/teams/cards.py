@@ -37,15 +37,17 @@ EVENT_TITLES = {
 _ESCAPE = frozenset("\\`*[]<>~|")  # CommonMark punctuation that starts inline markup wherever it stands
 _ZWSP = "\u200b"  # a zero-width space: breaks what a linker matches without changing what is shown
 _LINE_START = re.compile(r"^(\s*)([-+]|#{1,6}|\d{1,9}[.)])(?=\s|$)")  # a list item or heading
-_SCHEME = re.compile(r"(?i)([a-z][a-z0-9+.\-]*)(:/{0,2})(?=[^\s])")
-_WWW = re.compile(r"(?i)\b(www)(\.)")
+_SCHEME = re.compile(r"(?i)\b(mailto|tel|sip|callto|skype|msteams|file|javascript|data|vbscript)(:)(?=\S)")
+_SLASHES = re.compile(r":(?=//)")
+_DOMAIN_DOT = re.compile(r"(?<=\w)\.(?=[A-Za-z])")  # evil.example, www.x: what a linker takes for a host
 _MAIL = re.compile(r"(?<=\w)@(?=\w)")
 
 
 def plain(text: str | None) -> str:
     """`text` as inert card text: Markdown punctuation backslash-escaped (an underscore inside a word is left
     alone: it cannot start emphasis), a list or heading marker at its start escaped, line breaks made spaces, and
-    URL schemes, `www.` and e-mail `@` split by a zero-width space so that no client turns them into links."""
+    what linkers look for — `://`, a scheme such as `mailto:`, a dot between a word and a letter (a host name),
+    an e-mail `@` — split by an invisible zero-width space, so that no client turns it into a link."""
     if not text:
         return ""
     text = re.sub(r"[\r\n]+", " ", str(text))
@@ -58,13 +60,10 @@ def plain(text: str | None) -> str:
         else:
             out.append(ch)
     result = _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], "".join(out))
-    result = _SCHEME.sub(lambda m: m.group(1) + _ZWSP + m.group(2) if m.group(2) != ":" or
-                         m.group(1).lower() in _SCHEMES else m.group(0), result)
-    result = _WWW.sub(lambda m: m.group(1) + _ZWSP + m.group(2), result)
+    result = _SCHEME.sub(lambda m: m.group(1) + _ZWSP + m.group(2), result)
+    result = _SLASHES.sub(":" + _ZWSP, result)
+    result = _DOMAIN_DOT.sub(_ZWSP + ".", result)
     return _MAIL.sub(_ZWSP + "@", result)
-
-
-_SCHEMES = {"mailto", "tel", "sip", "callto", "skype", "msteams", "file", "javascript", "data"}
 
 
 def public_url() -> str:

@@ -180,6 +180,22 @@ def test_5xx_is_retried_with_exponential_backoff(teams, hook):
     assert len(hook.cards) == 1 and len(hook.requests) == 3
 
 
+def test_408_request_timeout_is_retried_with_backoff_then_one_card(teams, hook):
+    from resync_app.teams.dispatcher import BACKOFF_BASE_S
+
+    teams.enable()
+    hook.fail_next(408, count=1, body="Request Timeout")
+    teams.emit(make_event())
+    t0 = utcnow()
+    [first] = teams.deliver(t0)
+    assert (first["status"], first["status_code"]) == ("pending", 408)
+    assert first["next_attempt_at"] == t0 + timedelta(seconds=BACKOFF_BASE_S)
+    assert teams.deliver(later(t0, BACKOFF_BASE_S - 0.1)) == []
+    [second] = teams.deliver(later(t0, BACKOFF_BASE_S))
+    assert (second["status"], second["attempt"]) == ("sent", 2)
+    assert [r["status"] for r in hook.requests] == [408, 200] and len(hook.cards) == 1
+
+
 def test_unreachable_webhook_is_retried_up_to_the_cap_then_failed(teams, hook):
     from resync_app.teams.dispatcher import MAX_ATTEMPTS
 
