@@ -112,13 +112,19 @@ class IncidentRow:
 INCIDENTS_SHOWN = 5
 
 
+def _cause(cause: str) -> str:
+    """"workstation:CPU_1" → "workstation CPU_1", "job_stream:X" → "job stream X", "instance" → "the instance"."""
+    kind, _, name = cause.partition(":")
+    return f"{kind.replace('_', ' ')} {name}" if name else "the instance"
+
+
 def incident_rows(instance: str | None, since: datetime | None) -> list[IncidentRow]:
     """The latest incidents (of `instance`, active since `since`) as the event stream shows them."""
     from resync_app.tws.incidents import list_incidents
 
     page = list_incidents(instance, since=since, limit=INCIDENTS_SHOWN)
-    return [IncidentRow(id=i["id"], title=i["title"], severity=i["severity"],
-                        cause=i["cause"].replace(":", " ", 1).replace("_", " "), instance=i["instance"],
+    return [IncidentRow(id=i["id"], title=i["title"], severity=i["severity"], cause=_cause(i["cause"]),
+                        instance=i["instance"],
                         events=i["events"], first=fmt_time(i["first_at"]), last=fmt_time(i["last_at"]))
             for i in page["results"]]
 

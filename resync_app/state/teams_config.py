@@ -117,7 +117,8 @@ class TeamsConfigState(rx.State):
         self.deliveries = [DeliveryRow(
             id=r["id"], time=when(r["created_at"]), title=r["title"], kind=r["kind"], event_type=r["event_type"],
             status=r["status"], attempts=r["attempts"], code="" if r["status_code"] is None else str(r["status_code"]),
-            error=r["error"] or "", retry_at=when(r["next_attempt_at"]) if r["next_attempt_at"] else "")
+            error=r["error"] or "",
+            retry_at=when(r["next_attempt_at"]) if r["next_attempt_at"] and r["attempts"] else "")
             for r in listed["results"]]
         stats = teams.status()
         self.sent_24h, self.failed_24h, self.waiting = stats["sent_24h"], stats["failed_24h"], stats["waiting"]

@@ -121,14 +121,16 @@ def _event_row(row: EventRow) -> rx.Component:
         rx.table.cell(row.at, white_space="nowrap"),
         rx.table.cell(rx.badge(row.severity, color_scheme=rx.match(row.severity, ("critical", "red"),
                                                                     ("warning", "amber"), "gray"))),
-        rx.table.cell(rx.code(row.type, size="1")),
+        rx.table.cell(rx.vstack(
+            rx.code(row.type, size="1"),
+            rx.cond(row.incident_id > 0,
+                    rx.button(rx.icon("layers", size=11), "incident #", row.incident_id, size="1", variant="ghost",
+                              on_click=S.show_incident(row.incident_id), data_action="show-incident",
+                              data_incident=row.incident_id)),
+            spacing="1", align="start")),
         rx.table.cell(row.instance),
         rx.table.cell(rx.cond(row.job != "", row.job, row.workstation)),
         rx.table.cell(row.message),
-        rx.table.cell(rx.cond(row.incident_id > 0,
-                              rx.button("#", row.incident_id, size="1", variant="ghost",
-                                        on_click=S.show_incident(row.incident_id), data_action="show-incident"),
-                              "")),
         custom_attrs={"data-event-type": row.type, "data-event-id": row.id},
     )
 
@@ -185,7 +187,7 @@ def _events() -> rx.Component:
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                                ("When", "Severity", "Type", "Instance", "Job / workstation",
-                                                "Message", "Incident")])),
+                                                "Message")])),
                 rx.table.body(rx.foreach(S.events, _event_row)),
                 width="100%", size="1", id="events-table",
             ),

@@ -134,8 +134,8 @@ def _selection() -> rx.Component:
                "Events of one instance that share a cause (a workstation, a job stream, or the instance itself) "
                "within this many seconds are one incident and one card listing them; events after the card give "
                "at most one follow-up card per window. 0 = one card per event."),
-        rx.input(name="teams_incident_window_seconds", default_value=S.incident_window, type="number", min=0,
-                 max=3600, width="10em", data_field="teams_incident_window_seconds"),
+        rx.input(name="teams_incident_window_seconds", default_value=S.incident_window, type="number",
+                 width="10em", data_field="teams_incident_window_seconds"),
         _error("teams_incident_window_seconds"),
         rx.divider(),
         _label("Monitored TWS instances", "Instance names separated by commas. Empty = every instance."),
