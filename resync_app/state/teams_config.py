@@ -80,6 +80,7 @@ class TeamsConfigState(rx.State):
     waiting: int = 0
     held: int = 0
     not_sent: int = 0
+    unconfirmed: int = 0
     hold_minutes: int = 60
     last_delivery: str = ""
     refreshed_at: str = ""
@@ -122,7 +123,7 @@ class TeamsConfigState(rx.State):
             for r in listed["results"]]
         stats = teams.status()
         self.sent_24h, self.failed_24h, self.waiting = stats["sent_24h"], stats["failed_24h"], stats["waiting"]
-        self.held, self.not_sent = stats["held"], stats["not_sent"]
+        self.held, self.not_sent, self.unconfirmed = stats["held"], stats["not_sent"], stats["unconfirmed_24h"]
         self.hold_minutes = stats["hold_while_off_minutes"]
         last = stats["last_delivery"]
         self.last_delivery = (f"{last['status']} {when(last['at'])}" if last else "none yet")

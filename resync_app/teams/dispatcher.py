@@ -3,7 +3,8 @@
 `Dispatcher.deliver_due(now)` claims due rows of the outbox, posts each and records the outcome; the thread calls
 it every POLL_INTERVAL seconds or when woken by the sink. Tests call it directly with an injected clock (`now`
 for the whole round, or a `clock` read before each row). Before posting a row it renews the row's lease
-(`outbox.renew`): a row another dispatcher took over meanwhile is not posted (issue 16 #3).
+(`outbox.renew`): a row another dispatcher took over meanwhile is not posted (issue 16 #3). A row whose dispatcher
+died while posting it is reported `unconfirmed`, never posted twice (`outbox.settle_abandoned`).
 
 Teams switched off (or no usable webhook URL): nothing is claimed, rows wait (held), and rows held longer than
 `outbox.HOLD_WHILE_OFF` become `expired` — reported on the Teams page, never silently dropped. With the System
@@ -158,6 +159,8 @@ class Dispatcher:
         config = teams_config.load()
         url = config.webhook_url() if config.has_webhook else None
         kinds = sendable_kinds(config, url)
+        if outbox.settle_abandoned(now, self._stale):
+            feed.publish(teams_config.TOPIC, {"what": "deliveries"})
         if kinds is not None:  # some cards are held while Teams is off: those held too long expire
             if outbox.expire_held(now, tuple(k for k in ALL_KINDS if k not in kinds)):
                 feed.publish(teams_config.TOPIC, {"what": "deliveries"})

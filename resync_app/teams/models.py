@@ -34,8 +34,10 @@ class TeamsSettings(SQLModel, table=True):
 class TeamsDelivery(SQLModel, table=True):
     """One card to post (the outbox): unique per source, so a source event or alert becomes one card at most.
 
-    status: pending (due at `next_attempt_at`) → sending (claimed by one dispatcher) → sent | failed | skipped,
-    or pending → expired (held while Teams was off for longer than `outbox.HOLD_WHILE_OFF`: never sent, counted).
+    status: pending (due at `next_attempt_at`) → sending (claimed by one dispatcher) → posting (its post started)
+    → sent | failed | skipped | pending (a retry); posting → unconfirmed (its dispatcher died while posting: not
+    posted again, reported); pending → expired (held while Teams was off for longer than `outbox.HOLD_WHILE_OFF`:
+    never sent, counted).
     An incident's card (`kind` incident) is queued with an empty `card_json`: it is rendered when first claimed.
     """
 

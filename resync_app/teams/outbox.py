@@ -7,11 +7,13 @@ transaction when it passes its connection (the poll's: `enqueue(conn=…)`), so 
 does.
 
 Claims are compare-and-set on (`id`, `attempts`), so two dispatchers (threads, workers or machines) never claim
-the same row twice: the loser's UPDATE matches no row. A claim is a lease of `CLAIM_STALE`: the dispatcher renews
-it (`renew`, again compare-and-set) just before posting each row of its batch and skips a row whose lease another
-dispatcher took over, so a slow webhook never makes a batch outlive its leases. A lease older than `CLAIM_STALE`
-(its dispatcher died mid-send) may be claimed again: delivery is at least once in that window only (the card may
-then arrive twice if the first post did reach Teams and took longer than the lease, far above the HTTP timeout).
+the same row twice: the loser's UPDATE matches no row. A claim (`sending`) is a lease of `CLAIM_STALE`: just before
+posting each row of its batch the dispatcher renews it and marks it `posting` (`renew`, again compare-and-set), and
+skips a row whose lease another dispatcher took over — so a slow webhook never makes a batch outlive its leases.
+A `sending` row whose lease is stale (its dispatcher died before posting it) is claimed again. A `posting` row whose
+lease is stale (its dispatcher died while Teams was answering) is never posted again — Teams has almost always
+received it, and incoming webhooks cannot tell a repeat — it becomes `unconfirmed` (`settle_abandoned`), shown and
+counted on the Teams page: a card is posted at most once, and one that may be missing is reported.
 
 While Teams is switched off, rows are held (`pending`, not claimed). Held longer than `HOLD_WHILE_OFF` after they
 were queued, they become `expired`: never sent, counted and listed on the Teams page (`expire_held`).
@@ -35,7 +37,8 @@ from resync_app.teams.models import TeamsDelivery
 CLAIM_STALE = timedelta(seconds=120)  # far above the HTTP timeout: only a dead or frozen dispatcher exceeds it
 RETENTION = timedelta(days=30)
 HOLD_WHILE_OFF = timedelta(hours=1)  # a card queued while Teams is off is sent if Teams is back within this
-FINISHED = ("sent", "failed", "skipped", "expired")
+FINISHED = ("sent", "failed", "skipped", "expired", "unconfirmed")
+IN_FLIGHT = ("sending", "posting")
 _T = TeamsDelivery.__table__
 
 
@@ -160,12 +163,22 @@ def claim(worker: str, now: datetime, limit: int = 20, *, stale: timedelta = CLA
 
 
 def renew(claim_: Claimed, worker: str, now: datetime) -> bool:
-    """Renew the lease of a claimed row just before posting it: False if another dispatcher took it over (its
-    lease went stale), and then this dispatcher must not post it."""
+    """Renew the lease of a claimed row and mark it `posting`, just before posting it: False if another dispatcher
+    took it over (its lease went stale), and then this dispatcher must not post it."""
     with get_engine().begin() as conn:
         return conn.execute(update(_T).where(_T.c.id == claim_.id, _T.c.status == "sending",
                                              _T.c.claimed_by == worker[:64], _T.c.attempts == claim_.attempt)
-                            .values(claimed_at=now)).rowcount == 1
+                            .values(claimed_at=now, status="posting")).rowcount == 1
+
+
+def settle_abandoned(now: datetime, stale: timedelta = CLAIM_STALE) -> int:
+    """Rows whose dispatcher died while posting them (`posting`, lease stale) become `unconfirmed`: not posted
+    again (Teams has almost always received them), reported. Returns how many."""
+    with get_engine().begin() as conn:
+        return conn.execute(update(_T).where(_T.c.status == "posting", _T.c.claimed_at < now - stale).values(
+            status="unconfirmed", claimed_at=None,
+            last_error="its worker stopped while Teams was answering: Teams has probably shown it; not posted "
+                       "again, so that it cannot be shown twice")).rowcount or 0
 
 
 def expire_held(now: datetime, kinds: tuple[str, ...] | None = None, hold: timedelta = HOLD_WHILE_OFF) -> int:
@@ -196,7 +209,7 @@ def finish(claim_: Claimed, worker: str, status: str, now: datetime, status_code
     if status == "pending":
         values["next_attempt_at"] = next_attempt_at or now
     with get_engine().begin() as conn:
-        done = conn.execute(update(_T).where(_T.c.id == claim_.id, _T.c.status == "sending",
+        done = conn.execute(update(_T).where(_T.c.id == claim_.id, _T.c.status.in_(IN_FLIGHT),
                                              _T.c.claimed_by == worker[:64], _T.c.attempts == claim_.attempt)
                             .values(**values)).rowcount
     return done == 1
@@ -240,7 +253,7 @@ def stats(now: datetime | None = None) -> dict[str, Any]:
         by_status = dict(conn.execute(select(_T.c.status, func.count()).where(_T.c.created_at >= since)
                                       .group_by(_T.c.status)).all())
         waiting = conn.execute(select(func.count(), func.min(_T.c.created_at))
-                               .where(_T.c.status.in_(("pending", "sending")))).one()
+                               .where(_T.c.status.in_(("pending", *IN_FLIGHT)))).one()
         expired = conn.execute(select(func.count()).where(_T.c.status == "expired")).scalar_one()
         last = conn.execute(select(_T.c.status, _T.c.status_code, _T.c.last_error, _T.c.sent_at, _T.c.created_at,
                                    _T.c.title, _T.c.kind)
@@ -251,5 +264,6 @@ def stats(now: datetime | None = None) -> dict[str, Any]:
                      "at": (last.sent_at or last.created_at).isoformat(), "title": last.title, "kind": last.kind}
     return {"sent_24h": by_status.get("sent", 0), "failed_24h": by_status.get("failed", 0),
             "skipped_24h": by_status.get("skipped", 0), "expired_24h": by_status.get("expired", 0),
+            "unconfirmed_24h": by_status.get("unconfirmed", 0),
             "not_sent": expired, "waiting": waiting[0],
             "oldest_waiting_since": waiting[1].isoformat() if waiting[1] else None, "last_delivery": last_view}

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine
 from resync_app.tws_simulator.simulator import Simulator
 from tests.browser.conftest import ROOT, wait_hydrated
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.browser.test_tws_pages import clean_tws  # noqa: F401  (fixture: no instance before and after)
 from tests.support.outage import busiest_workstation, start_jobs, unlink_and_abend
 
 NAME = "alertsim"
@@ -40,27 +41,17 @@ def _publish(path, name: str) -> None:
 
 
 @pytest.fixture
-def outage_sim(live_server):
+def outage_sim(live_server, clean_tws):
     """A simulator with 30 jobs of one workstation running, polled by the server as instance `alertsim`."""
     start = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(second=0, microsecond=0)
     sim = Simulator(jobs=400, seed=5, start=start, abend_rate=0.0, stuck_rate=0.0, late_rate=0.0, flap_rate=0.0,
                     password="Sim-Alerts-Pw-" + start.strftime("%H%M%S")).start()
     ws = busiest_workstation(sim)
     jobs = start_jobs(sim, ws, 30)
-
-    def wipe():
-        answer = live_server.api("PUT", "/api/v1/admin/tws-config", json={"primary_instance": None, "instances": []})
-        assert answer.status_code == 200, answer.text
-
-    wipe()
-    live_server.reset_config()
-    live_server.config_update({"tws_polling_interval_seconds": 5})
     answer = live_server.api("POST", "/api/v1/admin/tws-config/instances", json={
         "name": NAME, "base_url": sim.base_url, "username": sim.username, "password": sim.password})
     assert answer.status_code in (200, 201), answer.text
     yield sim, ws, jobs
-    wipe()
-    live_server.reset_config()
     sim.stop()
 
 

@@ -145,3 +145,26 @@ async def test_an_event_id_reused_by_sqlite_still_gets_its_card(api, teams, hook
     while teams.deliver():
         pass
     assert [title_of(c) for c in hook.cards].count(f"Workstation unlinked: {WS}") == 2
+
+
+def test_a_card_whose_worker_died_while_posting_is_not_posted_twice_and_is_reported(teams, hook):
+    """A worker is killed while Teams is answering its post (the card has almost always reached Teams): after the
+    lease, the survivor does not post it again (a repeat would show it twice) but reports it as unconfirmed; a card
+    the dead worker had claimed and not started is posted by the survivor."""
+    from datetime import timedelta
+
+    teams.enable()
+    teams.emit(make_event(job="IN_FLIGHT"), make_event(job="NOT_STARTED"))
+    t0 = utcnow()
+    in_flight, not_started = outbox.claim("dead-worker", t0)
+    assert outbox.renew(in_flight, "dead-worker", t0)  # its post started … and the worker died
+    assert [r["status"] for r in teams.rows()] == ["posting", "sending"]
+    assert teams.deliver(t0 + timedelta(seconds=60)) == []  # leases still valid: nobody touches them
+    [outcome] = teams.deliver(t0 + outbox.CLAIM_STALE + timedelta(seconds=1))
+    assert (outcome["source_key"], outcome["status"]) == (not_started.source_key, "sent")
+    assert [job_of(c) for c in hook.cards] == ["NOT_STARTED"]
+    [dead, sent] = teams.rows()
+    assert (dead["status"], sent["status"]) == ("unconfirmed", "sent")
+    assert "not posted again" in dead["last_error"]
+    assert teams.get()["delivery"]["unconfirmed_24h"] == 1
+    assert outbox.finish(in_flight, "dead-worker", "sent", t0) is False  # the dead worker cannot come back to it

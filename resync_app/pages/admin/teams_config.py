@@ -13,8 +13,8 @@ from resync_app.teams.config import JOB_STATUSES, LLM_BUDGET, NOTIFICATION_TYPES
 S = TeamsConfigState
 COMMON_STATUSES = ("ABEND", "FAIL", "ERROR", "CANCELLED", "CANCL", "STUCK", "EXEC", "SUCC", "HOLD", "WAIT", "READY")
 TYPE_LABELS = {**EVENT_TITLES, LLM_BUDGET: "LLM budget alert"}
-STATUS_COLOR = {"sent": "green", "failed": "red", "pending": "amber", "sending": "blue", "skipped": "gray",
-                "expired": "orange"}
+STATUS_COLOR = {"sent": "green", "failed": "red", "pending": "amber", "sending": "blue", "posting": "blue",
+                "skipped": "gray", "expired": "orange", "unconfirmed": "gray"}
 
 # The form's submit, run in the browser: every field (with the webhook URL, if one was typed) goes to the server
 # over HTTP with the session cookie; the URL field is cleared on success. Only the outcome (field errors, never
@@ -223,6 +223,11 @@ def _deliveries() -> rx.Component:
                     " minutes after they were queued (status ", rx.code("expired"), " below). The events are in "
                     "the event stream of Proactive Monitoring."),
             icon="bell-off", color_scheme="orange", size="1", width="100%", id="not-sent-cards")),
+        rx.cond(S.unconfirmed > 0, rx.callout(
+            rx.text(S.unconfirmed, " card(s) in the last 24 h are unconfirmed: the worker posting them stopped before "
+                    "Teams answered. Teams has almost always shown them already; they are not posted again, so "
+                    "that none is shown twice."),
+            icon="circle-help", color_scheme="gray", size="1", width="100%", id="unconfirmed-cards")),
         width="100%", spacing="2",
     )
     return section(
