@@ -62,9 +62,9 @@ def plan(conn, events: list[TwsEventNotice]) -> int:
         row = conn.execute(select(_I).where(_I.c.id == incident_id)).one()
         if row.card_seq == 0:
             number, due = 1, now
-        elif row.cards_rendered < row.card_seq:
-            continue  # its newest card is not rendered yet: it will list these events
-        else:
+        elif row.cards_rendered < row.card_seq and _waiting(conn, incident_id, row.card_seq):
+            continue  # its newest card is queued and not rendered yet: it will list these events
+        else:  # (its newest card was rendered, or expired unrendered while Teams was off)
             number = row.card_seq + 1
             due = max(now, (row.card_due_at or now) + timedelta(seconds=max(0, row.window_s)))
         counts = {e.type: 1 for e in todo if e.incident_id == incident_id}
@@ -74,6 +74,13 @@ def plan(conn, events: list[TwsEventNotice]) -> int:
             now=now, conn=conn)
         conn.execute(update(_I).where(_I.c.id == incident_id).values(card_seq=number, card_due_at=due))
     return added
+
+
+def _waiting(conn, incident_id: int, number: int) -> bool:
+    """Whether the incident's card `number` is still queued (not expired while Teams was off)."""
+    status = conn.execute(select(outbox.TABLE.c.status).where(
+        outbox.TABLE.c.source_key == source_key(incident_id, number))).scalar_one_or_none()
+    return status in ("pending", "sending")
 
 
 # ---- rendering (when a dispatcher first claims the card) -------------------------------------------------

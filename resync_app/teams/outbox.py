@@ -39,7 +39,7 @@ RETENTION = timedelta(days=30)
 HOLD_WHILE_OFF = timedelta(hours=1)  # a card queued while Teams is off is sent if Teams is back within this
 FINISHED = ("sent", "failed", "skipped", "expired", "unconfirmed")
 IN_FLIGHT = ("sending", "posting")
-_T = TeamsDelivery.__table__
+_T = TABLE = TeamsDelivery.__table__
 
 
 @dataclass(frozen=True)

@@ -293,3 +293,22 @@ def test_two_workers_grouping_at_once_make_one_incident(database_url):
             assert incident.events == 2
         finally:
             dbutil.use_database(database_url)
+
+
+def test_an_incident_card_that_expired_while_teams_was_off_does_not_swallow_later_events(teams, hook):
+    from resync_app.teams import outbox
+
+    teams.enable()
+    teams.configure(enabled=False)
+    at = make_event().at
+    [a] = stored(make_event(job="WHILE_OFF", at=at))
+    t0 = utcnow()
+    teams.deliver(t0 + outbox.HOLD_WHILE_OFF + timedelta(seconds=1))  # held too long: expired, never rendered
+    assert [r["status"] for r in teams.rows()] == ["expired"]
+    teams.configure(enabled=True)
+    [b] = stored(make_event(job="BACK_ON", at=at + timedelta(seconds=30)))  # same incident, Teams on again
+    assert b.incident_id == a.incident_id
+    while teams.deliver(t0 + outbox.HOLD_WHILE_OFF + timedelta(seconds=2)):
+        pass
+    [card] = hook.cards
+    assert "BACK_ON" in str(card)
