@@ -132,15 +132,6 @@ def test_status_changes_give_one_event_each():
     assert events(None, view(status="ABEND")) == ["job_abended"]  # new to the plan, already abended
 
 
-def test_a_rerun_is_a_new_run_with_its_own_events():
-    abended = view(status="ABEND", return_code=8)
-    rerun = view(status="ABEND", return_code=8, run_number=2)
-    assert events(known(abended), rerun) == ["job_abended"]
-    first, second = (detect.job_events("prod", p, v, late=False, stuck=False, risk="", confidence=None, th=TH)[0]
-                     for p, v in ((None, abended), (known(abended), rerun)))
-    assert first.dedupe_key != second.dedupe_key
-
-
 def test_stuck_and_late_are_told_once():
     running = view(status="EXEC", start=NOW - timedelta(hours=2))
     assert events(known(running), running, stuck=True) == ["job_stuck"]
