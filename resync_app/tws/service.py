@@ -2,7 +2,8 @@
 
 - `test_instance(name)` / `test_connection(config)`: engine info and latency, or the error class in words (the TWS
   Configuration page, `POST /api/v1/admin/tws-config/test`, and the Health page).
-- `perform_action(instance, job_id, action, actor)`: rerun / hold / release / cancel, audited; read-only → refused.
+- `perform_action(instance, job_id, action, actor)`: rerun / hold / release / cancel, audited; read-only or disabled
+  → refused.
 - `log_excerpt(instance, job_id)`: a job's log tail, short timeout, cached briefly (the job detail).
 - `poller_status()`, `set_paused()`, `poll_now()`: what the Proactive Monitoring page shows and asks.
 - `startup()` / `shutdown()`: the default simulator instance and the poller (from `runtime`).
@@ -97,13 +98,17 @@ class ActionError(Exception):
 
 async def perform_action(instance: str, job_id: str, action: str, actor: str, client: str = "") -> dict[str, Any]:
     """Rerun, hold, release or cancel a job on TWS; audited whatever the outcome. Raises ValueError (bad action),
-    UnknownInstance, or ActionError (409 read-only, 502 TWS refused or unreachable)."""
+    UnknownInstance, or ActionError (409 read-only or disabled instance, 502 TWS refused or unreachable)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
     config = instances.get_instance(instance)
     job_name = _job_name(instance, job_id)
     detail = {"job_id": job_id, "job": job_name, "action": action}
     target = f"{instance}/{job_name or job_id}"
+    if not config.enabled:  # like read-only: refused here, nothing is sent to TWS
+        audit_record(actor, "tws.job.action.refused", target, {**detail, "reason": "disabled"}, client)
+        raise ActionError(409, f"TWS instance '{instance}' is disabled in Resync: {action} is not allowed. An admin "
+                               f"can enable it in TWS Configuration.", "disabled")
     try:
         async with HWAClient(config.connection(timeout_s=ACTION_TIMEOUT_S, retries=1)) as tws:
             await tws.action(job_id, action)  # type: ignore[arg-type]
