@@ -8,7 +8,8 @@ Built from `hwa-rest-api-v2.openapi.json`:
   (same server only) or, when a server leaves `next` out, advancing `offset` while `count` says more are left.
   The `Include-Count: true` header asks for `count`.
 - One job: `plan/job/{job_id}`; its predecessors: `plan/job/{job_id}/predecessors` (ListResponseV21).
-- Job log: `plan/job/run/{run_id}/joblog` (text/plain) for the job's current run.
+- Job log: `plan/job/run/{run_id}/joblog` (text/plain) for the job's current run, streamed: only a bounded tail
+  is kept (`log_tail`).
 - Actions: `PUT plan/job/{job_id}/action/{hold|release|cancel}`; rerun is per run in the spec:
   `PUT plan/job/run/{run_id}/action/rerun` (RerunDetailsV2 body, optional).
 - Retries with exponential backoff on connection failures, timeouts and 429/502/503/504 for reads; an action is
@@ -43,6 +44,8 @@ from resync_app.tws.errors import (
     TWSUnauthorized,
     TWSUnreachable,
 )
+from resync_app.tws import log_tail
+from resync_app.tws.log_tail import log_tail_bytes
 from resync_app.tws.plan_fields import last_run
 
 logger = logging.getLogger("resync.tws.client")
@@ -179,8 +182,9 @@ class HWAClient:
         return results
 
     async def job_log(self, job_id: str, max_chars: int = 20000) -> str:
-        """The log of the job's current run (GET plan/job/run/{run_id}/joblog); the last `max_chars` characters
-        when it is longer, after a line saying how much was cut."""
+        """The end of the log of the job's current run (GET plan/job/run/{run_id}/joblog): the body is streamed and
+        only its last bytes are kept (`log_tail_bytes`), so a log of any size costs a bounded amount of memory; the
+        last `max_chars` characters of that tail, after a line saying how much was cut."""
         job = await self.job(job_id)
         run_id = last_run(job).get("id")
         if not run_id:
@@ -188,12 +192,10 @@ class HWAClient:
                               f"has no log: wait until it starts", instance=self.conn.name)
         what = f"the log of job {job.get('name') or job_id}"
         response = await self._request("GET", f"plan/job/run/{_seg(str(run_id))}/joblog", what=what,
-                                       headers={"Accept": "text/plain, */*"})
-        text = response.text
-        if len(text) > max_chars:
-            cut = len(text) - max_chars
-            text = f"[… {cut} earlier characters not shown …]\n" + text[cut:]
-        return text
+                                       headers={"Accept": "text/plain, */*"},
+                                       tail_bytes=log_tail_bytes(max_chars))
+        return log_tail.excerpt(response.content, response.extensions.get(log_tail.SKIPPED, 0),
+                                response.charset_encoding, max_chars)
 
     # ---- actions ----------------------------------------------------------------------------------------------
 
@@ -283,14 +285,18 @@ class HWAClient:
 
     async def _request(self, method: str, path: str, *, what: str, params: dict | None = None,
                        json_body: Any = None, headers: dict | None = None, idempotent: bool = True,
-                       action: str | None = None) -> httpx.Response:
+                       action: str | None = None, tail_bytes: int | None = None) -> httpx.Response:
         url = path if path.startswith(("http://", "https://")) else self._url(path)
         attempts = 1 + max(0, int(self.conn.retries))
         for attempt in range(attempts):
             last = attempt == attempts - 1
             started = time.perf_counter()
             try:
-                response = await self._http.request(method, url, params=params, json=json_body, headers=headers)
+                if tail_bytes is None:
+                    response = await self._http.request(method, url, params=params, json=json_body, headers=headers)
+                else:
+                    response = await log_tail.fetch(self._http, method, url, params=params, headers=headers,
+                                                    tail_bytes=tail_bytes)
             except httpx.TimeoutException as exc:
                 connect = isinstance(exc, httpx.ConnectTimeout)
                 error = self._timeout_error(what, connect)
