@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from typing import Any
 
@@ -26,6 +25,7 @@ from resync_app.tws import instances
 from resync_app.tws.client import ACTIONS, HWAClient
 from resync_app.tws.errors import TWSError, TWSReadOnly
 from resync_app.tws.instances import InstanceConfig, UnknownInstance
+from resync_app.tws.log_cache import BoundedTtlCache
 from resync_app.tws.models import TwsPlanJob, TwsPollerControl, TwsSummary
 from resync_app.tws.poller import CONTROL_TOPIC, get_poller, reset_poller
 
@@ -35,6 +35,8 @@ TEST_TIMEOUT_S = 8.0
 LOG_TIMEOUT_S = 5.0
 LOG_CACHE_S = 30.0
 LOG_MAX_CHARS = 4000
+LOG_CACHE_MAX_ENTRIES = 64  # distinct jobs opened within LOG_CACHE_S on one worker
+LOG_CACHE_MAX_BYTES = 512 * 1024
 ACTION_TIMEOUT_S = 15.0
 
 ERROR_WORDS = {
@@ -133,18 +135,17 @@ def _job_name(instance: str, job_id: str) -> str | None:
 
 # ---- job log excerpt (on demand, cached briefly) ----------------------------------------------------------
 
-_log_cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
-_log_lock = threading.Lock()
+_log_cache = BoundedTtlCache(ttl_s=LOG_CACHE_S, max_entries=LOG_CACHE_MAX_ENTRIES, max_bytes=LOG_CACHE_MAX_BYTES)
 
 
 async def log_excerpt(instance: str, job_id: str, *, max_chars: int = LOG_MAX_CHARS) -> dict[str, Any]:
     """`{text, error, fetched_at, cached}`: the tail of the job's current log, asked of TWS with a short timeout
-    and kept `LOG_CACHE_S` seconds (several people opening one job cost one call)."""
+    and kept `LOG_CACHE_S` seconds (several people opening one job cost one call; the cache is bounded in entries
+    and bytes)."""
     key = (instance, job_id)
-    with _log_lock:
-        hit = _log_cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return {**hit[1], "cached": True}
+    hit = _log_cache.get(key)
+    if hit is not None:
+        return {**hit, "cached": True}
     config = instances.get_instance(instance)
     try:
         async with HWAClient(config.connection(timeout_s=LOG_TIMEOUT_S, retries=0)) as tws:
@@ -155,12 +156,7 @@ async def log_excerpt(instance: str, job_id: str, *, max_chars: int = LOG_MAX_CH
     except asyncio.TimeoutError:
         answer = {"text": None, "error": f"TWS did not send the log within {LOG_TIMEOUT_S:g} s.",
                   "fetched_at": utcnow().isoformat()}
-    with _log_lock:
-        if len(_log_cache) > 500:
-            now = time.monotonic()
-            for stale in [k for k, (exp, _) in _log_cache.items() if exp <= now]:
-                _log_cache.pop(stale, None)
-        _log_cache[key] = (time.monotonic() + LOG_CACHE_S, answer)
+    _log_cache.put(key, answer, len((answer["text"] or "").encode()) + len((answer["error"] or "").encode()))
     return {**answer, "cached": False}
 
 
