@@ -29,7 +29,7 @@ from sqlalchemy import and_, func, or_, select
 
 from resync_app.db import session_scope, utcnow
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
-from resync_app.tws import detect, instances
+from resync_app.tws import detect, instances, operator_view
 from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
@@ -135,7 +135,13 @@ def _like(text: str) -> str:
 # ---- summary --------------------------------------------------------------------------------------------
 
 
-def _summary_dict(instance: str, row: TwsSummary | None, display_name: str = "") -> dict[str, Any]:
+def _summary_dict(instance: str, row: TwsSummary | None, display_name: str = "", detail: bool = False
+                  ) -> dict[str, Any]:
+    data = _full_summary(instance, row, display_name)
+    return data if detail else operator_view.summary(data)
+
+
+def _full_summary(instance: str, row: TwsSummary | None, display_name: str = "") -> dict[str, Any]:
     if row is None:
         return {"instance": instance, "display_name": display_name or instance, "polled": False, "as_of": None,
                 "stale_since": None, "health": "healthy",
@@ -162,12 +168,13 @@ def _summary_dict(instance: str, row: TwsSummary | None, display_name: str = "")
     }
 
 
-def summary(instance: str | None = None) -> dict[str, Any]:
-    """`GET /api/v1/tws/summary`: health is "critical" while the instance is stale (unreachable)."""
+def summary(instance: str | None = None, *, detail: bool = False) -> dict[str, Any]:
+    """`GET /api/v1/tws/summary`: health is "critical" while the instance is stale (unreachable). Operator view
+    (`operator_view.summary`: no engine info, leader or raw error) unless `detail` (admin pages)."""
     name = resolve_instance(instance)
     display = instances.get_instance(name).display_name
     with session_scope() as db:
-        return _summary_dict(name, db.get(TwsSummary, name), display)
+        return _summary_dict(name, db.get(TwsSummary, name), display, detail)
 
 
 def instances_overview() -> list[dict[str, Any]]:
@@ -434,8 +441,9 @@ def event_dict(row: TwsEvent) -> dict[str, Any]:
 def events(instance: str | None = None, *, severity: str | list[str] | None = None,
            type: str | list[str] | None = None, since: Any = None, until: Any = None, q: str | None = None,
            limit: Any = DEFAULT_LIMIT, offset: Any = 0, all_instances: bool = False,
-           count: bool = True) -> dict[str, Any]:
-    """`GET /api/v1/tws/events`: newest first. `instance` None = every instance (all_instances) or the primary."""
+           count: bool = True, detail: bool = False) -> dict[str, Any]:
+    """`GET /api/v1/tws/events`: newest first. `instance` None = every instance (all_instances) or the primary.
+    Operator view (`operator_view.event`) unless `detail` (admin pages)."""
     errors: dict[str, str] = {}
     severities = [s.lower() for s in _split(severity)]
     if any(s not in SEVERITIES for s in severities):
@@ -476,7 +484,7 @@ def events(instance: str | None = None, *, severity: str | list[str] | None = No
         rows = db.execute(query.order_by(TwsEvent.id.desc()).limit(page_size).offset(start)).scalars().all()
         total = db.execute(count_query).scalar_one() if count else None
         return {"instance": name, "count": total, "limit": page_size, "offset": start,
-                "results": [event_dict(row) for row in rows]}
+                "results": [event_dict(row) if detail else operator_view.event(event_dict(row)) for row in rows]}
 
 
 def latest_event_id() -> int:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from typing import Any
@@ -21,7 +22,7 @@ from sqlmodel import select
 from resync_app.audit.service import record as audit_record
 from resync_app.db import session_scope, utcnow
 from resync_app.events import feed
-from resync_app.tws import instances
+from resync_app.tws import instances, operator_view
 from resync_app.tws.client import ACTIONS, HWAClient
 from resync_app.tws.errors import TWSError, TWSReadOnly
 from resync_app.tws.instances import InstanceConfig, UnknownInstance
@@ -117,9 +118,9 @@ async def perform_action(instance: str, job_id: str, action: str, actor: str, cl
     except TWSReadOnly as exc:
         audit_record(actor, "tws.job.action.refused", target, {**detail, "reason": "read-only"}, client)
         raise ActionError(409, str(exc), exc.kind) from None
-    except TWSError as exc:
+    except TWSError as exc:  # the operator gets TWS' reason, not the TWS address or user (operator_view)
         audit_record(actor, "tws.job.action.failed", target, {**detail, "error": exc.kind}, client)
-        raise ActionError(502, str(exc), exc.kind) from None
+        raise ActionError(502, operator_view.scrub(str(exc), config), exc.kind) from None
     audit_record(actor, "tws.job.action", target, detail, client)
     poll_now(instance, actor, client, audit=False)  # the snapshot shows the effect at the next poll
     label = job_name or job_id
@@ -151,8 +152,9 @@ async def log_excerpt(instance: str, job_id: str, *, max_chars: int = LOG_MAX_CH
         async with HWAClient(config.connection(timeout_s=LOG_TIMEOUT_S, retries=0)) as tws:
             text = await asyncio.wait_for(tws.job_log(job_id, max_chars=max_chars), LOG_TIMEOUT_S + 1)
         answer = {"text": text, "error": None, "fetched_at": utcnow().isoformat()}
-    except TWSError as exc:
-        answer = {"text": None, "error": str(exc), "fetched_at": utcnow().isoformat()}
+    except TWSError as exc:  # operators read this: a plain state (the detail is in the server log)
+        logger.info("log of %s/%s not read: %s", instance, job_id, exc)
+        answer = {"text": None, "error": operator_view.log_error(exc.kind), "fetched_at": utcnow().isoformat()}
     except asyncio.TimeoutError:
         answer = {"text": None, "error": f"TWS did not send the log within {LOG_TIMEOUT_S:g} s.",
                   "fetched_at": utcnow().isoformat()}
@@ -232,6 +234,7 @@ def poller_status() -> list[dict[str, Any]]:
             "stale_since": _iso(summary.stale_since) if summary else None,
             "as_of": _iso(summary.as_of) if summary else None,
             "consecutive_failures": summary.consecutive_failures if summary else 0,
+            "engine_info": json.loads(summary.engine_info or "{}") if summary else {},
             "polls_total": summary.polls_total if summary else 0,
             "poll_errors_total": summary.poll_errors_total if summary else 0,
         })

@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from resync_app import metrics, notify
 from resync_app.db import get_engine, session_scope, utcnow
 from resync_app.events import feed
-from resync_app.tws import detect
+from resync_app.tws import detect, operator_view
 from resync_app.tws.detect import Candidate, DurationStats, Known, Thresholds
 from resync_app.tws.errors import TWSError
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
@@ -492,7 +492,8 @@ def _store_failure(instance: str, now: datetime, kind: str, message: str, starte
             summary.leader = leader
         summary.updated_at = now
         seq = summary.poll_seq
-        notices = _insert_events(db, [detect.unreachable_event(instance, summary.stale_since, message)], now,
+        plain = operator_view.plain_state(kind)  # the event is an operator read: the detail stays in last_error
+        notices = _insert_events(db, [detect.unreachable_event(instance, summary.stale_since, plain)], now,
                                  instance) if first else []
         db.add(summary)
         db.add(TwsPollLog(instance=instance, at=now, ok=False, duration_ms=duration_ms, error_kind=kind[:40]))
