@@ -473,8 +473,10 @@ def events(instance: str | None = None, *, severity: str | list[str] | None = No
         where.append(TwsEvent.at < until_at)
     if q and q.strip():
         pattern = _like(q.strip())
-        where.append(or_(_contains(TwsEvent.message, pattern), _contains(TwsEvent.job, pattern),
-                         _contains(TwsEvent.workstation, pattern)))
+        in_message = _contains(TwsEvent.message, pattern)
+        if not detail:  # an old outage message held TWS' error text: operators cannot probe it by searching
+            in_message = and_(in_message, TwsEvent.type != "instance_unreachable")
+        where.append(or_(in_message, _contains(TwsEvent.job, pattern), _contains(TwsEvent.workstation, pattern)))
     condition = and_(*where) if where else None
     with session_scope() as db:
         query = select(TwsEvent)

@@ -96,6 +96,8 @@ def test_operator_routes_show_a_plain_state_and_no_internals(outage, api, operat
     messages = {e["message"] for e in api.get("/api/v1/tws/events?type=instance_unreachable").json()["results"]}
     assert messages == {f"TWS instance {NAME} cannot be polled: TWS refused the credentials",
                         f"TWS instance {NAME} cannot be polled."}
+    for probe in (USER, "127.0.0.1", "refused the user"):  # searching cannot tell an old message's text either
+        assert api.get(f"/api/v1/tws/events?q={probe}").json()["count"] == 0
     log = api.get(f"/api/v1/tws/jobs/{job_id}").json()["log_excerpt"]
     assert log["text"] is None and log["error"] == "The log could not be read: TWS refused the credentials."
 
@@ -145,6 +147,6 @@ def test_admins_keep_the_detail(outage, api, admin_headers):
     assert status["leader"] == identity()
     assert USER in status["last_error"] and sim.base_url.split("//")[1] in status["last_error"]
     assert status["engine_info"]["adminRoles"]
-    admin_events = queries.events(NAME, type="instance_unreachable", detail=True)["results"]
+    admin_events = queries.events(NAME, q=USER, detail=True)["results"]
     assert any(USER in e["message"] for e in admin_events)  # the old event's text, on /admin/proactive
     assert "refused the user" in queries.summary(NAME, detail=True)["poller"]["last_error"]
