@@ -161,9 +161,10 @@ class ChatState(rx.State):
             question, self._pending = self._pending, ""
             conversation = self.conversation_id if turns.valid_conversation_id(self.conversation_id) else None
             principal = current_user(self, touch=False)
+            client = _client(self)
         if not question:
             return
-        events = chat.stream(question, conversation, principal.username if principal else None)
+        events = chat.stream(question, conversation, principal.username if principal else None, client=client)
         buffer, tools, flushed, stopped = [], [], time.monotonic(), False
         try:
             async for event in events:

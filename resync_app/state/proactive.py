@@ -131,7 +131,7 @@ def incident_rows(instance: str | None, since: datetime | None) -> list[Incident
 
 def _card(status: dict) -> PollerCard:
     try:
-        summary = queries.summary(status["instance"])
+        summary = queries.summary(status["instance"], detail=True)
     except UnknownInstance:
         summary = {"counts": {}, "health": ""}
     counts = summary["counts"]
@@ -194,7 +194,7 @@ class ProactiveState(rx.State):
         span = RANGES.get(self.time_range)
         since = (datetime.now(timezone.utc) - span) if span is not None else None
         try:
-            page = queries.events(None if self.instance == ALL else self.instance, all_instances=True,
+            page = queries.events(None if self.instance == ALL else self.instance, all_instances=True, detail=True,
                                   severity=None if self.severity == ALL else self.severity,
                                   type=None if self.event_type == ALL else self.event_type, since=since,
                                   q=self.search.strip() or None, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE,
@@ -202,7 +202,7 @@ class ProactiveState(rx.State):
             self.incidents = incident_rows(None if self.instance == ALL else self.instance, since)
         except (queries.QueryInvalid, UnknownInstance):
             self.instance, self.page, self.incident = ALL, 0, 0
-            page = queries.events(None, all_instances=True, limit=PAGE_SIZE)
+            page = queries.events(None, all_instances=True, limit=PAGE_SIZE, detail=True)
             self.incidents = incident_rows(None, None)
         self.total = page["count"]
         self.events = [EventRow(id=e["id"], at=fmt_time(e["at"]), instance=e["instance"], type=e["type"],
