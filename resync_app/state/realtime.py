@@ -3,7 +3,9 @@
 A tab never polls. Its `open` (on mount) joins the producer's room for the chosen instance and copies the latest
 build into the state; from then on the producer pushes the vars that changed, every `tws_dashboard_refresh_seconds`
 or right after a poll, to every tab at once. `close` (on unmount) leaves the room; a closed tab leaves it by
-disconnecting. Handlers here only read public plan data: operator pages are readable without signing in.
+disconnecting. Handlers here only read public plan data: operator pages are readable without signing in, unless
+RESYNC_OPERATOR_LOGIN=required: then a tab whose session ended gets no further push (`guard.live_viewers`, asked
+by the producer before each push) and is sent to /login.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class RealtimeState(rx.State):
         if self._topic and self._topic != topic:
             await channel.leave(sid, self._topic)
         self._topic = topic
-        self._apply(await channel.join(sid, topic))
+        self._apply(await channel.join(sid, topic, guard.session_cookie(self)))
 
     @rx.event
     @guard.operator_read_event
@@ -85,4 +87,5 @@ class RealtimeState(rx.State):
 
 channel = FanOut(Channel(name="realtime", state_name=RealtimeState.get_full_name(), build=realtime.build,
                          interval=realtime.refresh_seconds, wake=SNAPSHOT_TOPIC,
-                         extra_events=realtime.new_critical_notices), app_rooms)
+                         extra_events=realtime.new_critical_notices, admit=guard.live_viewers,
+                         leave_to="/login?next=/realtime-dashboard"), app_rooms)
