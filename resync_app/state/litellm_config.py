@@ -24,6 +24,7 @@ from resync_app.llm.ledger import ledger
 from resync_app.llm.providers import PROVIDERS
 from resync_app.state.formatting import compact, duration, money, percent  # noqa: F401  (re-exported)
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
+from resync_app.state.socket_client import client_address
 
 ROUTE = "/admin/litellm"
 TEST_PROMPT = "Reply with the single word: pong"
@@ -146,6 +147,6 @@ class LiteLLMConfigState(rx.State):
     @admin_event
     async def reset_router(self):
         """Rebuild the router from the current configuration (`POST /reset`)."""
-        result = get_gateway().reset(acting_admin().username, self.router.session.client_ip)
+        result = get_gateway().reset(acting_admin().username, client_address(self))
         await self._reload()
         return rx.toast.success(result["message"]) if result["success"] else rx.toast.error(result["message"])

@@ -17,12 +17,14 @@ from resync_app.components import charts
 from resync_app.config.store import setting
 from resync_app.live import realtime
 from resync_app.state import guard
+from resync_app.state.event_limits import limited
 from resync_app.live.fanout import Channel, FanOut, app_rooms
 from resync_app.live.realtime import FeedRow, Kpi, RiskRow, WsTile
 from resync_app.tws import queries
 from resync_app.tws.snapshot import SNAPSHOT_TOPIC
 
 THEMES = {"light": "light", "dark": "dark"}  # anything else ("auto") follows the app's colour mode
+SUMMARY = "/api/v1/tws/summary"  # the REST route these handlers mirror: they count against its limits
 
 
 class RealtimeState(rx.State):
@@ -53,6 +55,7 @@ class RealtimeState(rx.State):
 
     @rx.event
     @guard.operator_read_event
+    @limited(SUMMARY)
     async def open(self):
         """`on_mount`: settings, the instance list, then join the live room (values now, pushes after)."""
         self.refresh_s = int(realtime.refresh_seconds())
@@ -80,6 +83,7 @@ class RealtimeState(rx.State):
 
     @rx.event
     @guard.operator_read_event
+    @limited(SUMMARY)
     async def pick_instance(self, name: str):
         self.instance = name if name in self.instance_names else ""
         await self._join(self.instance)

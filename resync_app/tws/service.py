@@ -3,7 +3,8 @@
 - `test_instance(name)` / `test_connection(config)`: engine info and latency, or the error class in words (the TWS
   Configuration page, `POST /api/v1/admin/tws-config/test`, and the Health page).
 - `perform_action(instance, job_id, action, actor)`: rerun / hold / release / cancel, audited; read-only → refused.
-- `log_excerpt(instance, job_id)`: a job's log tail, short timeout, cached briefly (the job detail).
+- `log_excerpt(instance, job_id)`: a job's log tail, short timeout, cached briefly (the job detail); at most
+  `log_gate.MAX_LOG_FETCHES` fetches in flight per instance, across clients and workers.
 - `poller_status()`, `set_paused()`, `poll_now()`: what the Proactive Monitoring page shows and asks.
 - `startup()` / `shutdown()`: the default simulator instance and the poller (from `runtime`).
 """
@@ -21,7 +22,7 @@ from sqlmodel import select
 from resync_app.audit.service import record as audit_record
 from resync_app.db import session_scope, utcnow
 from resync_app.events import feed
-from resync_app.tws import instances
+from resync_app.tws import instances, log_gate
 from resync_app.tws.client import ACTIONS, HWAClient
 from resync_app.tws.errors import TWSError, TWSReadOnly
 from resync_app.tws.instances import InstanceConfig, UnknownInstance
@@ -35,6 +36,8 @@ LOG_TIMEOUT_S = 5.0
 LOG_CACHE_S = 30.0
 LOG_MAX_CHARS = 4000
 ACTION_TIMEOUT_S = 15.0
+LOG_BUSY = (f"TWS is already sending {log_gate.MAX_LOG_FETCHES} job logs for this instance: open the job again in "
+            "a moment.")
 
 ERROR_WORDS = {
     "unreachable": "TWS is unreachable",
@@ -141,15 +144,10 @@ async def log_excerpt(instance: str, job_id: str, *, max_chars: int = LOG_MAX_CH
         if hit is not None and hit[0] > time.monotonic():
             return {**hit[1], "cached": True}
     config = instances.get_instance(instance)
-    try:
-        async with HWAClient(config.connection(timeout_s=LOG_TIMEOUT_S, retries=0)) as tws:
-            text = await asyncio.wait_for(tws.job_log(job_id, max_chars=max_chars), LOG_TIMEOUT_S + 1)
-        answer = {"text": text, "error": None, "fetched_at": utcnow().isoformat()}
-    except TWSError as exc:
-        answer = {"text": None, "error": str(exc), "fetched_at": utcnow().isoformat()}
-    except asyncio.TimeoutError:
-        answer = {"text": None, "error": f"TWS did not send the log within {LOG_TIMEOUT_S:g} s.",
-                  "fetched_at": utcnow().isoformat()}
+    async with log_gate.get_gate().slot(instance) as granted:  # a few fetches per instance at once, whoever asks
+        answer = await _fetch_log(config, job_id, max_chars) if granted else None
+    if answer is None:  # not cached: the next open tries again
+        return {"text": None, "error": LOG_BUSY, "fetched_at": utcnow().isoformat(), "cached": False}
     with _log_lock:
         if len(_log_cache) > 500:
             now = time.monotonic()
@@ -157,6 +155,18 @@ async def log_excerpt(instance: str, job_id: str, *, max_chars: int = LOG_MAX_CH
                 _log_cache.pop(stale, None)
         _log_cache[key] = (time.monotonic() + LOG_CACHE_S, answer)
     return {**answer, "cached": False}
+
+
+async def _fetch_log(config: InstanceConfig, job_id: str, max_chars: int) -> dict[str, Any]:
+    try:
+        async with HWAClient(config.connection(timeout_s=LOG_TIMEOUT_S, retries=0)) as tws:
+            text = await asyncio.wait_for(tws.job_log(job_id, max_chars=max_chars), LOG_TIMEOUT_S + 1)
+        return {"text": text, "error": None, "fetched_at": utcnow().isoformat()}
+    except TWSError as exc:
+        return {"text": None, "error": str(exc), "fetched_at": utcnow().isoformat()}
+    except asyncio.TimeoutError:
+        return {"text": None, "error": f"TWS did not send the log within {LOG_TIMEOUT_S:g} s.",
+                "fetched_at": utcnow().isoformat()}
 
 
 # ---- the poller's controls --------------------------------------------------------------------------------
