@@ -197,17 +197,21 @@ def _sample(annotation: Any, name: str) -> Any:
 
 
 def admin_handler_events() -> list[RawEvent]:
-    """One call of every handler of every admin state of the app, taken from the app itself: every state with
-    a handler wrapped by `admin_event` (so a new admin state or handler is covered without editing a list),
-    and every handler of it (`setvar` included), with arguments made up from the handlers' signatures. The
-    page path is the first admin route that loads the state (or /admin)."""
-    import resync_app.resync_app as app_module
-    from resync_app.state.guard import admin_states, is_public_handler
+    """One call of every handler of every admin state of the app, taken from the app itself: every state a page
+    under /admin uses, found by ROUTE (`page_states`: a new admin state is covered without editing a list, even
+    one whose handlers are all unwrapped), and every handler of it (`setvar` included, public ones left out),
+    with arguments made up from the handlers' signatures. The page path is the first /admin route that uses
+    the state."""
+    from resync_app.state.roles import is_public_handler
+    from tests.support.page_states import admin_routes, states_by_route
 
-    routes = _state_routes(app_module.app)
+    table = states_by_route()
+    routes: dict[type, str] = {}
+    for route in admin_routes():
+        for state in table[route]:
+            routes.setdefault(state, route.rstrip("/") + "/")
     events = []
-    for state in admin_states():
-        path = routes.get(state.get_full_name(), "/admin/")
+    for state, path in sorted(routes.items(), key=lambda item: item[0].get_full_name()):
         for name, handler in sorted(state.event_handlers.items()):
             if is_public_handler(handler):
                 continue
@@ -223,24 +227,3 @@ def admin_handler_events() -> list[RawEvent]:
                 payload = {"var_name": next(iter(state.base_vars), "x"), "value": "forged"}
             events.append(RawEvent(state.get_full_name(), path, name, payload))
     return events
-
-
-def _state_routes(app) -> dict[str, str]:
-    """State full name -> the first /admin route whose on_load calls one of its handlers (or a substate's)."""
-    out: dict[str, str] = {}
-    for route, page in sorted(getattr(app, "_unevaluated_pages", {}).items()):
-        path = "/" + route.strip("/") + "/"
-        if not path.startswith("/admin"):
-            continue
-        on_load = page.on_load if isinstance(page.on_load, list | tuple) else [page.on_load]
-        for handler in on_load or []:
-            if full := getattr(handler, "state_full_name", None):
-                out.setdefault(full, path)
-    # substates load with their parent page
-    from resync_app.state.guard import admin_states
-
-    for state in admin_states():
-        parent = state.get_parent_state()
-        if state.get_full_name() not in out and parent is not None and parent.get_full_name() in out:
-            out[state.get_full_name()] = out[parent.get_full_name()]
-    return out
