@@ -68,25 +68,40 @@ def _event_data(event: RawEvent) -> dict[str, Any]:
             "router_data": {"pathname": event.path, "asPath": event.path, "query": {}}}
 
 
+def _bound_session(local_address: str):
+    """An aiohttp session factory whose connections leave from `local_address` (made in the client's loop)."""
+
+    async def make():
+        import aiohttp
+
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(local_address, 0)))
+
+    return make
+
+
 class RawClient:
     """One open connection: `send()` events, `wait_for()` an answer, `close()` (or use it as a context manager).
 
     `token` is the tab's client token (reuse one to play a reloaded tab); `origin` the Origin header sent with
-    the websocket handshake (none by default, like a non-browser client).
+    the websocket handshake (none by default, like a non-browser client); `headers` more handshake headers (e.g.
+    the X-Forwarded-For a proxy adds); `local_address` the loopback address the connection comes from (e.g.
+    127.0.0.2: another client than 127.0.0.1).
     """
 
     def __init__(self, base_url: str, cookie: str | None = None, *, token: str | None = None,
-                 origin: str | None = None, cookie_header: str | None = None) -> None:
+                 origin: str | None = None, cookie_header: str | None = None, headers: dict[str, str] | None = None,
+                 local_address: str | None = None) -> None:
         self.base_url, self.token = base_url, token or str(uuid.uuid4())
         self.session = RawSession()
-        self._headers = _headers(cookie, None, origin)
+        self._headers = {**_headers(cookie, None, origin), **(headers or {})}
         self._changed = threading.Condition()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="raw-socket", daemon=True)
         # python-engineio re-parses a Cookie header given to connect() with SimpleCookie (dropping it whole when
         # one cookie is malformed): a verbatim header goes straight to the websocket handshake instead.
         extra = {"headers": {"Cookie": cookie_header}} if cookie_header is not None else {}
-        self._client = socketio.AsyncClient(reconnection=False, websocket_extra_options=extra)
+        session = {"http_session": _bound_session(local_address)} if local_address else {}
+        self._client = socketio.AsyncClient(reconnection=False, websocket_extra_options=extra, **session)
         self._client.on("event", self._on_event, namespace="/_event")
         self._client.on("new_token", self._on_new_token, namespace="/_event")
 
