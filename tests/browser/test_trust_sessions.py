@@ -12,15 +12,12 @@ import contextlib
 import hashlib
 import itertools
 import json
-import re
 import shutil
 import tempfile
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import httpx
 import pytest
 
 from resync_app.state.chat import ChatState
@@ -31,7 +28,7 @@ from resync_app.state.realtime import RealtimeState
 from resync_app.state.system_config import SystemConfigState
 from resync_app.tws_simulator.simulator import Simulator
 from tests.support.cluster import Cluster, free_port, wait_for
-from tests.support.raw_events import RawClient, RawEvent, RawSession
+from tests.support.raw_events import RawClient, RawEvent, RawSession, reopen
 
 OPERATOR, OPERATOR_PASSWORD = "night-op", "night-op-password-1"
 INSTANCE = "trust-sim"
@@ -221,22 +218,6 @@ def test_an_ended_session_gets_no_further_live_push(server, way):
 # ---- item 4: a reconnecting anonymous tab gets no operator state back ----------------------------------------
 
 
-def _reopen(server, token: str, client: str, *events: RawEvent, done: str) -> RawClient:
-    """Reconnect the tab `token` without a session (its cookie is gone); waits until the server has let go of the
-    old connection (it hands a still-connected token a new one) and `done` appears."""
-    deadline = time.monotonic() + 40
-    while True:
-        again = RawClient(server.base_url, None, token=token, headers={"X-Forwarded-For": client}).connect()
-        again.send(*events)
-        answered = again.wait_for(lambda s: done in s.text or s.new_tokens)
-        again.close()
-        if answered and not again.session.new_tokens:
-            return again
-        if time.monotonic() > deadline:
-            pytest.fail(f"the tab could not reconnect with its own token: {again.session.text[:500]}", pytrace=False)
-        time.sleep(0.2)  # the old connection's clean-up is asynchronous
-
-
 def test_a_signed_out_tab_reconnecting_gets_no_operator_state_back(server):
     """An operator's tab holds the monitoring chips, a search and a chat transcript; after sign-out the same tab
     reconnects anonymously: the hydrate carries none of it (the states' defaults), and it is sent to /login."""
@@ -251,12 +232,13 @@ def test_a_signed_out_tab_reconnecting_gets_no_operator_state_back(server):
                               in s.text, what="chips, search and the chat answer"), first.session.text[-1500:]
     end_session(server, "sign-out", cookie, OPERATOR)
     hydrate = RawEvent(__import__("reflex").State.get_full_name(), "/monitoring/", "hydrate")
-    again = _reopen(server, token, client, hydrate, done="is_hydrated")
+    again = reopen(server.base_url, token, hydrate, done="is_hydrated", headers={"X-Forwarded-For": client})
     text = again.session.text
     assert "monitoring_state" in text and "chat_state" in text  # the hydrate did send these states …
     assert marker not in text, "the search or the chat transcript came back"  # … empty
     assert '"All"' not in text and "chips_rx_state_\": []" in text, "the monitoring chips came back"
-    refused = _reopen(server, token, client, RawEvent(MONITORING, "/monitoring/", "load"), done="_redirect")
+    refused = reopen(server.base_url, token, RawEvent(MONITORING, "/monitoring/", "load"), done="_redirect",
+                     headers={"X-Forwarded-For": client})
     assert refused.session.redirects() == ["/login?next=/monitoring"]
 
 

@@ -167,6 +167,23 @@ class RawClient:
         self.close()
 
 
+def reopen(base_url: str, token: str, *events: RawEvent, done: str, cookie: str | None = None,
+           headers: dict[str, str] | None = None, timeout: float = 40.0) -> RawClient:
+    """Reconnect the tab `token` (a reload) and send `events`; waits until the server has let go of the tab's old
+    connection (it hands a still-connected token a new one) and `done` appears. Returns the closed client."""
+    deadline = time.monotonic() + timeout
+    while True:
+        tab = RawClient(base_url, cookie, token=token, headers=headers).connect()
+        tab.send(*events)
+        answered = tab.wait_for(lambda s: done in s.text or s.new_tokens)
+        tab.close()
+        if answered and not tab.session.new_tokens:
+            return tab
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the tab could not reconnect with its own token: {tab.session.text[:500]}")
+        time.sleep(0.2)  # the old connection's clean-up is asynchronous
+
+
 def send_raw_events(base_url: str, events: list[RawEvent], cookie: str | None = None,
                     done: str = "redirects", *, token: str | None = None, origin: str | None = None,
                     cookie_header: str | None = None) -> RawSession:
