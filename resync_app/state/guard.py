@@ -4,7 +4,9 @@ Any client can call any event handler, so each admin handler is wrapped by `admi
 changes TWS by `operator_event`: the session cookie that came with the websocket handshake is resolved on the
 server; without a live session of the right role the handler body does not run. An anonymous client is sent to
 /login; an operator refused an admin handler is sent to the operator side (`/`). `operator_read_event` guards
-operator reads, closed to anonymous clients only under RESYNC_OPERATOR_LOGIN=required.
+operator reads, closed to anonymous clients only under RESYNC_OPERATOR_LOGIN=required; `live_viewers` is the same
+rule for the live fan-out's rooms (one query per room). `guarded` is the wrapper they share (the rate limits of
+`event_limits` use it too); which states they make admin or operator states: `roles`.
 """
 
 from __future__ import annotations
