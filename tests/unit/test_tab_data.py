@@ -154,6 +154,19 @@ def _cookie(who: str) -> str | None:
     return raw
 
 
+@pytest.fixture(scope="module")
+def accounts(database_url):
+    """The admin and one operator, made once for the module (sessions are issued per test)."""
+    from resync_app.auth.users import Actor, create_user
+    from tests.support import dbutil
+
+    dbutil.use_database(database_url)
+    if service.find_user(OPERATOR_USER) is None:
+        create_user(OPERATOR_USER, "operator-password-1", "operator", Actor("tests"))
+    yield
+    dbutil.drop_users_except(ADMIN_USER)
+
+
 CASES = [  # (sign-in required?, who, admin states cleared?, operator states cleared?)
     (False, "anonymous", True, False),
     (False, "operator", True, False),
@@ -169,7 +182,7 @@ CASES = [  # (sign-in required?, who, admin states cleared?, operator states cle
 
 @pytest.mark.parametrize("required, who, admin_cleared, operator_cleared", CASES,
                          ids=[f"{'required' if c[0] else 'optional'}-{c[1].replace(' ', '-')}" for c in CASES])
-async def test_a_reconnecting_tab_keeps_only_what_its_session_allows(operator_user, monkeypatch, required, who,
+async def test_a_reconnecting_tab_keeps_only_what_its_session_allows(accounts, monkeypatch, required, who,
                                                                      admin_cleared, operator_cleared):
     from resync_app import settings
 
@@ -195,7 +208,7 @@ async def test_a_reconnecting_tab_keeps_only_what_its_session_allows(operator_us
         settings.reload_settings()
 
 
-async def test_a_refused_operator_event_leaves_nothing_behind(operator_user, operator_login_required):
+async def test_a_refused_operator_event_leaves_nothing_behind(accounts, operator_login_required):
     """Under required sign-in, an anonymous client's event on an operator page (which its guard refuses) first
     clears the tab's operator and admin states, as a hydrate does."""
     admin, operator = _admin_states(), _operator_states()
@@ -207,7 +220,7 @@ async def test_a_refused_operator_event_leaves_nothing_behind(operator_user, ope
     assert await _still_set(root, admin | operator) == set()
 
 
-async def test_a_signed_in_operators_events_clear_nothing(operator_user, operator_login_required):
+async def test_a_signed_in_operators_events_clear_nothing(accounts, operator_login_required):
     operator = _operator_states()
     root = _tab(_cookie("operator"), "/monitoring")
     filled = await _fill(root, operator)
