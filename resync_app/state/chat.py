@@ -19,9 +19,9 @@ from typing import Any
 import reflex as rx
 
 from resync_app.assistant import chat, turns
-from resync_app.config.store import setting
-from resync_app.state import chat_window
+from resync_app.state import chat_window, event_limits
 from resync_app.state.guard import acting_user, current_user, operator_event, operator_read_event
+from resync_app.state.socket_client import client_address
 
 logger = logging.getLogger("resync.chat")
 FLUSH_S = 0.1
@@ -75,7 +75,7 @@ def _turn_id(value: Any) -> int | None:
 
 
 def _client(state: rx.State) -> str:
-    return state.router.session.client_ip or ""
+    return client_address(state)
 
 
 class ChatState(rx.State):
@@ -124,9 +124,7 @@ class ChatState(rx.State):
         if len(question) > chat.MAX_MESSAGE_CHARS:
             self.notice = f"A question has at most {chat.MAX_MESSAGE_CHARS} characters."
             return None
-        from resync_app.web.ratelimit import get_limiter
-
-        decision = get_limiter().check(_client(self), ["public"], setting)
+        decision = event_limits.check(self, "/api/v1/chat")  # the limits of the REST chat, same counters
         if not decision.allowed:
             self.notice = decision.detail()
             return None

@@ -20,6 +20,7 @@ from resync_app.tws import queries, service
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.snapshot import SNAPSHOT_TOPIC
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
+from resync_app.state.socket_client import client_address
 
 ROUTE = "/admin/proactive"
 PAGE_SIZE = 25
@@ -302,7 +303,7 @@ class ProactiveState(rx.State):
     @admin_event
     def command(self, instance: str, command: str):
         """start / stop / poll now for one instance; reaches the leader wherever it runs."""
-        admin, client = acting_admin().username, self.router.session.client_ip
+        admin, client = acting_admin().username, client_address(self)
         try:
             if command == "start":
                 service.set_paused(instance, False, admin, client)

@@ -4,7 +4,8 @@
   Configuration page, `POST /api/v1/admin/tws-config/test`, and the Health page).
 - `perform_action(instance, job_id, action, actor)`: rerun / hold / release / cancel, audited; read-only or disabled
   → refused.
-- `log_excerpt(instance, job_id)`: a job's log tail, short timeout, cached briefly (the job detail).
+- `log_excerpt(instance, job_id)`: a job's log tail, short timeout, cached briefly (the job detail); at most
+  `log_gate.MAX_LOG_FETCHES` fetches in flight per instance, across clients and workers.
 - `poller_status()`, `set_paused()`, `poll_now()`: what the Proactive Monitoring page shows and asks.
 - `startup()` / `shutdown()`: the default simulator instance and the poller (from `runtime`).
 """
@@ -22,7 +23,7 @@ from sqlmodel import select
 from resync_app.audit.service import record as audit_record
 from resync_app.db import session_scope, utcnow
 from resync_app.events import feed
-from resync_app.tws import instances, operator_view
+from resync_app.tws import instances, log_gate, operator_view
 from resync_app.tws.client import ACTIONS, HWAClient
 from resync_app.tws.errors import TWSError, TWSReadOnly
 from resync_app.tws.instances import InstanceConfig, UnknownInstance
@@ -39,6 +40,8 @@ LOG_MAX_CHARS = 4000
 LOG_CACHE_MAX_ENTRIES = 64  # distinct jobs opened within LOG_CACHE_S on one worker
 LOG_CACHE_MAX_BYTES = 512 * 1024
 ACTION_TIMEOUT_S = 15.0
+LOG_BUSY = (f"TWS is already sending {log_gate.MAX_LOG_FETCHES} job logs for this instance: open the job again in "
+            "a moment.")
 
 ERROR_WORDS = {
     "unreachable": "TWS is unreachable",
@@ -148,18 +151,25 @@ async def log_excerpt(instance: str, job_id: str, *, max_chars: int = LOG_MAX_CH
     if hit is not None:
         return {**hit, "cached": True}
     config = instances.get_instance(instance)
+    async with log_gate.get_gate().slot(instance) as granted:  # a few fetches per instance at once, whoever asks
+        answer = await _fetch_log(instance, config, job_id, max_chars) if granted else None
+    if answer is None:  # not cached: the next open tries again
+        return {"text": None, "error": LOG_BUSY, "fetched_at": utcnow().isoformat(), "cached": False}
+    _log_cache.put(key, answer, len((answer["text"] or "").encode()) + len((answer["error"] or "").encode()))
+    return {**answer, "cached": False}
+
+
+async def _fetch_log(instance: str, config: InstanceConfig, job_id: str, max_chars: int) -> dict[str, Any]:
     try:
         async with HWAClient(config.connection(timeout_s=LOG_TIMEOUT_S, retries=0)) as tws:
             text = await asyncio.wait_for(tws.job_log(job_id, max_chars=max_chars), LOG_TIMEOUT_S + 1)
-        answer = {"text": text, "error": None, "fetched_at": utcnow().isoformat()}
+        return {"text": text, "error": None, "fetched_at": utcnow().isoformat()}
     except TWSError as exc:  # operators read this: a plain state (the detail is in the server log)
         logger.info("log of %s/%s not read: %s", instance, job_id, exc)
-        answer = {"text": None, "error": operator_view.log_error(exc.kind), "fetched_at": utcnow().isoformat()}
+        return {"text": None, "error": operator_view.log_error(exc.kind), "fetched_at": utcnow().isoformat()}
     except asyncio.TimeoutError:
-        answer = {"text": None, "error": f"TWS did not send the log within {LOG_TIMEOUT_S:g} s.",
-                  "fetched_at": utcnow().isoformat()}
-    _log_cache.put(key, answer, len((answer["text"] or "").encode()) + len((answer["error"] or "").encode()))
-    return {**answer, "cached": False}
+        return {"text": None, "error": f"TWS did not send the log within {LOG_TIMEOUT_S:g} s.",
+                "fetched_at": utcnow().isoformat()}
 
 
 # ---- the poller's controls --------------------------------------------------------------------------------
