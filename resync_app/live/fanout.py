@@ -20,8 +20,7 @@ packet once and writes it to each socket: O(clients), nothing per client but the
   room and are sent to `/login` (`leave_to`), before the push goes out.
 
 `Channel` says what to build (`build(topic)`, run in a thread), for which state, how often (`interval()`), which
-change-feed topic wakes it early (`wake`), what client events to add to an update (`extra_events`, e.g.
-browser notifications), and who may stay in a room (`admit`, run in a thread). `FanOut(channel, rooms)` runs it;
+change-feed topic wakes it early (`wake`), and who may stay in a room (`admit`, run in a thread). `FanOut(channel, rooms)` runs it;
 `rooms` is `SocketIORooms` (the app's event namespace) or, in tests and benchmarks, any object with the same
 methods.
 """
@@ -106,7 +105,6 @@ class Channel:
     build: Callable[[str], dict[str, Any]]  # topic → {var: value}; runs in a worker thread
     interval: Callable[[], float]  # seconds between two builds
     wake: str | None = None  # a change-feed topic that triggers a build before the interval is over
-    extra_events: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]] | None = None  # (old, new wire)
     admit: Callable[[dict[str, str | None]], set[str]] | None = None  # {sid: session cookie} -> the sids that stay
     leave_to: str = "/login"  # where a socket whose session ended is sent
 
@@ -215,16 +213,13 @@ class FanOut:
             return
         producer.builds += 1
         changed = {key: value for key, value in wire.items() if producer.wire.get(key) != value}
-        events = self.channel.extra_events(producer.wire, wire) if self.channel.extra_events else []
-        if (changed or events) and not await self._drop_ended(producer, rooms):
+        if changed and not await self._drop_ended(producer, rooms):
             return  # the members could not be checked: no push now (the next tick pushes these changes)
         producer.values, producer.wire = values, wire
-        if not (changed or events) or rooms.members(producer.room) == 0:
+        if not changed or rooms.members(producer.room) == 0:
             return
-        update: dict[str, Any] = {"delta": {self.channel.state_name: {k + FIELD_MARKER: v for k, v in changed.items()}}}
-        if events:
-            update["events"] = events
-        await rooms.emit(producer.room, update)
+        await rooms.emit(producer.room,
+                         {"delta": {self.channel.state_name: {k + FIELD_MARKER: v for k, v in changed.items()}}})
         producer.pushes += 1
         producer.last_push_at = time.monotonic()
 
@@ -255,8 +250,3 @@ class FanOut:
 def redirect(path: str) -> dict[str, Any]:
     """A client-side redirect to put in an update's `events` (the event `rx.redirect` makes)."""
     return dataclasses.asdict(Event.from_event_type(rx.redirect(path))[0])
-
-
-def call_script(javascript: str) -> dict[str, Any]:
-    """A client-side event to put in an update's `events` (Reflex runs `_call_script` in the browser)."""
-    return {"name": "_call_script", "payload": {"javascript_code": javascript, "callback": None}, "router_data": {}}
