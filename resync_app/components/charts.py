@@ -8,6 +8,7 @@ travels in the state.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -252,6 +253,34 @@ JOB_SERIES = (("running", "Running", "#0090ff"), ("completed", "Completed", "#30
               ("stuck", "Stuck", "#ffc53d"))
 
 
+MIN_TIME_SPAN_MIN = 30  # a day with one poll still shows half an hour around it
+MAX_TIME_TICKS = 7
+TIME_STEPS_MIN = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 240, 360)
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def time_axis(times: list[str]) -> dict[str, Any]:
+    """A date x-axis for times of one day ("%H:%M" labels): the span of the points (at least MIN_TIME_SPAN_MIN
+    minutes, centred on them), and ticks on whole minutes, as many minutes apart as keeps them to MAX_TIME_TICKS.
+    Left to itself Plotly puts ticks seconds apart on a short span, and "%H:%M" then prints each minute several
+    times."""
+    first, last = min(_when(t) for t in times), max(_when(t) for t in times)
+    span = last - first
+    pad = max((timedelta(minutes=MIN_TIME_SPAN_MIN) - span) / 2, span * 0.03)
+    low, high = first - pad, last + pad
+    day = first.replace(hour=0, minute=0, second=0, microsecond=0)  # within that day: "00:00" only once
+    shift = max(day - low, timedelta(0)) - max(high - (day + timedelta(days=1, seconds=-1)), timedelta(0))
+    low, high = max(low + shift, day), min(high + shift, day + timedelta(days=1, seconds=-1))
+    minutes = (high - low).total_seconds() / 60
+    step = next((s for s in TIME_STEPS_MIN if minutes / s <= MAX_TIME_TICKS), TIME_STEPS_MIN[-1])
+    stamp = "%Y-%m-%d %H:%M:%S"
+    return {"type": "date", "range": [low.strftime(stamp), high.strftime(stamp)], "tick0": "2000-01-01 00:00:00",
+            "dtick": step * 60_000, "tickformat": "%H:%M"}
+
+
 def jobs_per_status(polls: list[dict[str, Any]], height: int = 280) -> go.Figure:
     """Jobs per status over the day, one point per poll bucket (`queries.poll_history` rows, oldest first)."""
     if not polls:
@@ -262,5 +291,5 @@ def jobs_per_status(polls: list[dict[str, Any]], height: int = 280) -> go.Figure
         fig.add_trace(go.Scatter(x=times, y=[p.get(key, 0) for p in polls], name=label, mode="lines+markers",
                                  line={"color": color, "width": 2}, marker={"size": 4}))
     _layout(fig, height=height, y_title="jobs")
-    fig.update_xaxes(tickformat="%H:%M")
+    fig.update_xaxes(**time_axis(times))
     return fig
