@@ -15,6 +15,7 @@ import reflex as rx
 
 from resync_app.state import guard
 from resync_app.state.formatting import duration as fmt_duration
+from resync_app.state.instance_choice import instance_choice
 from resync_app.tws import queries, service, threats
 from resync_app.tws.client import ACTIONS
 from resync_app.tws.instances import UnknownInstance
@@ -166,7 +167,8 @@ class MonitoringState(rx.State):
     descending: bool = False
     filter: str = ALL
     search: str = ""
-    instance: str = ""
+    instance: str = ""  # the tab's choice, "" = the primary instance
+    instance_shown: str = ""  # the instance whose jobs are on screen (what the picker shows)
     instance_names: list[str] = []
     chips: list[Chip] = []
     as_of: str = ""
@@ -224,10 +226,7 @@ class MonitoringState(rx.State):
         self.filter = wanted if valid_filter(wanted) else ALL
         self.search = params.get("q", "")[:200]
         self.page, self.drawer_open = 0, False
-        names = [i["name"] for i in queries.instances_overview() if i["enabled"]]
-        self.instance_names = names if len(names) > 1 else []
-        if self.instance not in names:
-            self.instance = ""
+        self._pick(self.instance)
         self._load()
         if params.get("job"):
             return MonitoringState.open_job(params["job"])
@@ -274,10 +273,14 @@ class MonitoringState(rx.State):
         self.page = min(max(0, wanted), max(0, (self.count - 1) // PAGE_SIZE))
         self._load()
 
+    def _pick(self, name: str) -> None:
+        choice = instance_choice(name)
+        self.instance_names, self.instance, self.instance_shown = choice.names, choice.chosen, choice.shown
+
     @rx.event
     @guard.operator_read_event
     def pick_instance(self, name: str):
-        self.instance = name if name in self.instance_names else ""
+        self._pick(str(name))
         self.page, self.drawer_open = 0, False
         self._load()
 

@@ -109,8 +109,7 @@ def _notifications_button() -> rx.Component:
 
 def _instance_picker() -> rx.Component:
     return rx.cond(S.instance_names.length() > 1, rx.select(
-        S.instance_names, value=rx.cond(S.instance != "", S.instance, S.instance_names[0]),
-        on_change=S.pick_instance, size="1", id="instance-picker"))
+        S.instance_names, value=S.instance_shown, on_change=S.pick_instance, size="1", id="instance-picker"))
 
 
 def _content() -> rx.Component:
