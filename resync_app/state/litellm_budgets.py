@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timezone
+from typing import ClassVar
 
 import plotly.graph_objects as go
 import reflex as rx
@@ -48,6 +49,8 @@ class AlertRow:
 
 class BudgetsState(LiteLLMConfigState):
     """Today's and this month's budget, and the alerts raised."""
+
+    card: ClassVar[str] = "budgets"  # how LiteLLMConfigState finds this card
 
     spend_today: str = "$0.00"
     spend_month: str = "$0.00"

@@ -5,9 +5,10 @@ gateway; routing settings are saved through the System Configuration store (vali
 tests, dry runs and prices are the gateway's; budgets and alerts are the budget guard's. This state only holds
 what the page shows. Each card of the page is a substate of `LiteLLMConfigState` in its own module
 (`litellm_providers`, `litellm_models`, `litellm_routing`, `litellm_budgets`); this one loads them all, keeps
-them fresh while the page is open and rebuilds the router. Provider keys are write-only: the key typed in the
-edit dialog is posted over HTTP and kept in no state variable (only the gateway's key hint, at most the last 4
-characters, is ever sent to the browser).
+them fresh while the page is open and rebuilds the router. It finds the cards by their `card` name in Reflex's
+state tree and never imports their modules (they import this one; the page imports them all). Provider keys
+are write-only: the key typed in the edit dialog is posted over HTTP and kept in no state variable (only the
+gateway's key hint, at most the last 4 characters, is ever sent to the browser).
 """
 
 from __future__ import annotations
@@ -57,21 +58,6 @@ async def run_test(gateway, model: str) -> dict[str, Any]:
     return result
 
 
-def _card_class(name: str):
-    """The substate of one card (imported here: the card modules import this one)."""
-    if name == "providers":
-        from resync_app.state.litellm_providers import ProvidersState
-        return ProvidersState
-    if name == "models":
-        from resync_app.state.litellm_models import ModelsState
-        return ModelsState
-    if name == "routing":
-        from resync_app.state.litellm_routing import RoutingState
-        return RoutingState
-    from resync_app.state.litellm_budgets import BudgetsState
-    return BudgetsState
-
-
 class LiteLLMConfigState(rx.State):
     """The status overview of the LiteLLM Configuration page for one admin's tab (cards are substates)."""
 
@@ -114,8 +100,17 @@ class LiteLLMConfigState(rx.State):
         self.ledger_note = ("Ledger: " + "; ".join(p for p in problems if p) + " (see the server log)."
                             if any(problems) else "")
 
+    @staticmethod
+    def card_class(name: str) -> type[rx.State]:
+        """The substate of one card, found in Reflex's state tree by its `card` name: the card modules import
+        this one, never the other way round (the page module imports them all)."""
+        for sub in LiteLLMConfigState.get_substates():
+            if getattr(sub, "card", None) == name:
+                return sub
+        raise LookupError(f"no LiteLLM card state named {name!r} (is its module imported?)")
+
     async def _card(self, name: str):
-        return await self.get_state(_card_class(name))
+        return await self.get_state(self.card_class(name))
 
     async def _reload(self, *names: str) -> None:
         """Reload the status and the given cards (all of them without names)."""

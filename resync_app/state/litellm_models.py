@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 from pydantic import ValidationError
@@ -30,6 +30,8 @@ class ModelRow:
 
 class ModelsState(LiteLLMConfigState):
     """Every routable model, filtered as the admin asks; the test panel and the price dialog."""
+
+    card: ClassVar[str] = "models"  # how LiteLLMConfigState finds this card
 
     models: list[ModelRow] = []
     model_count: int = 0

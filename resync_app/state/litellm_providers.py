@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 from pydantic import ValidationError
@@ -62,6 +62,8 @@ def _route_errors(raw: str) -> dict[str, str]:
 
 class ProvidersState(LiteLLMConfigState):
     """The six provider cards and the edit dialog."""
+
+    card: ClassVar[str] = "providers"  # how LiteLLMConfigState finds this card
 
     providers: list[ProviderCard] = []
     editing: str = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -19,6 +19,8 @@ ROUTING_FIELDS = ("LLM_ROUTING_ENABLED", "LLM_ROUTING_SIMPLE_MODEL", "LLM_ROUTIN
 
 class RoutingState(LiteLLMConfigState):
     """The routing fields (saved through the System Configuration store) and the dry run."""
+
+    card: ClassVar[str] = "routing"  # how LiteLLMConfigState finds this card
 
     routing_options: list[str] = []
     routing_enabled: bool = True
