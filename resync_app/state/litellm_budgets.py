@@ -11,6 +11,7 @@ import reflex as rx
 
 from resync_app.components import charts
 from resync_app.llm import budget
+from resync_app.state import toast
 from resync_app.state.formatting import money, when
 from resync_app.state.guard import acting_admin, admin_event
 from resync_app.state.litellm_config import LiteLLMConfigState
@@ -97,6 +98,6 @@ class BudgetsState(LiteLLMConfigState):
     @admin_event
     def acknowledge(self, alert_id: int):
         if not budget.acknowledge(int(alert_id), acting_admin().username, self.router.session.client_ip):
-            return rx.toast.error(f"No budget alert {alert_id}.")
+            return toast.error(f"No budget alert {alert_id}.")
         self._load()
-        return rx.toast.success("Alert acknowledged.")
+        return toast.success("Alert acknowledged.")

@@ -23,6 +23,7 @@ from resync_app.llm import analytics
 from resync_app.llm.gateway import ModelNotRoutable, get_gateway
 from resync_app.llm.ledger import ledger
 from resync_app.llm.providers import PROVIDERS
+from resync_app.state import toast
 from resync_app.state.formatting import compact, duration, money, percent  # noqa: F401  (re-exported)
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 
@@ -142,7 +143,7 @@ class LiteLLMConfigState(rx.State):
     @admin_event
     async def refresh(self):
         await self._reload()
-        return rx.toast.info("Refreshed.")
+        return toast.info("Refreshed.")
 
     @rx.event
     @admin_event
@@ -150,4 +151,4 @@ class LiteLLMConfigState(rx.State):
         """Rebuild the router from the current configuration (`POST /reset`)."""
         result = get_gateway().reset(acting_admin().username, self.router.session.client_ip)
         await self._reload()
-        return rx.toast.success(result["message"]) if result["success"] else rx.toast.error(result["message"])
+        return toast.success(result["message"]) if result["success"] else toast.error(result["message"])

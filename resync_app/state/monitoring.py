@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from resync_app.state import guard
+from resync_app.state import guard, toast
 from resync_app.state.formatting import duration as fmt_duration
 from resync_app.state.instance_choice import instance_choice
 from resync_app.tws import queries, service, threats
@@ -296,7 +296,7 @@ class MonitoringState(rx.State):
         except UnknownInstance:
             data = None
         if data is None:
-            yield rx.toast.error("This job is not in the current plan any more.")
+            yield toast.error("This job is not in the current plan any more.")
             return
         self.job = job_row(data)
         self.job_facts = {"Started": self.job.start or "—", "Duration": self.job.duration or "—",
@@ -347,15 +347,15 @@ class MonitoringState(rx.State):
     async def act(self, action: str):
         """Rerun / hold / release / cancel the drawer's job (signed-in operator or admin; audited)."""
         if action not in ACTIONS or not self.job.id:
-            return rx.toast.error("Unknown action.")
+            return toast.error("Unknown action.")
         try:
             name = queries.resolve_instance(self.instance or None)
             result = await service.perform_action(name, self.job.id, action, guard.acting_user().username,
                                                   self.router.session.client_ip)
         except service.ActionError as exc:
             self.action_result = exc.message
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         except (UnknownInstance, ValueError) as exc:
-            return rx.toast.error(str(exc))
+            return toast.error(str(exc))
         self.action_result = result["message"]
-        return rx.toast.success(result["message"])
+        return toast.success(result["message"])
