@@ -28,7 +28,7 @@ def _match(value, mapping: dict[str, str], default: str = "gray"):
 
 def _chip(chip: Chip) -> rx.Component:
     active = S.filter == chip.key
-    return rx.button(chip.label, rx.badge(chip.count, variant="soft", size="1"),
+    return rx.button(chip.label, rx.badge(chip.count, variant=rx.cond(active, "surface", "soft"), size="1"),
                      size="1", variant=rx.cond(active, "solid", "soft"), on_click=S.set_filter(chip.key),
                      data_chip=chip.key, data_active=rx.cond(active, "true", "false"), radius="full")
 
@@ -63,10 +63,10 @@ def _header(key: str, label: str) -> rx.Component:
 
 def _open_button(label, job_id, **props) -> rx.Component:
     """A job name that opens its drawer (a button: a link would navigate, and navigating re-runs the page load).
-    On the text's baseline: Radix puts buttons at the top of the line, above the row's other cells."""
+    On the text's baseline and in the row's font size: Radix puts buttons at the top of the line, in a smaller font."""
     return rx.button(label, on_click=S.open_job(job_id), variant="ghost", size="1",
-                     style={"padding": "0 0.25em", "height": "auto", "text_align": "left", "vertical_align": "baseline"},
-                     **props)
+                     style={"padding": "0 0.25em", "height": "auto", "text_align": "left", "vertical_align": "baseline",
+                            "font_size": "inherit"}, **props)
 
 
 def _row(row: JobRow) -> rx.Component:
