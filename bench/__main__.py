@@ -20,6 +20,9 @@
    alone: `python -m bench.fanout --clients 1000`).
 9. The shift report: an 8-hour window of a 50 000-job plan with three days of events, goal ≤ 2 s, on SQLite and
    PostgreSQL (`bench/shift_report.py` → bench/results-shift-report.json).
+10. Clicks that answer at once: every filter, sort, page turn and tab switch of the pages, click → new data in the
+   DOM, timed in headless Chromium against the production server (`bench/ui_latency.py` →
+   bench/results-ui-latency.json; alone: `python -m bench.ui_latency`).
 
 Environment: BENCH_ROWS (default 1000000) sizes the large ledger, e.g. `BENCH_ROWS=100000 python -m bench` for a
 quick run; BENCH_CALLS (default 30) the number of timed dashboard calls; BENCH_KEEP=1 keeps the temporary
@@ -65,7 +68,7 @@ import uuid  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from typing import Any  # noqa: E402
 
-from bench import fanout, learning, monitoring, shift_report, tws_client, tws_poll  # noqa: E402
+from bench import fanout, learning, monitoring, shift_report, tws_client, tws_poll, ui_latency  # noqa: E402
 
 ROWS_LARGE = max(1, int(os.environ.get("BENCH_ROWS", "1000000")))
 ROWS_SMALL = min(10_000, ROWS_LARGE)
@@ -369,6 +372,8 @@ def main() -> int:
         fanout_result = _in_child("bench.fanout", fanout.RESULTS)
         say("[+] shift report: an 8-hour window of a 50 000-job plan")
         shift_result = _in_child("bench.shift_report", shift_report.RESULTS)
+        say("[+] UI latency: click -> new data on screen, every filter, sort, page turn and tab switch (Chromium)")
+        ui_result = _in_child("bench.ui_latency", ui_latency.RESULTS)
     finally:
         if not os.environ.get("BENCH_KEEP") and not _CHILD:
             shutil.rmtree(_TMP, ignore_errors=True)
@@ -401,6 +406,7 @@ def main() -> int:
         "monitoring_pages": monitoring_pages,
         "realtime_fanout": fanout_result,
         "shift_report": shift_result,
+        "ui_latency": ui_result,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
@@ -425,7 +431,8 @@ def main() -> int:
         (f"seed-demo {ROWS_SMALL:,} rows", f"{seed_small['rows_per_s']:,} rows/s", "",
          f"{seed_small['seconds']:.1f} s"),
     ] + tws_client.rows(tws_fetch) + tws_poll.rows(tws_polls) + monitoring.rows(monitoring_pages) + (
-        fanout.rows(fanout_result) if "clients" in fanout_result else []) + shift_report.rows(shift_result)
+        fanout.rows(fanout_result) if "clients" in fanout_result else []) + shift_report.rows(shift_result) + (
+        ui_latency.rows(ui_result))
     say("")
     say(table(rows))
     say(f"\nrollup rows read: {rollups_small:,} (small) / {rollups_large:,} (large); large SQLite file "

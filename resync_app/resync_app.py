@@ -42,6 +42,7 @@ from resync_app.state.session import LoginState, SessionState
 from resync_app.state.shift_report import ShiftReportState
 from resync_app.state.system_config import SystemConfigState
 from resync_app.state.teams_config import TeamsConfigState
+from resync_app.state.toast import backend_error
 from resync_app.state.tws_config import TwsConfigState
 from resync_app.state.users import UsersState
 
@@ -56,7 +57,10 @@ async def _services():
 
 
 # head_components: the tab icon (SVG, ICO fallback) and the home-screen icon on every page (assets/).
-app = rx.App(api_transformer=create_api(), theme=None, head_components=brand.head_components())
+# Toasts of server handlers are data (state/toast.py) shown by a hook of the page frames (components/toaster.py),
+# never code the client evals; so is the toast of a handler that raised (backend_exception_handler).
+app = rx.App(api_transformer=create_api(), theme=None, head_components=brand.head_components(),
+             backend_exception_handler=backend_error)
 app.register_lifespan_task(_services)
 app.add_middleware(StripNulMiddleware())  # no NUL character reaches a handler (PostgreSQL refuses them)
 app.add_middleware(AdminDataMiddleware())  # no admin data for a client without a live admin session

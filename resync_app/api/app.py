@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from resync_app.api import (admin, auth, chat, health, health_admin, learning, litellm, metrics, ops, reports,
                             system_config, teams_config, tws, tws_config, ui, users)
+from resync_app.api.docs import docs_router
 from resync_app.web import errors
 from resync_app.web.csp import SecurityHeadersMiddleware
 from resync_app.web.middleware import EdgeMiddleware
@@ -46,13 +47,14 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     api = FastAPI(
         title="Resync console API",
         version="1.0",
-        docs_url="/api/docs",
+        docs_url=None,  # served by api/docs.py from this server's own files (no CDN, no inline script)
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
     for router in _routers():
         api.include_router(router)
+    api.include_router(docs_router(api.title))
     api.add_middleware(InputGuardMiddleware)  # body size, JSON depth, NUL: a clear 4xx before any route parses
 
     errors.install(api)  # database / Redis unreachable → 503 with a detail

@@ -8,6 +8,7 @@ import reflex as rx
 from resync_app.components.brand import brand
 from resync_app.components.native_form import native_form
 from resync_app.components.responsive import desktop_only, nav_sheet, page_padding, phone_only, sheet_close
+from resync_app.components.toaster import toast_listener
 from resync_app.state.operator_frame import OperatorFrameState
 from resync_app.state.session import SessionState
 
@@ -172,6 +173,7 @@ def admin_page(title: str, *children: rx.Component, subtitle: str = "") -> rx.Co
             width="100%",
             align="start",
         ),
+        toast_listener(),
         width="100%",
     )
 
@@ -272,6 +274,7 @@ def operator_page(title: str, *children: rx.Component) -> rx.Component:
         _operator_nav(),
         rx.vstack(rx.heading(title, size="6"), *children, padding=page_padding(), width="100%", spacing="4",
                   min_width="0"),
+        toast_listener(),
         width="100%",
         on_mount=OperatorFrameState.identify,
     )

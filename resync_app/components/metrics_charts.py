@@ -8,6 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from resync_app.components.charts import PALETTE, _layout, empty_figure
+from resync_app.components.figure import Fig
 
 SEVERITY_COLORS = {"info": "#0090ff", "warning": "#f76b15", "critical": "#e54666"}
 HEIGHT = 260
@@ -32,14 +33,14 @@ def _bars(name: str, section: dict[str, Any], key: str, color: str, **extra) -> 
                   hovertemplate=f"%{{y:,}}<extra>{name}</extra>", **extra)
 
 
-def _stacked(fig: go.Figure, y_title: str) -> go.Figure:
+def _stacked(fig: Fig, y_title: str) -> go.Figure:
     """Stacked bars, the legend in the traces' order."""
     _layout(fig, height=HEIGHT, y_title=y_title, barmode="stack")
     fig.update_layout(legend={"traceorder": "normal"})
-    return fig
+    return fig.figure()
 
 
-def _right_axis(fig: go.Figure, title: str) -> None:
+def _right_axis(fig: Fig, title: str) -> None:
     fig.update_layout(yaxis2={"title": {"text": title}, "overlaying": "y", "side": "right", "showgrid": False,
                               "rangemode": "tozero"}, margin={"l": 52, "r": 52, "t": 12, "b": 40})
 
@@ -50,7 +51,7 @@ def llm_requests(summary: dict[str, Any]) -> go.Figure:
     if not llm["totals"]["requests"]:
         return empty_figure("No LLM calls in this window", HEIGHT)
     ok = {**llm, "per_day": [{**r, "ok": r["requests"] - r["errors"]} for r in llm["per_day"]]}
-    fig = go.Figure([_bars("Answered", ok, "ok", PALETTE[0]), _bars("Failed", llm, "errors", PALETTE[3])])
+    fig = Fig([_bars("Answered", ok, "ok", PALETTE[0]), _bars("Failed", llm, "errors", PALETTE[3])])
     return _stacked(fig, "calls / day")
 
 
@@ -59,11 +60,12 @@ def llm_tokens(summary: dict[str, Any]) -> go.Figure:
     llm = summary["llm"]
     if not llm["totals"]["input_tokens"] + llm["totals"]["output_tokens"]:
         return empty_figure("No tokens in this window", HEIGHT)
-    fig = go.Figure([_bars("Input", llm, "input_tokens", PALETTE[0]),
+    fig = Fig([_bars("Input", llm, "input_tokens", PALETTE[0]),
                      _bars("Output", llm, "output_tokens", PALETTE[2])])
-    _stacked(fig, "tokens / day")
+    _layout(fig, height=HEIGHT, y_title="tokens / day", barmode="stack")
+    fig.update_layout(legend={"traceorder": "normal"})
     fig.update_yaxes(tickformat="~s")
-    return fig
+    return fig.figure()
 
 
 def llm_latency(summary: dict[str, Any]) -> go.Figure:
@@ -71,9 +73,9 @@ def llm_latency(summary: dict[str, Any]) -> go.Figure:
     llm = summary["llm"]
     if llm["totals"]["p50_ms"] is None:
         return empty_figure("No LLM calls in this window", HEIGHT)
-    fig = go.Figure([_line("p50", llm, "p50_ms", PALETTE[0], ",.0f"), _line("p95", llm, "p95_ms", PALETTE[3],
+    fig = Fig([_line("p50", llm, "p50_ms", PALETTE[0], ",.0f"), _line("p95", llm, "p95_ms", PALETTE[3],
                                                                             ",.0f")])
-    return _layout(fig, height=HEIGHT, y_title="ms")
+    return _layout(fig, height=HEIGHT, y_title="ms").figure()
 
 
 def llm_rates(summary: dict[str, Any]) -> go.Figure:
@@ -81,9 +83,9 @@ def llm_rates(summary: dict[str, Any]) -> go.Figure:
     llm = summary["llm"]
     if not llm["totals"]["requests"]:
         return empty_figure("No LLM calls in this window", HEIGHT)
-    fig = go.Figure([_line("Error rate", llm, "error_rate", PALETTE[3], ".1%"),
+    fig = Fig([_line("Error rate", llm, "error_rate", PALETTE[3], ".1%"),
                      _line("Cache hit rate", llm, "cache_hit_rate", PALETTE[1], ".1%")])
-    return _layout(fig, height=HEIGHT, y_title="share of calls", y_format=".0%")
+    return _layout(fig, height=HEIGHT, y_title="share of calls", y_format=".0%").figure()
 
 
 def chat_quality(summary: dict[str, Any]) -> go.Figure:
@@ -91,11 +93,11 @@ def chat_quality(summary: dict[str, Any]) -> go.Figure:
     chat = summary["chat"]
     if not chat["totals"]["answers"]:
         return empty_figure("No chat answers in this window", HEIGHT)
-    fig = go.Figure([_line("Thumbs-up ratio", chat, "feedback_ratio", PALETTE[1], ".0%"),
+    fig = Fig([_line("Thumbs-up ratio", chat, "feedback_ratio", PALETTE[1], ".0%"),
                      _line("Fast-path share", chat, "fast_path_share", PALETTE[4], ".0%")])
     _layout(fig, height=HEIGHT, y_title="share", y_format=".0%")
     fig.update_yaxes(range=[0, 1.05])
-    return fig
+    return fig.figure()
 
 
 def tws_polls(summary: dict[str, Any]) -> go.Figure:
@@ -103,12 +105,12 @@ def tws_polls(summary: dict[str, Any]) -> go.Figure:
     polls = summary["tws_polls"]
     if not polls["totals"]["polls"]:
         return empty_figure("No TWS polls in this window", HEIGHT)
-    fig = go.Figure([_bars("Failed polls", polls, "errors", PALETTE[3], opacity=0.35, yaxis="y2"),
+    fig = Fig([_bars("Failed polls", polls, "errors", PALETTE[3], opacity=0.35, yaxis="y2"),
                      _line("p50", polls, "p50_ms", PALETTE[0], ",.0f"), _line("p95", polls, "p95_ms", PALETTE[2],
                                                                               ",.0f")])
     _layout(fig, height=HEIGHT, y_title="ms")
     _right_axis(fig, "failed / day")
-    return fig
+    return fig.figure()
 
 
 def events(summary: dict[str, Any]) -> go.Figure:
@@ -116,6 +118,6 @@ def events(summary: dict[str, Any]) -> go.Figure:
     section = summary["events"]
     if not section["totals"]["total"]:
         return empty_figure("No TWS events in this window", HEIGHT)
-    fig = go.Figure([_bars(severity, section, severity, SEVERITY_COLORS.get(severity, PALETTE[5]))
+    fig = Fig([_bars(severity, section, severity, SEVERITY_COLORS.get(severity, PALETTE[5]))
                      for severity in section["severities"]])
     return _stacked(fig, "events / day")

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from resync_app.components import charts
+from resync_app.components.figure import Fig
 from resync_app.db import utcnow
 from resync_app.events import feed
 from resync_app.health import service as health
@@ -34,7 +35,7 @@ def history_figure(points: list[dict[str, Any]], now=None) -> go.Figure:
     if not points:
         return charts.empty_figure("No checks in the last 24 hours", height=170)
     now = now or utcnow()
-    fig = go.Figure(go.Scatter(
+    fig = Fig(go.Scatter(
         x=[p["at"] for p in points], y=[p["avg_latency_ms"] or 0 for p in points], mode="lines+markers",
         line={"color": charts.PALETTE[0], "width": 1.5},
         marker={"color": [FAIL_COLOR if p["failures"] else OK_COLOR for p in points],
@@ -46,7 +47,7 @@ def history_figure(points: list[dict[str, Any]], now=None) -> go.Figure:
     charts._layout(fig, height=170, legend=False, y_title="ms")
     fig.update_layout(margin={"l": 48, "r": 12, "t": 8, "b": 28}, hovermode="closest")
     fig.update_xaxes(range=[(now - timedelta(hours=24)).isoformat(), now.isoformat()], tickformat="%H:%M")
-    return fig
+    return fig.figure()
 
 
 class HealthState(rx.State):

@@ -15,6 +15,7 @@ from typing import Any
 import reflex as rx
 
 from resync_app.assistant import learned
+from resync_app.state import toast
 from resync_app.state.guard import acting_admin, admin_event
 
 PAGE_SIZE = 25
@@ -115,7 +116,7 @@ class LearningState(rx.State):
             entry = learned.get_entry(_entry_id(entry_id))
         except learned.LearningError:
             self._load()
-            return rx.toast.error("This entry no longer exists.")
+            return toast.error("This entry no longer exists.")
         self.editing, self.editing_question, self.message = entry["id"], _cut(entry["question"]), ""
         self.draft = entry["approved_answer"] or entry["correction"] or (entry["answer"] if entry["vote"] == 1 else "")
         return None
@@ -149,7 +150,7 @@ class LearningState(rx.State):
         done = self.editing
         self.editing, self.draft, self.editing_question, self.message = 0, "", "", ""
         self._load()
-        return rx.toast.success(f"Entry #{done} approved: it answers this question from now on.")
+        return toast.success(f"Entry #{done} approved: it answers this question from now on.")
 
     @rx.event
     @admin_event
@@ -169,9 +170,9 @@ class LearningState(rx.State):
             action(entry, self._reviewer())
         except learned.LearningError as exc:
             self._load()
-            return rx.toast.error(str(exc))
+            return toast.error(str(exc))
         self._load()
-        return rx.toast.success(f"Entry #{entry} {done}.")
+        return toast.success(f"Entry #{entry} {done}.")
 
 
 def _entry_id(value: Any) -> int | None:

@@ -18,6 +18,7 @@ import reflex as rx
 
 from resync_app.components import charts
 from resync_app.llm import analytics
+from resync_app.state import toast
 from resync_app.state.guard import admin_event, admin_watch, follow
 from resync_app.state.formatting import compact, money, percent
 
@@ -262,7 +263,7 @@ class LiteLLMAnalyticsState(rx.State):
     def export_csv(self):
         """Download the shown table (the same report's rows) as CSV."""
         if not self._report:
-            return rx.toast.error("Nothing to export yet.")
+            return toast.error("Nothing to export yet.")
         name = f"llm-top-models_{self._report['start']}_{self._report['end']}"
         if self.provider != ALL:
             name += f"_{self.provider}"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timezone
+from typing import ClassVar
 
 import plotly.graph_objects as go
 import reflex as rx
 
 from resync_app.components import charts
 from resync_app.llm import budget
+from resync_app.state import toast
 from resync_app.state.formatting import money, when
 from resync_app.state.guard import acting_admin, admin_event
 from resync_app.state.litellm_config import LiteLLMConfigState
@@ -49,6 +51,8 @@ class AlertRow:
 
 class BudgetsState(LiteLLMConfigState):
     """Today's and this month's budget, and the alerts raised."""
+
+    card: ClassVar[str] = "budgets"  # how LiteLLMConfigState finds this card
 
     spend_today: str = "$0.00"
     spend_month: str = "$0.00"
@@ -95,6 +99,6 @@ class BudgetsState(LiteLLMConfigState):
     @admin_event
     def acknowledge(self, alert_id: int):
         if not budget.acknowledge(int(alert_id), acting_admin().username, client_address(self)):
-            return rx.toast.error(f"No budget alert {alert_id}.")
+            return toast.error(f"No budget alert {alert_id}.")
         self._load()
-        return rx.toast.success("Alert acknowledged.")
+        return toast.success("Alert acknowledged.")

@@ -5,9 +5,10 @@ gateway; routing settings are saved through the System Configuration store (vali
 tests, dry runs and prices are the gateway's; budgets and alerts are the budget guard's. This state only holds
 what the page shows. Each card of the page is a substate of `LiteLLMConfigState` in its own module
 (`litellm_providers`, `litellm_models`, `litellm_routing`, `litellm_budgets`); this one loads them all, keeps
-them fresh while the page is open and rebuilds the router. Provider keys are write-only: the key typed in the
-edit dialog is posted over HTTP and kept in no state variable (only the gateway's key hint, at most the last 4
-characters, is ever sent to the browser).
+them fresh while the page is open and rebuilds the router. It finds the cards by their `card` name in Reflex's
+state tree and never imports their modules (they import this one; the page imports them all). Provider keys
+are write-only: the key typed in the edit dialog is posted over HTTP and kept in no state variable (only the
+gateway's key hint, at most the last 4 characters, is ever sent to the browser).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from resync_app.llm import analytics
 from resync_app.llm.gateway import ModelNotRoutable, get_gateway
 from resync_app.llm.ledger import ledger
 from resync_app.llm.providers import PROVIDERS
+from resync_app.state import toast
 from resync_app.state.formatting import compact, duration, money, percent  # noqa: F401  (re-exported)
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 from resync_app.state.socket_client import client_address
@@ -32,8 +34,7 @@ TEST_TIMEOUT_S = 30.0
 WATCH_TIMEOUT_S = 15.0
 MIN_REFRESH_S = 3.0
 ALL = "all"
-CARDS = {"providers": "ProvidersState", "models": "ModelsState", "routing": "RoutingState",
-         "budgets": "BudgetsState"}  # card -> its substate's class name
+CARDS = ("providers", "models", "routing", "budgets")  # the `card` names of the page's card substates
 
 
 def pydantic_errors(exc: ValidationError) -> dict[str, str]:
@@ -57,13 +58,6 @@ async def run_test(gateway, model: str) -> dict[str, Any]:
                   "error": f"{type(exc).__name__}: {exc}"[:400], "tokens_used": 0, "cost_usd": None}
     await asyncio.to_thread(ledger.flush)  # the provider's last success/error and latency show at once
     return result
-
-
-def _card_class(name: str):
-    """The substate of one card, found among this state's substates (the card modules import this one, so this
-    one does not import them: they are registered when the page imports them)."""
-    wanted = CARDS[name]
-    return next(sub for sub in LiteLLMConfigState.get_substates() if sub.__name__ == wanted)
 
 
 class LiteLLMConfigState(rx.State):
@@ -108,8 +102,17 @@ class LiteLLMConfigState(rx.State):
         self.ledger_note = ("Ledger: " + "; ".join(p for p in problems if p) + " (see the server log)."
                             if any(problems) else "")
 
+    @staticmethod
+    def card_class(name: str) -> type[rx.State]:
+        """The substate of one card, found in Reflex's state tree by its `card` name: the card modules import
+        this one, never the other way round (the page module imports them all)."""
+        for sub in LiteLLMConfigState.get_substates():
+            if getattr(sub, "card", None) == name:
+                return sub
+        raise LookupError(f"no LiteLLM card state named {name!r} (is its module imported?)")
+
     async def _card(self, name: str):
-        return await self.get_state(_card_class(name))
+        return await self.get_state(self.card_class(name))
 
     async def _reload(self, *names: str) -> None:
         """Reload the status and the given cards (all of them without names)."""
@@ -141,7 +144,7 @@ class LiteLLMConfigState(rx.State):
     @admin_event
     async def refresh(self):
         await self._reload()
-        return rx.toast.info("Refreshed.")
+        return toast.info("Refreshed.")
 
     @rx.event
     @admin_event
@@ -149,4 +152,4 @@ class LiteLLMConfigState(rx.State):
         """Rebuild the router from the current configuration (`POST /reset`)."""
         result = get_gateway().reset(acting_admin().username, client_address(self))
         await self._reload()
-        return rx.toast.success(result["message"]) if result["success"] else rx.toast.error(result["message"])
+        return toast.success(result["message"]) if result["success"] else toast.error(result["message"])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 from pydantic import ValidationError
 
 from resync_app.llm.gateway import get_gateway
+from resync_app.state import toast
 from resync_app.state.formatting import money, per_1k, tokens
 from resync_app.state.guard import acting_admin, admin_event
 from resync_app.state.litellm_config import ALL, LiteLLMConfigState, pydantic_errors, run_test
@@ -31,6 +32,8 @@ class ModelRow:
 
 class ModelsState(LiteLLMConfigState):
     """Every routable model, filtered as the admin asks; the test panel and the price dialog."""
+
+    card: ClassVar[str] = "models"  # how LiteLLMConfigState finds this card
 
     models: list[ModelRow] = []
     model_count: int = 0
@@ -146,7 +149,7 @@ class ModelsState(LiteLLMConfigState):
     def open_price(self, model: str):
         view = next((m for m in self._model_views if m["name"] == model), None)
         if view is None:
-            return rx.toast.error(f"Model {model!r} is not routable.")
+            return toast.error(f"Model {model!r} is not routable.")
         self.price_model = model
         self.price_in = "" if view["input_cost_per_1k"] is None else f"{view['input_cost_per_1k']:g}"
         self.price_out = "" if view["output_cost_per_1k"] is None else f"{view['output_cost_per_1k']:g}"
@@ -196,4 +199,4 @@ class ModelsState(LiteLLMConfigState):
         self.price_model = ""
         self._load()
         (await self._card("budgets"))._load()
-        return rx.toast.success(f"Price of {model} saved; {result['recomputed_calls']} earlier call(s) recomputed.")
+        return toast.success(f"Price of {model} saved; {result['recomputed_calls']} earlier call(s) recomputed.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 from pydantic import ValidationError
@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from resync_app.llm.gateway import get_gateway
 from resync_app.llm.provider_update import ProviderUpdate, ProviderUpdateError, check_provider_update
 from resync_app.llm.providers import PROVIDERS
+from resync_app.state import toast
 from resync_app.state.formatting import when
 from resync_app.state.guard import acting_admin, admin_event
 from resync_app.state.litellm_config import LiteLLMConfigState, pydantic_errors, run_test
@@ -63,6 +64,8 @@ def _route_errors(raw: str) -> dict[str, str]:
 
 class ProvidersState(LiteLLMConfigState):
     """The six provider cards and the edit dialog."""
+
+    card: ClassVar[str] = "providers"  # how LiteLLMConfigState finds this card
 
     providers: list[ProviderCard] = []
     editing: str = ""
@@ -131,8 +134,8 @@ class ProvidersState(LiteLLMConfigState):
             return None
         if await self._apply_provider(pid, {"enabled": bool(enabled)}):
             name = PROVIDERS[pid].name
-            return rx.toast.success(f"{name} {'enabled' if enabled else 'disabled'}; router rebuilt.")
-        return rx.toast.error("; ".join(self._edit_errors.get(pid, {}).values()))
+            return toast.success(f"{name} {'enabled' if enabled else 'disabled'}; router rebuilt.")
+        return toast.error("; ".join(self._edit_errors.get(pid, {}).values()))
 
     @rx.event
     @admin_event
@@ -150,7 +153,7 @@ class ProvidersState(LiteLLMConfigState):
         """The edit dialog's submit: enabled, key (write-only; empty keeps it), base URL and model entries."""
         pid = str(form.get("provider") or "")
         if pid not in PROVIDERS:
-            return rx.toast.error("Unknown provider.")
+            return toast.error("Unknown provider.")
         view = get_gateway().provider_view(pid)  # now: a key saved with a new base has moved it already
         body: dict[str, Any] = {}
         enabled = str(form.get("enabled") or "").lower() in ("on", "true", "1")
@@ -170,16 +173,16 @@ class ProvidersState(LiteLLMConfigState):
             self._edit_errors[pid] = _route_errors(str(form.get("key_errors") or "")) or {
                 "api_key": key_error or "The key was refused."}
             self._rebuild_cards()
-            return rx.toast.error(f"{PROVIDERS[pid].name}: the key was not saved.")
+            return toast.error(f"{PROVIDERS[pid].name}: the key was not saved.")
         if not body:
             self.editing = ""
             self._load()
             if key_status == "saved":
-                return rx.toast.success(f"{PROVIDERS[pid].name}: key saved; router rebuilt.")
-            return rx.toast.info("Nothing changed.")
+                return toast.success(f"{PROVIDERS[pid].name}: key saved; router rebuilt.")
+            return toast.info("Nothing changed.")
         if await self._apply_provider(pid, body):
             self.editing = ""
-            return rx.toast.success(f"{PROVIDERS[pid].name} saved; router rebuilt.")
+            return toast.success(f"{PROVIDERS[pid].name} saved; router rebuilt.")
         return None
 
     @rx.event(background=True)

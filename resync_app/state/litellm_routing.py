@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from resync_app.config.store import get_store
 from resync_app.llm.gateway import get_gateway
 from resync_app.llm.providers import PROVIDERS
+from resync_app.state import toast
 from resync_app.state.formatting import money
 from resync_app.state.guard import acting_admin, admin_event
 from resync_app.state.litellm_config import LiteLLMConfigState
@@ -20,6 +21,8 @@ ROUTING_FIELDS = ("LLM_ROUTING_ENABLED", "LLM_ROUTING_SIMPLE_MODEL", "LLM_ROUTIN
 
 class RoutingState(LiteLLMConfigState):
     """The routing fields (saved through the System Configuration store) and the dry run."""
+
+    card: ClassVar[str] = "routing"  # how LiteLLMConfigState finds this card
 
     routing_options: list[str] = []
     routing_enabled: bool = True
@@ -113,16 +116,16 @@ class RoutingState(LiteLLMConfigState):
         values = self._routing_values()
         updates = {k: v for k, v in values.items() if v != self._routing_saved.get(k)}
         if not updates:
-            return rx.toast.info("Nothing to save.")
+            return toast.info("Nothing to save.")
         result = get_store().update(updates, acting_admin().username, base_version=self.routing_version,
                                     client=client_address(self))
         if not result.success:
             self.routing_errors = dict(result.errors)
             self.routing_notice = result.message
-            return rx.toast.error(result.message)
+            return toast.error(result.message)
         self._load()
         self.routing_notice = ""
-        return rx.toast.success(result.message)
+        return toast.success(result.message)
 
     @rx.event
     @admin_event

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from resync_app.state import guard
+from resync_app.state import guard, toast
 from resync_app.state.event_limits import limited
 from resync_app.state.formatting import duration as fmt_duration
+from resync_app.state.instance_choice import instance_choice
 from resync_app.state.socket_client import client_address
 from resync_app.tws import queries, service, threats
 from resync_app.tws.client import ACTIONS
@@ -171,7 +172,8 @@ class MonitoringState(rx.State):
     descending: bool = False
     filter: str = ALL
     search: str = ""
-    instance: str = ""
+    instance: str = ""  # the tab's choice, "" = the primary instance
+    instance_shown: str = ""  # the instance whose jobs are on screen (what the picker shows)
     instance_names: list[str] = []
     chips: list[Chip] = []
     as_of: str = ""
@@ -230,12 +232,7 @@ class MonitoringState(rx.State):
         self.filter = wanted if valid_filter(wanted) else ALL
         self.search = params.get("q", "")[:200]
         self.page, self.drawer_open = 0, False
-        names = [i["name"] for i in queries.instances_overview() if i["enabled"]]
-        self.instance_names = names if len(names) > 1 else []
-        if params.get("instance") in names:  # ?job=…&instance=… (the shift report's links)
-            self.instance = params["instance"]
-        if self.instance not in names:
-            self.instance = ""
+        self._pick(params.get("instance") or self.instance)  # ?job=…&instance=… (the shift report's links)
         self._load()
         if params.get("job"):
             return MonitoringState.open_job(params["job"])
@@ -287,11 +284,15 @@ class MonitoringState(rx.State):
         self.page = min(max(0, wanted), max(0, (self.count - 1) // PAGE_SIZE))
         self._load()
 
+    def _pick(self, name: str) -> None:
+        choice = instance_choice(name)
+        self.instance_names, self.instance, self.instance_shown = choice.names, choice.chosen, choice.shown
+
     @rx.event
     @guard.operator_read_event
     @limited(JOBS, notice="message")
     def pick_instance(self, name: str):
-        self.instance = name if name in self.instance_names else ""
+        self._pick(str(name))
         self.page, self.drawer_open = 0, False
         self._load()
 
@@ -308,7 +309,7 @@ class MonitoringState(rx.State):
         except UnknownInstance:
             data = None
         if data is None:
-            yield rx.toast.error("This job is not in the current plan any more.")
+            yield toast.error("This job is not in the current plan any more.")
             return
         self.job = job_row(data)
         self.job_facts = {"Started": self.job.start or "—", "Duration": self.job.duration or "—",
@@ -360,15 +361,15 @@ class MonitoringState(rx.State):
     async def act(self, action: str):
         """Rerun / hold / release / cancel the drawer's job (signed-in operator or admin; audited)."""
         if action not in ACTIONS or not self.job.id:
-            return rx.toast.error("Unknown action.")
+            return toast.error("Unknown action.")
         try:
             name = queries.resolve_instance(self.instance or None)
             result = await service.perform_action(name, self.job.id, action, guard.acting_user().username,
                                                   client_address(self))
         except service.ActionError as exc:
             self.action_result = exc.message
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         except (UnknownInstance, ValueError) as exc:
-            return rx.toast.error(str(exc))
+            return toast.error(str(exc))
         self.action_result = result["message"]
-        return rx.toast.success(result["message"])
+        return toast.success(result["message"])

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 import reflex as rx
 
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
+from resync_app.state import toast
 from resync_app.tws import queries, service
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.snapshot import SNAPSHOT_TOPIC
@@ -315,9 +316,9 @@ class ProactiveState(rx.State):
                 service.poll_now(instance, admin, client)
                 message = f"Poll of {instance} requested."
             else:
-                return rx.toast.error(f"Unknown command {command!r}.")
+                return toast.error(f"Unknown command {command!r}.")
         except UnknownInstance as exc:
             self._load_pollers()
-            return rx.toast.error(str(exc))
+            return toast.error(str(exc))
         self._load_pollers()
-        return rx.toast.success(message)
+        return toast.success(message)

@@ -18,9 +18,9 @@ from resync_app.config.store import setting
 from resync_app.live import realtime
 from resync_app.state import guard
 from resync_app.state.event_limits import limited
+from resync_app.state.instance_choice import instance_choice
 from resync_app.live.fanout import Channel, FanOut, app_rooms
 from resync_app.live.realtime import FeedRow, Kpi, RiskRow, WsTile
-from resync_app.tws import queries
 from resync_app.tws.snapshot import SNAPSHOT_TOPIC
 
 THEMES = {"light": "light", "dark": "dark"}  # anything else ("auto") follows the app's colour mode
@@ -43,6 +43,7 @@ class RealtimeState(rx.State):
     last_event_id: int = 0
     display_name: str = ""
     instance: str = ""  # "" = the primary instance
+    instance_shown: str = ""  # the instance whose data is on screen (what the picker shows)
     instance_names: list[str] = []
     refresh_s: int = 5
     notifications: bool = False
@@ -61,10 +62,7 @@ class RealtimeState(rx.State):
         self.refresh_s = int(realtime.refresh_seconds())
         self.notifications = bool(setting("tws_browser_notifications_enabled"))
         self.theme = THEMES.get(str(setting("tws_dashboard_theme")), "inherit")
-        names = [i["name"] for i in queries.instances_overview() if i["enabled"]]
-        self.instance_names = names if len(names) > 1 else []
-        if self.instance and self.instance not in names:
-            self.instance = ""
+        self._pick(self.instance)
         await self._join(self.instance)
 
     async def _join(self, topic: str) -> None:
@@ -81,11 +79,15 @@ class RealtimeState(rx.State):
         if self._topic or self.router.session.session_id:
             await channel.leave(self.router.session.session_id, self._topic)
 
+    def _pick(self, name: str) -> None:
+        choice = instance_choice(name)
+        self.instance_names, self.instance, self.instance_shown = choice.names, choice.chosen, choice.shown
+
     @rx.event
     @guard.operator_read_event
     @limited(SUMMARY)
     async def pick_instance(self, name: str):
-        self.instance = name if name in self.instance_names else ""
+        self._pick(str(name))
         await self._join(self.instance)
 
 

@@ -3,6 +3,10 @@
 Every rule (coercion, ranges, cross-field checks, versions, audit) is the config store's; this state only
 holds what the page shows. Pending edits are kept as the raw text typed; each is checked with the same
 validator on change, so errors show next to the field before saving.
+
+The page holds all 61 fields (`rows`, sent when the page loads or the configuration changes): the category tabs
+and the search filter them in the browser, without a server round trip (issue 19). What an edit changes travels
+in small maps (`values`, `errors`, `edited`), not in the rows.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from resync_app.config.store import UnknownVersion, get_store
 from resync_app.config.validation import FieldError, coerce
 from resync_app.config.views import all_categories
 from resync_app.events import feed
+from resync_app.state import toast
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, refresh_stops
 from resync_app.state.socket_client import client_address
 
@@ -29,7 +34,6 @@ class FieldRow:
     category: str = ""
     kind: str = "text"  # bool | select | number | text
     description: str = ""
-    value: str = ""
     saved: str = ""
     default: str = ""
     min_value: str = ""
@@ -38,8 +42,6 @@ class FieldRow:
     options: list[str] = dataclasses.field(default_factory=list)
     requires_restart: bool = False
     restart_pending: bool = False
-    error: str = ""
-    dirty: bool = False
 
 
 @dataclasses.dataclass
@@ -86,13 +88,14 @@ def _kind(spec) -> str:
 class SystemConfigState(rx.State):
     """What the System Configuration page shows for one admin's tab."""
 
-    rows: list[FieldRow] = []
+    rows: list[FieldRow] = []  # every field (the page filters them by category or search)
+    values: dict[str, str] = {}  # field → the value shown (the pending edit, else the saved value)
+    errors: dict[str, str] = {}  # field → why its pending edit is invalid
+    edited: dict[str, bool] = {}  # fields with a pending edit
     categories: list[CategoryTab] = []
     diff: list[DiffRow] = []
     pending_restart: list[DiffRow] = []
     history: list[VersionRow] = []
-    active_category: str = CATEGORIES[0].name
-    search: str = ""
     base_version: int = 0
     error_count: int = 0
     notice: str = ""
@@ -139,25 +142,20 @@ class SystemConfigState(rx.State):
         if value == self._saved[name]:
             del self._edits[name]
 
-    def _rebuild(self) -> None:
-        pending_names = {p.name for p in self.pending_restart}
-        needle = self.search.strip().lower()
-        rows = []
-        for name, view in self._catalogue.items():
-            if needle:
-                if needle not in name.lower() and needle not in view["description"].lower():
-                    continue
-            elif view["category"] != self.active_category:
-                continue
-            rows.append(FieldRow(
+    def _rebuild(self, rows: bool = True) -> None:
+        """What the page shows; `rows=False` after an edit (the fields themselves did not change)."""
+        if rows:
+            pending_names = {p.name for p in self.pending_restart}
+            self.rows = [FieldRow(
                 name=name, category=view["category"], kind=_kind(FIELDS[name]), description=view["description"],
-                value=self._edits.get(name, show(self._saved[name])), saved=show(self._saved[name]),
-                default=show(view["default"]), min_value=show(view["min_value"]), max_value=show(view["max_value"]),
-                step="1" if view["type"] == "int" else "any", options=list(view["options"] or []),
-                requires_restart=view["requires_restart"], restart_pending=name in pending_names,
-                error=self._errors.get(name, ""), dirty=name in self._edits,
-            ))
-        self.rows = rows
+                saved=show(self._saved[name]), default=show(view["default"]), min_value=show(view["min_value"]),
+                max_value=show(view["max_value"]), step="1" if view["type"] == "int" else "any",
+                options=list(view["options"] or []), requires_restart=view["requires_restart"],
+                restart_pending=name in pending_names,
+            ) for name, view in self._catalogue.items()]
+        self.values = {name: self._edits.get(name, show(self._saved[name])) for name in self._catalogue}
+        self.errors = dict(self._errors)
+        self.edited = {name: True for name in self._edits}
         counts: dict[str, int] = {}
         changed: dict[str, int] = {}
         for name, view in self._catalogue.items():
@@ -203,26 +201,12 @@ class SystemConfigState(rx.State):
 
     @rx.event
     @admin_event
-    def set_search(self, value: str):
-        self.search = value[:100]
-        self._rebuild()
-
-    @rx.event
-    @admin_event
-    def select_category(self, name: str):
-        if name in {c.name for c in CATEGORIES}:
-            self.active_category = name
-            self.search = ""
-            self._rebuild()
-
-    @rx.event
-    @admin_event
     def edit(self, name: str, raw: str):
         """A text, number or select control changed: keep the raw value, validate it, refresh the diff."""
         if name in FIELDS:
             self._edits[name] = str(raw)[:2048]
             self._check(name)
-            self._rebuild()
+            self._rebuild(rows=False)
 
     @rx.event
     @admin_event
@@ -231,7 +215,7 @@ class SystemConfigState(rx.State):
         if name in FIELDS:
             self._edits[name] = show(bool(checked))
             self._check(name)
-            self._rebuild()
+            self._rebuild(rows=False)
 
     @rx.event
     @admin_event
@@ -243,26 +227,26 @@ class SystemConfigState(rx.State):
         else:
             self._edits, self._errors = {}, {}
         self.notice = ""
-        self._rebuild()
+        self._rebuild(rows=False)
 
     @rx.event
     @admin_event
     def save(self):
         """Send every pending edit as one batch, based on the version this page loaded."""
         if not self._edits:
-            return rx.toast.info("Nothing to save.")
+            return toast.info("Nothing to save.")
         updates = {name: self._edits[name] for name in self._edits}
         result = get_store().update(updates, acting_admin().username, base_version=self.base_version,
                                     client=client_address(self))
         if not result.success:
             self._errors.update(result.errors)
-            self._rebuild()
+            self._rebuild(rows=False)
             self.notice = result.message
-            return rx.toast.error(result.message)
+            return toast.error(result.message)
         self._edits, self._errors = {}, {}
         self._load_from_store()
         self.notice = self.remote_notice = ""
-        return rx.toast.success(result.message)
+        return toast.success(result.message)
 
     @rx.event
     @admin_event
@@ -271,10 +255,10 @@ class SystemConfigState(rx.State):
         try:
             result = get_store().rollback(int(version), acting_admin().username, client=client_address(self))
         except (UnknownVersion, ValueError, TypeError) as exc:
-            return rx.toast.error(str(exc))
+            return toast.error(str(exc))
         self._load_from_store()
         if not result.success:
-            return rx.toast.error(result.message)
+            return toast.error(result.message)
         if not result.updated_fields:
-            return rx.toast.info(f"Nothing to restore: the configuration already equals version {version}.")
-        return rx.toast.success(f"Restored version {version} as version {result.version}.")
+            return toast.info(f"Nothing to restore: the configuration already equals version {version}.")
+        return toast.success(f"Restored version {version} as version {result.version}.")

@@ -15,6 +15,7 @@ import reflex as rx
 
 from resync_app.config.store import setting
 from resync_app.db import utcnow
+from resync_app.state import toast
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 from resync_app.state.formatting import when
 from resync_app.state.socket_client import client_address
@@ -160,11 +161,11 @@ class TeamsConfigState(rx.State):
             self.errors, self.save_error = {}, ""
             self._load_config()
             self._load_deliveries()
-            return rx.toast.success("Teams settings saved.")
+            return toast.success("Teams settings saved.")
         errors = outcome.get("errors") if isinstance(outcome.get("errors"), dict) else {}
         self.errors = {str(k)[:64]: str(v)[:400] for k, v in list(errors.items())[:20]}
         self.save_error = str(outcome.get("message") or "The settings were not saved.")[:400]
-        return rx.toast.error(self.save_error)
+        return toast.error(self.save_error)
 
     # ---- the test card ---------------------------------------------------------------------------
 

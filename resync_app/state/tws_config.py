@@ -13,6 +13,7 @@ from typing import Any
 
 import reflex as rx
 
+from resync_app.state import toast
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 from resync_app.state.proactive import fmt_time
 from resync_app.state.socket_client import client_address
@@ -137,7 +138,7 @@ class TwsConfigState(rx.State):
             name = str(outcome.get("name", ""))[:64]
             self.editing, self.form_errors, self.form_message = "", {}, ""
             self._load()
-            return rx.toast.success(f"TWS instance {name} saved.")
+            return toast.success(f"TWS instance {name} saved.")
         errors = outcome.get("errors") if isinstance(outcome.get("errors"), dict) else {}
         self.form_errors = {str(k)[:40]: str(v)[:300] for k, v in list(errors.items())[:20]}
         self.form_message = str(outcome.get("message") or "The instance was not saved.")[:400]
@@ -151,9 +152,9 @@ class TwsConfigState(rx.State):
         try:
             instances.set_primary(name, acting_admin().username, client_address(self))
         except UnknownInstance as exc:
-            return rx.toast.error(str(exc))
+            return toast.error(str(exc))
         self._load()
-        return rx.toast.success(f"{name} is now the primary instance.")
+        return toast.success(f"{name} is now the primary instance.")
 
     @rx.event
     @admin_event
@@ -162,9 +163,9 @@ class TwsConfigState(rx.State):
             instances.update_instance(name, {"enabled": bool(enabled)}, acting_admin().username,
                                       client_address(self))
         except (UnknownInstance, instances.TwsConfigInvalid) as exc:
-            return rx.toast.error(str(exc))
+            return toast.error(str(exc))
         self._load()
-        return rx.toast.success(f"{name} {'enabled: it will be polled' if enabled else 'disabled'}.")
+        return toast.success(f"{name} {'enabled: it will be polled' if enabled else 'disabled'}.")
 
     @rx.event
     @admin_event
@@ -172,9 +173,9 @@ class TwsConfigState(rx.State):
         try:
             instances.delete_instance(name, acting_admin().username, client_address(self))
         except UnknownInstance as exc:
-            return rx.toast.error(str(exc))
+            return toast.error(str(exc))
         self._load()
-        return rx.toast.success(f"TWS instance {name} removed.")
+        return toast.success(f"TWS instance {name} removed.")
 
     @rx.event(background=True)
     @admin_event

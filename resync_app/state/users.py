@@ -14,6 +14,7 @@ from typing import Any
 import reflex as rx
 
 from resync_app.auth import users
+from resync_app.state import toast
 from resync_app.state.guard import acting_admin, admin_event
 from resync_app.state.socket_client import client_address
 
@@ -78,8 +79,8 @@ class UsersState(rx.State):
         self.dialog, self.form_message = "", ""
         self._load()
         if was_add:
-            return rx.toast.success(f"User {name} added.")
-        return rx.toast.success(f"Password of {name} reset; their sessions were ended.")
+            return toast.success(f"User {name} added.")
+        return toast.success(f"Password of {name} reset; their sessions were ended.")
 
     @rx.event
     @admin_event
@@ -87,10 +88,10 @@ class UsersState(rx.State):
         try:
             users.set_disabled(str(username), bool(disabled), self._actor())
         except users.UserError as exc:
-            return rx.toast.error(str(exc))
+            return toast.error(str(exc))
         finally:
             self._load()
-        return rx.toast.success(f"{username} {'disabled: their sessions were ended' if disabled else 'enabled'}.")
+        return toast.success(f"{username} {'disabled: their sessions were ended' if disabled else 'enabled'}.")
 
     @rx.event
     @admin_event
@@ -98,7 +99,7 @@ class UsersState(rx.State):
         try:
             users.set_role(str(username), str(role), self._actor())
         except users.UserError as exc:
-            return rx.toast.error(str(exc))
+            return toast.error(str(exc))
         finally:
             self._load()
-        return rx.toast.success(f"{username} is now an {role}.")  # the service accepted it: admin or operator
+        return toast.success(f"{username} is now an {role}.")  # the service accepted it: admin or operator

@@ -7,20 +7,16 @@ Reflex mounts) puts the headers on the HTML documents too.
 The policy: scripts only from the app itself — its bundle (`'self'`) plus the inline scripts of the compiled pages,
 allowed by their SHA-256 hashes (React Router's hydration data and React's streaming helpers, which the build
 writes into every page). The hashes are read from the build output on disk, never from a response, and re-read
-when the build directory changes. No `'unsafe-inline'` for scripts, no remote script.
+when the build directory changes. No `'unsafe-inline'` for scripts, no `'unsafe-eval'`, no remote script.
 
-`'unsafe-eval'` is allowed, for one reason: Reflex delivers the client events a server handler returns
-(`rx.toast.success(…)`, used by ~45 admin handlers; `rx.call_script`) as code strings that its client `eval`s.
-Those strings are built by our server (texts inside them are JSON-quoted by Reflex), never taken from a page, and
-`eval` can only be reached by a script that already runs, which the rest of the policy prevents. The app's own
-browser code does not need it (`components/client_call.py`, `components/event_notifier.py`); see
-docs/untrusted-text.md for what removing it would take.
+No `eval` is needed: the toasts of server handlers are data shown by a hook of the page (`state/toast.py`,
+`components/toaster.py`), not the code strings Reflex's `rx.toast` sends, and the app's own browser code is
+compiled into the bundle (`components/client_call.py`, `components/event_notifier.py`).
 No frames, plugins or remote images; the event websocket may connect to the origins the build talks to
 (`.web/env.json`) and to the page's own origin.
 
-`/api/docs` (FastAPI's Swagger UI) loads its script and style from a CDN and starts with an inline script; that
-one page gets the same policy plus that CDN and the hash of its inline script (taken from the page FastAPI itself
-generates; it contains nothing from the request).
+`/api/docs` (the REST API's Swagger UI) is served from the server's own files with no inline script
+(`api/docs.py`): the same policy covers it.
 """
 
 from __future__ import annotations
@@ -39,10 +35,6 @@ logger = logging.getLogger("resync.csp")
 
 _INLINE_SCRIPT = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _HAS_SRC = re.compile(rb"\bsrc\s*=", re.IGNORECASE)
-DOCS_PATH = "/api/docs"
-EVAL = "'unsafe-eval'"  # Reflex's server-sent client events (toasts) are code strings: see the module docstring
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_FAVICON = "https://fastapi.tiangolo.com"
 
 EXTRA_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"))
 
@@ -71,16 +63,12 @@ def _origins(urls: Iterable[str]) -> list[str]:
     return origins
 
 
-def policy(script_sources: Iterable[str] = (), connect_sources: Iterable[str] = (), *, docs: bool = False) -> str:
+def policy(script_sources: Iterable[str] = (), connect_sources: Iterable[str] = ()) -> str:
     """The Content-Security-Policy header value."""
-    scripts = ["'self'", EVAL, *script_sources]
+    scripts = ["'self'", *script_sources]
     styles = ["'self'", "'unsafe-inline'"]  # Radix/emotion and Plotly write style elements; no script can run from them
     images = ["'self'", "data:"]
     connects = ["'self'", *connect_sources]
-    if docs:
-        scripts.append(DOCS_CDN)
-        styles.append(DOCS_CDN)
-        images.append(DOCS_FAVICON)
     directives = [
         "default-src 'self'",
         f"script-src {' '.join(scripts)}",
@@ -162,9 +150,6 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope.get("path") == DOCS_PATH:
-            await self._docs(scope, receive, send)
-            return
         header = self.build.value().encode()
 
         async def with_headers(message) -> None:
@@ -173,27 +158,6 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, with_headers)
-
-    async def _docs(self, scope, receive, send) -> None:
-        """Swagger UI: a small page FastAPI generates (nothing from the request in it); buffered to allow exactly
-        its inline script."""
-        start: dict = {"type": "http.response.start", "status": 500, "headers": []}
-        chunks: list[bytes] = []
-
-        async def buffered(message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body"):
-                    body = b"".join(chunks)
-                    await send(_add_headers(start, policy(script_hashes(body), docs=True).encode()))
-                    await send({"type": "http.response.body", "body": body})
-            else:
-                await send(message)
-
-        await self.app(scope, receive, buffered)
 
 
 def _add_headers(message: dict, csp: bytes) -> dict:

@@ -166,3 +166,28 @@ def test_rollback_from_history(config_page, live_server, screenshot):
     assert (values[POLL], values["log_level"]) == (50, "INFO")
     newest = live_server.get_json("/api/v1/system-config/history?limit=1")[0]
     assert newest["restored_from"] == first
+
+
+def test_tabs_and_search_filter_in_the_browser(config_page, live_server):
+    """Issue 19: a category tab or a search shows its fields without asking the server (no event sent), and the
+    fields shown are exactly the category's, or those whose name or description matches."""
+    page = config_page
+    categories = live_server.get_json("/api/v1/system-config/categories")
+    shown = page.locator("[data-field]:visible")
+    expect(shown).to_have_count(len(categories[0]["fields"]))
+    sent_before = len([f for f in page.ws_frames if f.direction == "sent"])
+    for category in (categories[3], categories[1], categories[0]):
+        open_category(page, category["name"])
+        expect(page.locator(f"#cat-{category['name']}")).to_have_attribute("data-active", "true")
+        expect(shown).to_have_count(len(category["fields"]))
+        assert sorted(shown.evaluate_all("(els) => els.map((e) => e.dataset.field)")) == sorted(
+            f["name"] for f in category["fields"])
+    page.locator("#config-search").fill("redis")
+    wanted = sorted(f["name"] for c in categories for f in c["fields"]
+                    if "redis" in f["name"].lower() or "redis" in f["description"].lower())
+    expect(shown).to_have_count(len(wanted))
+    assert sorted(shown.evaluate_all("(els) => els.map((e) => e.dataset.field)")) == wanted
+    assert len([f for f in page.ws_frames if f.direction == "sent"]) == sent_before  # nothing asked of the server
+    open_category(page, categories[2]["name"])  # a tab click ends the search
+    expect(page.locator("#config-search")).to_have_value("")
+    expect(shown).to_have_count(len(categories[2]["fields"]))

@@ -14,7 +14,7 @@ def _row(row: dict) -> rx.Component:
         rx.table.cell(row["actor"]),
         rx.table.cell(rx.badge(row["action"])),
         rx.table.cell(row["target"]),
-        rx.table.cell(rx.code(row["detail"], size="1")),
+        rx.table.cell(rx.code(row["detail"], size="1"), min_width="20em"),  # a phone scrolls it; rows stay short
         rx.table.cell(row["client"]),
     )
 

@@ -28,7 +28,7 @@ def _match(value, mapping: dict[str, str], default: str = "gray"):
 
 def _chip(chip: Chip) -> rx.Component:
     active = S.filter == chip.key
-    return rx.button(chip.label, rx.badge(chip.count, variant="soft", size="1"),
+    return rx.button(chip.label, rx.badge(chip.count, variant=rx.cond(active, "surface", "soft"), size="1"),
                      size="1", variant=rx.cond(active, "solid", "soft"), on_click=S.set_filter(chip.key),
                      data_chip=chip.key, data_active=rx.cond(active, "true", "false"), radius="full")
 
@@ -43,8 +43,7 @@ def _toolbar() -> rx.Component:
                           rx.button("Search", type="submit", size="2"), width="100%", spacing="2"),
                 on_submit=S.apply_search, reset_on_submit=False, flex="1 1 18em", min_width="0"),
             rx.cond(S.instance_names.length() > 1, rx.select(
-                S.instance_names, value=rx.cond(S.instance != "", S.instance, S.instance_names[0]),
-                on_change=S.pick_instance, id="instance-picker")),
+                S.instance_names, value=S.instance_shown, on_change=S.pick_instance, id="instance-picker")),
             rx.button(rx.icon("refresh-cw", size=14), "Refresh", variant="soft", on_click=S.refresh, id="refresh"),
             gap="2", wrap="wrap", width="100%", align="center",
         ),
@@ -63,9 +62,11 @@ def _header(key: str, label: str) -> rx.Component:
 
 
 def _open_button(label, job_id, **props) -> rx.Component:
-    """A job name that opens its drawer (a button: a link would navigate, and navigating re-runs the page load)."""
+    """A job name that opens its drawer (a button: a link would navigate, and navigating re-runs the page load).
+    On the text's baseline and in the row's font size: Radix puts buttons at the top of the line, in a smaller font."""
     return rx.button(label, on_click=S.open_job(job_id), variant="ghost", size="1",
-                     style={"padding": "0 0.25em", "height": "auto", "text_align": "left"}, **props)
+                     style={"padding": "0 0.25em", "height": "auto", "text_align": "left", "vertical_align": "baseline",
+                            "font_size": "inherit"}, **props)
 
 
 def _row(row: JobRow) -> rx.Component:

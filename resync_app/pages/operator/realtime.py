@@ -109,8 +109,7 @@ def _notifications_button() -> rx.Component:
 
 def _instance_picker() -> rx.Component:
     return rx.cond(S.instance_names.length() > 1, rx.select(
-        S.instance_names, value=rx.cond(S.instance != "", S.instance, S.instance_names[0]),
-        on_change=S.pick_instance, size="1", id="instance-picker"))
+        S.instance_names, value=S.instance_shown, on_change=S.pick_instance, size="1", id="instance-picker"))
 
 
 def _content() -> rx.Component:
@@ -134,7 +133,8 @@ def _content() -> rx.Component:
             section("Jobs per status today", "One point per 10 minutes (UTC).",
                     rx.box(chart(S.chart, "jobs-chart", height="280px"), width="100%", min_width="0")),
             section("Live events", "Newest first.", rx.vstack(rx.foreach(S.events, _event), spacing="0",
-                                                               width="100%", id="event-feed")),
+                                                               width="100%", id="event-feed"),
+                    rx.cond(S.events.length() == 0, rx.text("No event yet.", size="2", color=MUTED))),
             columns=rx.breakpoints(initial="1", md="2"), spacing="5", width="100%",
         ),
         width="100%", spacing="4", min_width="0",
