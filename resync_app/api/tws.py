@@ -116,7 +116,7 @@ def incidents(instance: str | None = None, since: str | None = None,
     """Incidents (events of one instance sharing a cause within the incident window), latest activity first:
     `{count, results:[{id, instance, cause, first_at, last_at, events, severity, title}]}`. `since`: active since
     then. Without `instance`, every instance's."""
-    from resync_app.tws.incidents import list_incidents
+    from resync_app.tws.incident_reads import list_incidents
 
     try:
         return list_incidents(instance, since=since, limit=limit, offset=offset)

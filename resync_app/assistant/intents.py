@@ -163,6 +163,13 @@ _UNPARSED_TIME_RE = re.compile(r"\b(?:since|before|after|between|until|till|from
                                r"evening|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the start|start)")
 
 
+_SHIFT_RE = re.compile(
+    r"\b(?:(?:my|this|the|our|last|current|previous|past) shift|shift (?:report|summary|summari[sz]ed?|recap|"
+    r"hand-?over|hand over)|hand-?over|hand over (?:the |my )?shift)\b|^summari[sz]e (?:my|this|the) shift\b")
+_NOT_THIS_RE = re.compile(r"\b(?:night|day|morning|evening|afternoon|early|late|weekend) shift\b|"
+                          r"^(?:how (?:do|can|should) i|what is a|what's a|how to)\b")
+
+
 @dataclass(frozen=True)
 class Intent:
     """A structured plain-lookup request. `args` holds only the arguments that were given."""
@@ -324,9 +331,7 @@ def parse(text: str) -> Intent | None:
         return None
     if _REASONING_RE.search(low) or _SUCCESSORS_RE.search(low):
         return None  # reasoning; or successors ("what depends on X"), which the plan data does not list
-    from resync_app.assistant.shift import shift_intent  # "what happened in my shift?" (the shift report)
-
-    if (shift := shift_intent(low)) is not None:
+    if (shift := _shift_intent(low)) is not None:
         return shift
     action = _action(text, low)
     if action is not None:
@@ -449,6 +454,17 @@ def _plan_intent(text: str, low: str, since: str | None, ws: str | None, stream:
     if (ws or stream) and _JOBS_WORD_RE.search(low):
         return _intent("list_jobs", since=since, workstation=ws, stream=stream)
     return None
+
+
+def _shift_intent(low: str) -> Intent | None:
+    """The `shift_report` intent (the chat's "what happened in my shift?", answered by `assistant/shift.py`) of a
+    lower-cased, normalised question, or None (not a shift question)."""
+    if not _SHIFT_RE.search(low) or _NOT_THIS_RE.search(low):
+        return None
+    since, unparsed = _since(low)
+    if unparsed:
+        return None
+    return _intent("shift_report", since=since)
 
 
 def resolve_since(spec: str | None, now: datetime, tz: tzinfo) -> datetime | None:

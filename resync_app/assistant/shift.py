@@ -1,4 +1,5 @@
-"""The chat's "what happened in my shift?": the `shift_report` intent and its fast-path answer, from the shift report
+"""The chat's "what happened in my shift?": the fast-path answer of the `shift_report` intent (`intents` recognises
+the question), from the shift report
 service (`reports.shift`, the same numbers as `/shift-report` and `GET /api/v1/reports/shift`), at no cost.
 
 Questions: "what happened in my shift?", "shift report", "give me the handover", "summarise this shift",
@@ -12,7 +13,6 @@ know whether the asker is signed in; the page shows them to signed-in users).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -21,28 +21,11 @@ from resync_app.assistant import fmt
 from resync_app.assistant.fmt import name, plural
 
 SHOWN = 5
-_SHIFT_RE = re.compile(
-    r"\b(?:(?:my|this|the|our|last|current|previous|past) shift|shift (?:report|summary|summari[sz]ed?|recap|"
-    r"hand-?over|hand over)|hand-?over|hand over (?:the |my )?shift)\b|^summari[sz]e (?:my|this|the) shift\b")
-_NOT_THIS_RE = re.compile(r"\b(?:night|day|morning|evening|afternoon|early|late|weekend) shift\b|"
-                          r"^(?:how (?:do|can|should) i|what is a|what's a|how to)\b")
 TOTAL_WORDS = (("started", "started"), ("completed", "completed"), ("abended", "abended"), ("reruns", "reruns"),
                ("holds", "holds"), ("releases", "releases"), ("cancels", "cancels"), ("late", "late"),
                ("stuck", "stuck"), ("critical_missed", "critical missed"), ("critical_at_risk", "critical at risk"))
 OPEN_WORDS = (("abended", "abended"), ("stuck", "stuck"), ("late", "late"), ("at_risk", "critical at risk"),
               ("held", "held"))
-
-
-def shift_intent(low: str):
-    """The `shift_report` intent of a lower-cased, normalised question, or None (not a shift question)."""
-    from resync_app.assistant.intents import _intent, _since
-
-    if not _SHIFT_RE.search(low) or _NOT_THIS_RE.search(low):
-        return None
-    since, unparsed = _since(low)
-    if unparsed:
-        return None
-    return _intent("shift_report", since=since)
 
 
 def _job(row: dict[str, Any]) -> str:

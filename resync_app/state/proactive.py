@@ -122,7 +122,7 @@ def _cause(cause: str) -> str:
 
 def incident_rows(instance: str | None, since: datetime | None) -> list[IncidentRow]:
     """The latest incidents (of `instance`, active since `since`) as the event stream shows them."""
-    from resync_app.tws.incidents import list_incidents
+    from resync_app.tws.incident_reads import list_incidents
 
     page = list_incidents(instance, since=since, limit=INCIDENTS_SHOWN)
     return [IncidentRow(id=i["id"], title=i["title"], severity=i["severity"], cause=_cause(i["cause"]),
