@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from resync_app.api.deps import operator_read
 from resync_app.assistant import chat, turns
+from resync_app.assistant.lang import wording
 from resync_app.auth import sessions
 
 router = APIRouter(prefix="/api/v1/chat", tags=["Chat (operators)"], dependencies=[Depends(operator_read)])
@@ -53,8 +54,9 @@ async def ask(body: ChatRequest, request: Request) -> dict[str, Any]:
     if reply.get("confirm"):
         proposal = reply["confirm"]
         reply["action_route"] = f"/api/v1/tws/jobs/{proposal['job_id']}/action"
-        reply["answer"] += (f"\n\nThis route never acts: a signed-in operator confirms it in the console or sends "
-                            f"`POST {reply['action_route']}` with `{{\"action\": \"{proposal['action']}\"}}`.")
+        reply["answer"] += wording(reply.get("language", "en")).t(
+            "\n\nThis route never acts: a signed-in operator confirms it in the console or sends `POST {route}` with "
+            "`{body}`.", route=reply["action_route"], body=f'{{"action": "{proposal["action"]}"}}')
     return reply
 
 

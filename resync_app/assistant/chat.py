@@ -13,6 +13,8 @@
    `ChatUnavailable`, which the API answers 503).
 An action ("rerun job X") is never performed here: the reply carries a `confirm` proposal that a signed-in
 operator confirms (`actions.confirm`). Every turn is stored (`turns`), stopped ones too.
+Languages (`assistant/lang`): the fast path answers in the question's language (English or Brazilian Portuguese,
+`language` in the reply); the model is told to answer in it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from resync_app.assistant import turns
+from resync_app.assistant import lang, turns
 from resync_app.assistant.turns import footer
 from resync_app.assistant.fastpath import answer as fast_answer
 from resync_app.assistant.intents import parse
@@ -74,6 +76,7 @@ class Reply:
     turn_id: int | None = None
     intent: str | None = None
     confirm: dict[str, Any] | None = None
+    language: str = lang.EN  # of the question, and so of a fast-path answer ("en" or "pt-BR")
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -102,7 +105,7 @@ async def stream(message: Any, conversation_id: Any = None, user: str | None = N
     """Events of one turn: `start` {conversation_id}, `delta` {text}, `tool` {name, arguments}, then `done`
     {reply}. `aclose()` stops it: the partial answer is stored as "stopped"."""
     message, conversation_id = check_message(message, conversation_id)
-    reply = Reply(conversation_id)
+    reply = Reply(conversation_id, language=lang.detect(message))
     yield {"type": "start", "conversation_id": conversation_id}
     ended = "stopped"
     try:
@@ -110,6 +113,7 @@ async def stream(message: Any, conversation_id: Any = None, user: str | None = N
         if fast is not None:
             reply.answer, reply.fast_path, reply.tool_calls = fast.text, True, list(fast.calls)
             reply.intent, reply.confirm = fast.intent.name, _with_instance_state(fast.confirm)
+            reply.language = fast.intent.lang
             yield {"type": "delta", "text": fast.text}
         else:
             async for event in _ask_model(message, conversation_id, reply, instance):
@@ -151,7 +155,8 @@ async def _ask_model(message: str, conversation_id: str, reply: Reply, instance:
     import asyncio
 
     history = await asyncio.to_thread(turns.context, conversation_id)
-    messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}, *history,
+    system = f"{SYSTEM_PROMPT}\n{lang.model_instruction(message)}"  # answer in the question's language
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history,
                                       {"role": "user", "content": message}]
     reader = SnapshotReader()
     gateway = get_gateway()

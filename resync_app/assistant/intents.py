@@ -29,15 +29,20 @@ means ABEND + FAIL + ERROR, "cancelled" CANCL, "completed"/"succeeded" SUCC, "wa
 `"<N>m"` (the last N minutes), `"today"` (since local midnight) or `"HH:MM"` (today, local time); see
 `resolve_since`. Names are TWS identifiers, upper-cased: `JOB`, `STREAM.JOB` or `WS#STREAM.JOB`, optionally
 quoted. An `action_request` is never executed here: the chat asks the operator to confirm.
+
+Brazilian Portuguese questions are read by the same rules: `parse` detects the question's language and rewrites a
+Portuguese question into this vocabulary first (`assistant/lang`); the intent carries the language (`Intent.lang`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
+
+from resync_app.assistant import lang
 
 MAX_CHARS = 300
 
@@ -164,10 +169,12 @@ _UNPARSED_TIME_RE = re.compile(r"\b(?:since|before|after|between|until|till|from
 
 @dataclass(frozen=True)
 class Intent:
-    """A structured plain-lookup request. `args` holds only the arguments that were given."""
+    """A structured plain-lookup request. `args` holds only the arguments that were given; `lang` is the language
+    of the question (the answer's language)."""
 
     name: str
     args: dict[str, Any] = field(default_factory=dict)
+    lang: str = lang.EN
 
     def as_dict(self) -> dict[str, Any]:
         return {"intent": self.name, **self.args}
@@ -314,10 +321,16 @@ def _knowledge_query(text: str, low: str) -> str:
 
 
 def parse(text: str) -> Intent | None:
-    """The intent of an operator's question, or None when it needs the model."""
+    """The intent of an operator's question (English or Brazilian Portuguese), or None when it needs the model."""
     if not text or len(text) > MAX_CHARS:
         return None
     text = normalize(text)
+    language = lang.detect(text)
+    intent = _parse(lang.for_parser(text, language))
+    return replace(intent, lang=language) if intent is not None and language != lang.EN else intent
+
+
+def _parse(text: str) -> Intent | None:
     low = text.lower()
     if not text or text.count("?") > 1 or ";" in text or "\n" in text:
         return None
@@ -441,8 +454,8 @@ def _plan_intent(text: str, low: str, since: str | None, ws: str | None, stream:
     if (_SUMMARY_RE.search(low) or re.fullmatch(r"(?:what(?: is|'s) the )?(?:overall )?status\??", low)) and not (
             ws or stream):
         return _intent("summary")
-    if (ws or stream) and _JOBS_WORD_RE.search(low):
-        return _intent("list_jobs", since=since, workstation=ws, stream=stream)
+    if (ws or stream) and (_JOBS_WORD_RE.search(low) or (stream and re.search(r"\b(?:status|state)\b", low))):
+        return _intent("list_jobs", since=since, workstation=ws, stream=stream)  # "status of stream X": its jobs
     return None
 
 
