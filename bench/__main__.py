@@ -7,7 +7,7 @@
    success reports captured from a real LiteLLM call, against a mocked call through the gateway's LiteLLM
    router (`mock_response=`, no network) without the hook. Goal: ≤ 5 % of the call or ≤ 0.2 ms.
 3. `seed-demo` throughput (rows/s) for the large ledger.
-4. The assistant's fast-path share on the 50 operator questions (`bench/assistant.py`; alone:
+4. The assistant's fast-path share on the operator questions, English and Portuguese (`bench/assistant.py`; alone:
    `python -m bench.assistant`).
 5. The HWA client fetching a 50 000-job plan from the bundled simulator (`bench/tws_client.py`; BENCH_TWS_JOBS).
 6. The TWS poller on that plan (baseline, steady state, memory), the change detection rate, and
@@ -369,7 +369,7 @@ def main() -> int:
 
     from bench import assistant
 
-    say("[+] assistant fast path on the 50 operator questions")
+    say("[+] assistant fast path on the operator questions (English and Portuguese)")
     fast_path = assistant.run()
     ratio = large["median_ms"] / small["median_ms"]
     overhead_ok = recording["overhead_pct"] <= OVERHEAD_GOAL_PCT or recording["hook_us_per_call"] <= OVERHEAD_GOAL_MS * 1000

@@ -16,7 +16,7 @@ the is are was were what what's whats which who whom whose when where why how di
 for from with by and or not my you your can could would should will please show list give tell there this that
 these those it its all running late stuck failed abended finished linked unlinked happened summary i i'm it's
 doing done yet still again now today since last hour hours minutes waiting depend depends mean means difference
-between log logs about put take off
+between about put take off
 """.split())
 
 ENGLISH = Wording("en", status_phrases=STATUS_PHRASE)

@@ -14,8 +14,10 @@ import re
 
 from resync_app.assistant.lang.reading import Reader, compile_rules
 
-# Words that only Portuguese uses (without accents); English never writes them in a question. Detection counts them.
-DETECT_WORDS = frozenset("""
+# Words that only Portuguese uses (without accents); English never writes them in a question. Detection counts them,
+# with every word of the word table below except those English writes too.
+_ALSO_ENGLISH = frozenset("a as so ha ate pro dia define compare resolve ignore media rode mate panorama".split())
+_DETECT = frozenset("""
 o os da das dos na nas nos no do em um uma uns umas que qual quais quem quando onde como esta estao estava estavam
 ta tem ha nao de para pra pro por com sem meu minha meus minhas hoje agora ontem amanha ja ainda tudo todos todas
 algum alguma alguns algumas nenhum nenhuma foi foram sao eh e ou desde ate entre depois antes pelo pela ao aos se
@@ -54,6 +56,7 @@ _RULES = [
     # why and other reasoning
     (r"\bpor ?ques?\b|\bporque\b|\bpq\b", "WHY"),
     (r"\bo ?que deu errado\b|\bdeu errado\b", "WHAT WENT WRONG"),
+    (r"\bo ?que (?:houve|aconteceu)\b", "WHAT HAPPENED"),
     # time expressions
     (rf"\b(?:ha|faz) {_NUMBER} (?:horas?|minutos?|dias?)\b", "BEFORE 1 HOUR"),  # "2 hours ago": the model
     (r"\b(?:ha|faz) quanto tempo\b", "HOW LONG HAS"),
@@ -88,7 +91,7 @@ _RULES = [
     (r"\b(?:coloca|coloque|colocar|poe|ponha|por|bota|bote|botar|deixa|deixe|deixar) (?:o |a )?(?:job )?(\S+) "
      r"(?:em|no|de) (?:hold|espera)\b", r"PUT \1 ON HOLD"),
     (r"\b(?:tira|tire|tirar) (?:o |a )?(?:job )?(\S+) d[oae] (?:hold|espera)\b", r"TAKE \1 OFF HOLD"),
-    (r"\b(?:give|da|de|dar|faz|faca|fazer) (?:um |o )?(hold|rerun|release|cancel) (?:no|na|em|do|da) ", r"\1 "),
+    (r"(?:^|\b(?:give|da|de|dar|faz|faca|fazer) (?:um |o )?)(hold|rerun|release|cancel) (?:no|na|em|do|da) ", r"\1 "),
     # statuses said in several words
     (r"\b(?:deu|deram|dando|com|em|teve|tiveram|tomou|tomaram) (?:um )?abend\b", "ABENDED"),
     (r"\b(?:deu|deram|dando|com|em|teve|tiveram) (?:erro|falha)\b", "IN ERROR"),
@@ -102,6 +105,7 @@ _RULES = [
     (r"\bfora do ar\b|\bfora de linha\b", "OFFLINE"),
     (r"\bno ar\b", "ONLINE"),
     (r"\bem risco\b", "AT RISK"),
+    (r"\b(?:vai |vao )?dar tempo\b", "MAKE IT"),
     (r"\b(?:a tempo|no prazo|dentro do prazo|no horario)\b", "ON TIME"),
     (r"\bcodigo de (?:retorno|saida)\b", "RETURN CODE"),
     (r"\bcodigo de erro\b", "ERROR CODE"),
@@ -121,6 +125,8 @@ _RULES = [
     (r"\bcomo (?:esta|estao|anda|andam|vai|ta)\b", "STATUS OF"),
     (r"^como (?:eu )?(?:faco|fazer|posso|se faz|faz) (?:para |pra )?", "HOW DO I "),
     (r"^como (?=[a-z]+(?:ar|er|ir)\b)", "HOW TO "),
+    (r"^como (?:eu )?(?=(?:libero|reexecuto|cancelo|investigo|resolvo|trato|corrijo|vejo|leio)\b)",
+     "HOW DO I "),
     # what does X mean, what is a X
     (r"\bo ?q(?:ue)? (?:significa|quer dizer|eh que significa)\b", "WHAT MEANS"),
     (r"\b(?:significa|quer dizer)\b", "MEANS"),
@@ -177,10 +183,10 @@ for _english, _words in [
     ("TOMORROW", "amanha"), ("IGNORE", "ignore ignora ignorar"), ("INSTRUCTIONS", "instrucoes instrucao"),
     ("PRETEND", "finja finge fingir"), ("FIXES", "correcoes correcao"),
     ("IMPROVE", "melhorar melhore otimizar otimize"),
-    ("FIX", "corrige corrija corrigir conserta conserte consertar arruma arrume arrumar"),
-    ("RESOLVE", "resolve resolva resolver soluciona solucione solucionar"),
-    ("TROUBLESHOOT", "investiga investigue investigar diagnostica diagnostique diagnosticar depura depurar"),
-    ("HANDLE", "tratar trata trato lidar"),
+    ("FIX", "corrige corrija corrigir corrijo conserta conserte consertar arruma arrume arrumar"),
+    ("RESOLVE", "resolve resolva resolver resolvo soluciona solucione solucionar"),
+    ("TROUBLESHOOT", "investiga investigue investigar investigo diagnostica diagnostique diagnosticar depura depurar"),
+    ("HANDLE", "tratar trata trato lidar"), ("READ", "leio ler"), ("SEE", "vejo"),
     ("TODAY", "hoje"), ("NOW", "agora"), ("YET", "ja"), ("STILL", "ainda"), ("HOURS", "horas"), ("HOUR", "hora"),
     ("MINUTES", "minutos"), ("MINUTE", "minuto"), ("LAST", "ultima ultimas ultimo ultimos"), ("DAYS", "dias"),
     ("DAY", "dia"), ("WEEKS", "semanas"), ("WEEK", "semana"), ("MONTHS", "meses"), ("MONTH", "mes"),
@@ -242,11 +248,11 @@ for _english, _words in [
     ("SUCCESSORS", "sucessores sucessor"), ("DEPENDENTS", "dependentes"),
     ("PREREQUISITES", "pre-requisito pre-requisitos prerequisito prerequisitos"),
     ("RERUN", "reexecuta reexecute reexecutar re-executa re-execute re-executar reroda rerode rerodar reprocessa "
-              "reprocesse reprocessar reinicia reinicie reiniciar resubmete resubmeta resubmeter ressubmete "
+              "reprocesse reprocessar reinicia reinicie reiniciar resubmete resubmeta resubmeter ressubmete reexecuto "
               "ressubmeter reexecutado reexecutados reexecutada reexecutadas rerodado rerodados"),
     ("HOLD", "segura segure segurar reter retem retenha"),
-    ("RELEASE", "libera libere liberar solta solte soltar destrava destrave destravar"),
-    ("RELEASED", "liberado liberados liberada liberadas"), ("CANCEL", "cancela cancele cancelar"),
+    ("RELEASE", "libera libere liberar libero solta solte soltar destrava destrave destravar"),
+    ("RELEASED", "liberado liberados liberada liberadas"), ("CANCEL", "cancela cancele cancelar cancelo"),
     ("KILL", "mata mate matar"), ("SUBMIT", "submete submeta submeter"),
     ("DIFFERENCE", "diferenca"), ("DEFINITION", "definicao"), ("DEFINE", "define defina definir"),
     ("MEANING", "significado"),
@@ -255,8 +261,10 @@ for _english, _words in [
 
 # English word order after the rewrite: the adjective before the noun ("jobs late" → "late jobs")
 _ADJECTIVES = (r"late|stuck|critical|failed|abended|cancelled|running|held|waiting|ready|suspended|succeeded|"
-               r"finished|linked|unlinked|released")
+               r"finished|linked|unlinked|released|offline|online")
 _AFTER = [(rf"\b(jobs?|streams?|workstations?|agents?) ({_ADJECTIVES})\b", r"\2 \1")]
+
+DETECT_WORDS = _DETECT | (frozenset(_WORDS) - _ALSO_ENGLISH)
 
 READER = Reader(
     before=(("é", "eh"), ("dá", "give"), ("dê", "give")),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 
 _PLACEHOLDER_RE = re.compile("\ue000(\\d+)\ue001")
@@ -38,7 +38,7 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
-def is_name(token: str, all_upper: bool, words: Iterable[str] = ()) -> bool:
+def is_name(token: str, all_upper: bool, words: Container[str] = frozenset()) -> bool:
     """Whether `token` (as typed) can be a TWS name: quoted; or shaped like one (an underscore, letters and digits
     mixed, STREAM.JOB or WS#STREAM.JOB); or an upper-case word of two letters or more in a text that is not all
     upper case, unless it is one of `words` (upper-case words the rules read, e.g. TWS)."""
@@ -51,13 +51,13 @@ def is_name(token: str, all_upper: bool, words: Iterable[str] = ()) -> bool:
     if "_" in core or "#" in core or ("." in core and has_alpha) or (has_alpha and has_digit):
         return True
     return (not all_upper and core.isupper() and len(core) >= 2 and has_alpha
-            and core.lower() not in set(words))
+            and core.lower() not in words)
 
 
-def split_names(text: str, keep_words: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+def split_names(text: str, keep_words: Container[str] = frozenset()) -> tuple[list[str], list[str]]:
     """(tokens with every name replaced by a placeholder, the names in order)."""
     all_upper = not any(c.islower() for c in text)
-    keep = set(keep_words)
+    keep = keep_words
     tokens, names = [], []
     for token in text.split():
         if is_name(token, all_upper, keep):
@@ -70,7 +70,7 @@ def split_names(text: str, keep_words: Iterable[str] = ()) -> tuple[list[str], l
     return tokens, names
 
 
-def plain_words(text: str, keep_words: Iterable[str] = ()) -> list[str]:
+def plain_words(text: str, keep_words: Container[str] = frozenset()) -> list[str]:
     """The words of `text` that are not names, lower case, without accents (what language detection counts)."""
     tokens, _ = split_names(text, keep_words)
     return _WORD_RE.findall(strip_accents(" ".join(t for t in tokens if "\ue000" not in t).lower()))
