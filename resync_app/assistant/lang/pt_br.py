@@ -113,6 +113,7 @@ _RULES = [
     (r"\b(?:execucoes|rodadas|execucao|rodada) anteriore?s?\b|\bultimas (?:execucoes|rodadas)\b", "PREVIOUS RUNS"),
     (r"\btempos? de execucao\b", "RUN TIMES"),
     (r"\bvisao geral\b", "OVERVIEW"),
+    (r"\bpassagem de (?:turno|plantao)\b", "HANDOVER"),
     (r"\bsituacao geral\b", "OVERALL STATUS"),
     (r"\besta(?:cao|coes) de trabalho\b", lambda m: "WORKSTATIONS" if m.group(0).startswith("estacoes")
      else "WORKSTATION"),
@@ -250,6 +251,7 @@ for _english, _words in [
     ("RERUN", "reexecuta reexecute reexecutar re-executa re-execute re-executar reroda rerode rerodar reprocessa "
               "reprocesse reprocessar reinicia reinicie reiniciar resubmete resubmeta resubmeter ressubmete reexecuto "
               "ressubmeter reexecutado reexecutados reexecutada reexecutadas rerodado rerodados"),
+    ("SHIFT", "turno plantao"),
     ("HOLD", "segura segure segurar reter retem retenha"),
     ("RELEASE", "libera libere liberar libero solta solte soltar destrava destrave destravar"),
     ("RELEASED", "liberado liberados liberada liberadas"), ("CANCEL", "cancela cancele cancelar cancelo"),
