@@ -104,7 +104,7 @@ def test_the_portuguese_catalogue_holds_every_message_of_the_fast_path():
 
 
 def test_the_portuguese_vocabulary_covers_the_plan():
-    assert set(STATUS_PHRASES) == set(STATUS_PHRASE)
+    assert set(STATUS_PHRASE) <= set(STATUS_PHRASES)
     assert set(TWS_EVENT_TYPES) <= set(TERMS) and set(SEVERITIES) <= set(TERMS)
     assert {"high", "potential", "normal", "healthy", "degraded", "critical", "linked", "unlinked", "late", "stuck",
             "running", "rerun", "hold", "release", "cancel"} <= set(TERMS)

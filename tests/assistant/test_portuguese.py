@@ -12,7 +12,7 @@ import pytest
 
 from resync_app.assistant import lang
 from resync_app.assistant.fastpath import PLAN_FOOTER, FastAnswer
-from resync_app.assistant.intents import parse
+from resync_app.assistant.intents import FAILED, parse
 from resync_app.assistant.kb import get_knowledge_base
 from resync_app.assistant.lang.pt_br_answers import MESSAGES
 from tests.assistant.answer_data import answer_data, same_data
@@ -156,9 +156,8 @@ PARAPHRASES = [
     ("STATUS DO JOB PAYROLL_DAILY", {"intent": "job_status", "job": "PAYROLL_DAILY"}),
     ("o que deu abend hoje?", {"intent": "list_jobs", "status": ["ABEND"], "since": "today"}),
     ("jobs que abendaram desde as 14h", {"intent": "list_jobs", "status": ["ABEND"], "since": "14:00"}),
-    ("o que falhou desde as 2 da tarde?", {"intent": "list_jobs", "status": ["ABEND", "FAIL", "ERROR"],
-                                           "since": "14:00"}),
-    ("falhas na última meia hora", {"intent": "list_jobs", "status": ["ABEND", "FAIL", "ERROR"], "since": "30m"}),
+    ("o que falhou desde as 2 da tarde?", {"intent": "list_jobs", "status": FAILED, "since": "14:00"}),
+    ("falhas na última meia hora", {"intent": "list_jobs", "status": FAILED, "since": "30m"}),
     ("jobs suspensos", {"intent": "list_jobs", "status": ["SUSP"]}),
     ("lista os jobs em ABEND no CPU_WIN02", {"intent": "list_jobs", "status": ["ABEND"], "workstation": "CPU_WIN02"}),
     ("jobs do fluxo PAYROLL", {"intent": "list_jobs", "stream": "PAYROLL"}),

@@ -175,17 +175,23 @@ TERM_PATTERNS = (
     (re.compile(r"not started \((\w+)\)"), r"não começou (\1)"),
 )
 
-STATUS_PHRASES = {
-    "SUCC": "terminou com sucesso", "SUCCP": "confirmação de sucesso recebida, ainda não concluído",
-    "ABEND": "terminou com erro", "ABENP": "confirmação de abend recebida, ainda não concluído",
-    "EXEC": "em execução", "READY": "pronto para ser lançado", "HOLD": "esperando suas dependências",
-    "WAIT": "esperando do lado do agente", "INTRO": "sendo introduzido para lançamento",
-    "FAIL": "não pôde ser lançado", "CANCL": "cancelado", "CANCLP": "cancelamento pendente",
-    "PEND": "terminou, esperando uma confirmação", "PENDPRED": "esperando um predecessor que não está no plano",
-    "SUSP": "suspenso", "SUPPR": "suprimido", "FENCE": "prioridade abaixo do fence da estação",
-    "ERROR": "erro ao verificar uma dependência remota", "EXTRN": "dependência externa, status desconhecido",
-    "STUCK": "interrompido, precisa de um operador", "STARTED": "iniciado", "ARRVING": "chegando",
-    "INTRPT": "interrompido", "COMPLT": "completo", "UNDCDED": "indefinido", "END": "terminado",
+STATUS_PHRASES = {  # every code of tws/statuses.py's table (main), also those this branch's English list lacks
+    "HOLD": "esperando as dependências ou o horário de início, ou em hold", "READY": "pronto para ser lançado",
+    "FENCE": "prioridade abaixo do fence da estação", "INTRO": "sendo introduzido para lançamento",
+    "FAIL": "não pôde ser lançado", "EXEC": "em execução", "WAIT": "esperando do lado do agente",
+    "SUPPR": "suprimido: não vai rodar", "END": "terminado", "SUCC": "terminou com sucesso",
+    "SUCCP": "confirmação de sucesso recebida, ainda não concluído", "ABEND": "terminou com erro",
+    "CANCL": "cancelado", "CANCLP": "cancelamento pendente",
+    "ABENP": "abend pendente: confirmação de abend recebida, ainda não concluído",
+    "PEND": "terminou, esperando uma confirmação", "SUSP": "suspenso", "STUCK": "interrompido, precisa de um operador",
+    "EXTRN": "dependência externa, status desconhecido", "INTRPT": "interrompido", "COMPLT": "completo",
+    "ERROR": "terminou com erro (ou uma dependência remota não pôde ser verificada)",
+    "PENDPRED": "esperando um predecessor pendente", "STARTED": "iniciado",
+    "UNDCDED": "indefinido: o status está sendo verificado", "ARRVING": "chegando",
+    "NONREPPRED": "esperando um predecessor numa estação que não informa o status",
+    "SCHED": "o horário de início (at) ainda não chegou", "ADD": "sendo submetido", "WAITD": "esperando, adiado",
+    "BOUND": "um shadow job vinculado ao job remoto", "DONE": "terminou num estado desconhecido",
+    "USER STAT": "um status definido por um usuário, não pelo engine",
 }
 
 PORTUGUESE = Wording("pt-BR", messages=MESSAGES, nouns=NOUNS, terms=TERMS, status_phrases=STATUS_PHRASES,
