@@ -31,8 +31,8 @@ async def test_a_portuguese_lookup_is_answered_from_the_plan_in_portuguese(plan,
 
 async def test_a_portuguese_action_request_holds_the_same_proposal_and_confirming_reruns(plan, llm):
     job = plan.abended
-    portuguese = await chat.answer(f"reexecuta o job {_qualified(job)}")
-    english = await chat.answer(f"rerun {_qualified(job)}")
+    portuguese = await chat.answer(f"reexecuta o job {_qualified(job)}", user="admin")
+    english = await chat.answer(f"rerun {_qualified(job)}", user="admin")
     assert portuguese["intent"] == "action_request" and portuguese["confirm"] == english["confirm"]
     assert portuguese["confirm"]["job_id"] == job["id"] and portuguese["confirm"]["read_only"] is False
     assert "Nada foi feito ainda" in portuguese["answer"]
@@ -41,9 +41,9 @@ async def test_a_portuguese_action_request_holds_the_same_proposal_and_confirmin
     assert result["success"] is True and plan.sim.job_info(job["id"])["runs"] == 2
 
 
-def test_the_api_says_in_portuguese_that_it_never_acts(plan, llm):
+def test_the_api_says_in_portuguese_that_it_never_acts(plan, llm, admin_headers):
     job = plan.abended
-    data = llm.api.post("/api/v1/chat", json={"message": f"segura o {_qualified(job)}"}).json()
+    data = llm.api.post("/api/v1/chat", json={"message": f"segura o {_qualified(job)}"}, headers=admin_headers).json()
     assert data["language"] == "pt-BR" and data["confirm"]["action"] == "hold"
     assert data["action_route"] == f"/api/v1/tws/jobs/{job['id']}/action"
     assert f"Esta rota nunca age: um operador com sessão iniciada confirma no console ou envia `POST " \
