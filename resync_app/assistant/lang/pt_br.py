@@ -200,7 +200,8 @@ for _english, _words in [
     ("THE PLAN", "plano malha"), ("THE BATCH", "processamento"), ("THE SYSTEM", "ambiente sistema"),
     ("THINGS", "coisas"), ("EVERYTHING", "tudo"), ("ALL", "todos todas toda todo"), ("ANYTHING", "algo"),
     ("NOTHING", "nada"), ("MY", "meu minha meus minhas"), ("OUR", "nosso nossa nossos nossas"), ("I", "eu"),
-    ("YOU", "voce vc"), ("IT", "isso isto esse essa este ele ela"), ("IF", "se"), ("ME", "mim"),
+    ("YOU", "voce vc"), ("IT", "isso isto esse essa este ele ela"), ("THEM", "eles elas deles delas"),
+    ("THESE", "esses essas estes estas"), ("IF", "se"), ("ME", "mim"),
     ("CURRENTLY", "atual atualmente"), ("STATUS", "situacao estado"),
     ("ABENDED", "abendou abendaram abendado abendados abendada abendadas abendando"), ("ABEND", "abendar"),
     ("FAILED", "falhou falharam falhado falhados falhada falhadas falhando falha caiu cairam quebrou quebraram "
