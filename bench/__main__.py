@@ -8,7 +8,9 @@
    router (`mock_response=`, no network) without the hook. Goal: ≤ 5 % of the call or ≤ 0.2 ms.
 3. `seed-demo` throughput (rows/s) for the large ledger.
 4. The assistant's fast-path share on the operator questions, English and Portuguese (`bench/assistant.py`; alone:
-   `python -m bench.assistant`).
+   `python -m bench.assistant`), and learning from operators: unseen paraphrases answered from approved
+   corrections, unrelated questions wrongly answered from them, grounding (`bench/learning.py` →
+   bench/results-learning.json; alone: `python -m bench.learning`).
 5. The HWA client fetching a 50 000-job plan from the bundled simulator (`bench/tws_client.py`; BENCH_TWS_JOBS).
 6. The TWS poller on that plan (baseline, steady state, memory), the change detection rate, and
    `/api/v1/tws/jobs` page turns at 50 000 vs 500 jobs (`bench/tws_poll.py`).
@@ -16,6 +18,8 @@
 8. The real-time dashboard's fan-out: N scripted Reflex clients on one worker at a 5 s refresh, p95 update delay
    and memory per client (`bench/fanout.py` → bench/results-fanout.json; BENCH_FANOUT_CLIENTS, default 200;
    alone: `python -m bench.fanout --clients 1000`).
+9. The shift report: an 8-hour window of a 50 000-job plan with three days of events, goal ≤ 2 s, on SQLite and
+   PostgreSQL (`bench/shift_report.py` → bench/results-shift-report.json).
 
 Environment: BENCH_ROWS (default 1000000) sizes the large ledger, e.g. `BENCH_ROWS=100000 python -m bench` for a
 quick run; BENCH_CALLS (default 30) the number of timed dashboard calls; BENCH_KEEP=1 keeps the temporary
@@ -61,7 +65,7 @@ import uuid  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from typing import Any  # noqa: E402
 
-from bench import fanout, monitoring, tws_client, tws_poll  # noqa: E402
+from bench import fanout, learning, monitoring, shift_report, tws_client, tws_poll  # noqa: E402
 
 ROWS_LARGE = max(1, int(os.environ.get("BENCH_ROWS", "1000000")))
 ROWS_SMALL = min(10_000, ROWS_LARGE)
@@ -363,6 +367,8 @@ def main() -> int:
         monitoring_pages = _in_child("bench.monitoring", monitoring.RESULTS)
         say(f"[+] real-time fan-out: {os.environ.get('BENCH_FANOUT_CLIENTS', '200')} scripted clients, one worker")
         fanout_result = _in_child("bench.fanout", fanout.RESULTS)
+        say("[+] shift report: an 8-hour window of a 50 000-job plan")
+        shift_result = _in_child("bench.shift_report", shift_report.RESULTS)
     finally:
         if not os.environ.get("BENCH_KEEP") and not _CHILD:
             shutil.rmtree(_TMP, ignore_errors=True)
@@ -371,6 +377,8 @@ def main() -> int:
 
     say("[+] assistant fast path on the operator questions (English and Portuguese)")
     fast_path = assistant.run()
+    say("[+] learning from operators: paraphrases answered from approved corrections (bench/learning.py)")
+    learning_result = _in_child("bench.learning", learning.RESULTS)
     ratio = large["median_ms"] / small["median_ms"]
     overhead_ok = recording["overhead_pct"] <= OVERHEAD_GOAL_PCT or recording["hook_us_per_call"] <= OVERHEAD_GOAL_MS * 1000
     results = {
@@ -387,10 +395,12 @@ def main() -> int:
                                "ok": overhead_ok},
         "seed_demo": {"small": seed_small, "large": seed_large},
         "assistant_fast_path": fast_path,
+        "learning": learning_result,
         "tws_client": tws_fetch,
         "tws_poll": tws_polls,
         "monitoring_pages": monitoring_pages,
         "realtime_fanout": fanout_result,
+        "shift_report": shift_result,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
@@ -415,12 +425,13 @@ def main() -> int:
         (f"seed-demo {ROWS_SMALL:,} rows", f"{seed_small['rows_per_s']:,} rows/s", "",
          f"{seed_small['seconds']:.1f} s"),
     ] + tws_client.rows(tws_fetch) + tws_poll.rows(tws_polls) + monitoring.rows(monitoring_pages) + (
-        fanout.rows(fanout_result) if "clients" in fanout_result else [])
+        fanout.rows(fanout_result) if "clients" in fanout_result else []) + shift_report.rows(shift_result)
     say("")
     say(table(rows))
     say(f"\nrollup rows read: {rollups_small:,} (small) / {rollups_large:,} (large); large SQLite file "
         f"{db_mb:,.0f} MB; {CALLS} timed calls each after {WARMUP} warm-up calls")
     say(assistant.report(fast_path))
+    say(learning.report(learning_result))
     say(f"written: {RESULTS}")
     return 0
 

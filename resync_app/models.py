@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from resync_app.assistant.learned_models import LearnedAnswer  # noqa: F401
 from resync_app.assistant.models import ChatTurn  # noqa: F401
 from resync_app.audit.models import AuditEntry  # noqa: F401
 from resync_app.auth.models import AuthSession, LoginFailure, User  # noqa: F401

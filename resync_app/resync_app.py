@@ -12,6 +12,7 @@ from resync_app.components import brand
 from resync_app.pages.admin import audit as audit_page
 from resync_app.pages.admin import health as health_page
 from resync_app.pages.admin import home as home_page
+from resync_app.pages.admin import learning as learning_page
 from resync_app.pages.admin import litellm_analytics as litellm_analytics_page
 from resync_app.pages.admin import litellm_config as litellm_config_page
 from resync_app.pages.admin import proactive as proactive_page
@@ -24,11 +25,13 @@ from resync_app.pages.operator import chat as chat_page
 from resync_app.pages.operator import metrics as metrics_page
 from resync_app.pages.operator import monitoring as monitoring_page
 from resync_app.pages.operator import realtime as realtime_page
+from resync_app.pages.operator import shift_report as shift_report_page
 from resync_app.state.admin_data import AdminDataMiddleware
 from resync_app.state.audit import AuditState
 from resync_app.state.chat import ChatState
 from resync_app.state.health import HealthState
 from resync_app.state.input_filter import StripNulMiddleware
+from resync_app.state.learning import LearningState
 from resync_app.state.litellm_analytics import LiteLLMAnalyticsState
 from resync_app.state.litellm_config import LiteLLMConfigState
 from resync_app.state.metrics_dashboard import MetricsDashboardState
@@ -36,6 +39,7 @@ from resync_app.state.monitoring import MonitoringState
 from resync_app.state.operator_frame import OperatorFrameState
 from resync_app.state.proactive import ProactiveState
 from resync_app.state.session import LoginState, SessionState
+from resync_app.state.shift_report import ShiftReportState
 from resync_app.state.system_config import SystemConfigState
 from resync_app.state.teams_config import TeamsConfigState
 from resync_app.state.tws_config import TwsConfigState
@@ -66,6 +70,8 @@ app.add_page(realtime_page.realtime, route="/realtime-dashboard", title="Resync 
              on_load=[_OPERATOR_GATE])
 app.add_page(metrics_page.metrics_dashboard, route="/metrics/dashboard", title="Resync | Metrics",
              on_load=[_OPERATOR_GATE, MetricsDashboardState.load])
+app.add_page(shift_report_page.shift_report, route="/shift-report", title="Resync | Shift report",
+             on_load=[_OPERATOR_GATE, ShiftReportState.load])
 
 # Sign-in.
 app.add_page(login, route="/login", title="Resync | Sign in", on_load=LoginState.check_login_page)
@@ -89,3 +95,5 @@ app.add_page(litellm_config_page.litellm_config, route="/admin/litellm", title="
              on_load=[_GUARD, LiteLLMConfigState.load])
 app.add_page(litellm_analytics_page.litellm_analytics, route="/admin/litellm-analytics",
              title="Resync | LiteLLM Analytics", on_load=[_GUARD, LiteLLMAnalyticsState.load])
+app.add_page(learning_page.learning, route="/admin/learning", title="Resync | Learning from operators",
+             on_load=[_GUARD, LearningState.load])

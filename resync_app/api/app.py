@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from resync_app.api import (admin, auth, chat, health, health_admin, litellm, metrics, ops, system_config,
-                            teams_config, tws, tws_config, ui, users)
+from resync_app.api import (admin, auth, chat, health, health_admin, learning, litellm, metrics, ops, reports,
+                            system_config, teams_config, tws, tws_config, ui, users)
 from resync_app.web import errors
 from resync_app.web.csp import SecurityHeadersMiddleware
 from resync_app.web.middleware import EdgeMiddleware
@@ -21,7 +21,8 @@ logger = logging.getLogger("resync.api")
 def _routers():
     """Every router of the API, in the order they are documented."""
     return [health.router, auth.router, admin.router, system_config.router, litellm.router, tws_config.router,
-            tws.router, chat.router, metrics.router, teams_config.router, users.router, health_admin.router,
+            tws.router, chat.router, learning.router, metrics.router, reports.router, teams_config.router,
+            users.router, health_admin.router,
             ui.router, tws_config.ui_router, teams_config.ui_router, users.ui_router, ops.router]
 
 

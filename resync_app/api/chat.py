@@ -1,7 +1,9 @@
 """`POST /api/v1/chat` (CONTRACT §9): the TWS assistant, whole answers, for scripts and tests — the same service
 the page streams (`assistant.chat`). No sign-in needed (operator reads; RESYNC_OPERATOR_LOGIN=required closes it
 to anonymous clients); rate-limited as a public operator route
-(`web/routes.py`). It never performs an action: an action request answers with the proposal and the action route.
+(`web/routes.py`). It never performs an action: an action request from a signed-in user (Bearer, Basic, session)
+answers with the proposal and the action route; from anyone else, with a sentence saying to sign in.
+`POST /api/v1/chat/feedback` (CONTRACT §14) is the same service as the page's thumbs (`assistant.learned`).
 """
 
 from __future__ import annotations
@@ -9,13 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
-from resync_app.api.deps import operator_read
-from resync_app.assistant import chat, turns
+from resync_app.api.deps import operator_read, signed_in_user
+from resync_app.assistant import chat, learned, turns
 from resync_app.assistant.lang import wording
-from resync_app.auth import sessions
 
 router = APIRouter(prefix="/api/v1/chat", tags=["Chat (operators)"], dependencies=[Depends(operator_read)])
 
@@ -26,17 +27,20 @@ class ChatRequest(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
+    """CONTRACT §14: `{conversation_id, turn_id, vote, correction?}` (`value` is the older name of `vote`)."""
+
     turn_id: int
     conversation_id: str = Field(min_length=1, max_length=64)
-    value: int = Field(description="+1 (helpful) or -1 (not helpful)")
+    vote: StrictInt | None = Field(default=None, description="1 (helpful) or -1 (not helpful)")
+    value: StrictInt | None = Field(default=None, description="the same as `vote` (older name)")
+    correction: str | None = Field(default=None, max_length=learned.MAX_CORRECTION,
+                                   description="with a -1: what the answer should have been (kept only when "
+                                               "enable_conversation_learning is on)")
 
 
 def _asker(request: Request) -> str | None:
-    """The signed-in user behind a bearer token or the session cookie, if any (recorded with the turn)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, raw = header.partition(" ")
-    principal = (sessions.resolve(raw.strip(), "token") if scheme.lower() == "bearer"
-                 else sessions.resolve(request.cookies.get(sessions.SESSION_COOKIE), "session"))
+    """The signed-in user, if any (recorded with the turn; only a signed-in user gets an action proposal)."""
+    principal = signed_in_user(request)
     return principal.username if principal is not None else None
 
 
@@ -61,15 +65,17 @@ async def ask(body: ChatRequest, request: Request) -> dict[str, Any]:
 
 
 @router.post("/feedback")
-def feedback(body: FeedbackRequest) -> dict[str, Any]:
-    """Thumbs up (+1) or down (-1) on one answer of a conversation."""
-    if body.value not in (1, -1):
-        raise HTTPException(422, detail="value: +1 or -1")
-    if not turns.valid_conversation_id(body.conversation_id):
-        raise HTTPException(422, detail="conversation_id: 1-64 letters, digits, '-' or '_'")
-    if not turns.set_feedback(body.turn_id, body.value, body.conversation_id):
-        raise HTTPException(404, detail="This conversation has no such answer.")
-    return {"success": True, "turn_id": body.turn_id, "feedback": body.value}
+def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
+    """A vote on one answer of a conversation, and with a 👎 optionally what the answer should have been
+    (CONTRACT §14). The vote is always kept; the correction only when `enable_conversation_learning` is on
+    (`correction_kept`). Bad input → 422 and nothing is stored; an unknown answer → 404."""
+    vote = body.vote if body.vote is not None else body.value
+    if body.vote is not None and body.value is not None and body.vote != body.value:
+        raise HTTPException(422, detail="vote: send `vote` (or the older `value`), not two different values")
+    try:
+        return learned.record_feedback(body.turn_id, vote, body.conversation_id, body.correction, _asker(request))
+    except learned.LearningError as exc:
+        raise HTTPException(exc.status, detail=str(exc)) from None
 
 
 @router.get("/history")

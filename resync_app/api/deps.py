@@ -169,3 +169,17 @@ def require_admin_session(request: Request) -> sessions.Principal:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="This route only accepts requests from this site.")
     request.state.principal = principal
     return principal
+
+
+def signed_in_user(request: Request) -> sessions.Principal | None:
+    """Who is signed in on an operator read, if anyone: the user `operator_read` already checked, else a bearer
+    token, HTTP Basic credentials (wrong ones count as failed sign-ins, as everywhere) or the session cookie."""
+    principal = getattr(request.state, "principal", None)
+    if principal is not None:
+        return principal
+    if request.headers.get("authorization"):
+        try:
+            return _from_header(request)
+        except HTTPException:
+            return None
+    return sessions.resolve(request.cookies.get(sessions.SESSION_COOKIE), "session")

@@ -12,7 +12,10 @@
 3. No usable provider or the budget spent: a clear refusal (`outcome` "refused"; `answer()` raises
    `ChatUnavailable`, which the API answers 503).
 An action ("rerun job X") is never performed here: the reply carries a `confirm` proposal that a signed-in
-operator confirms (`actions.confirm`). Every turn is stored (`turns`), stopped ones too.
+operator confirms (`actions.confirm`); someone not signed in is told to sign in instead (`acting`). Every turn is
+stored (`turns`), stopped ones too. Before the plan-free paths (no intent, or a knowledge question), an approved
+operator correction that matches the question answers it at $0 (`learned_search`; footer "from approved answer
+#N"); plan intents are always answered from the plan first.
 Languages (`assistant/lang`): the fast path answers in the question's language (English or Brazilian Portuguese,
 `language` in the reply); the model is told to answer in it.
 """
@@ -23,13 +26,15 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from resync_app.assistant import lang, turns
+from resync_app.assistant import lang, learned_search, turns
+from resync_app.assistant.acting import NOT_SIGNED_IN_TOOL_NOTE, sign_in_to_act
+from resync_app.assistant.fmt import name
 from resync_app.assistant.turns import footer
 from resync_app.assistant.fastpath import answer as fast_answer
 from resync_app.assistant.intents import parse
 from resync_app.assistant.plan import SnapshotReader
 from resync_app.auth.models import ROLE_ADMIN, ROLE_OPERATOR
-from resync_app.assistant.tools import TOOLS, as_text, parse_arguments, run_tool
+from resync_app.assistant.tools import TOOLS, ToolOutcome, as_text, parse_arguments, run_tool
 from resync_app.llm.budget import BudgetExceeded
 from resync_app.llm.gateway import CallResult, GatewayError, ModelNotRoutable, get_gateway
 from resync_app.settings import get_settings
@@ -77,11 +82,12 @@ class Reply:
     intent: str | None = None
     confirm: dict[str, Any] | None = None
     language: str = lang.EN  # of the question, and so of a fast-path answer ("en" or "pt-BR")
+    learned_id: int | None = None  # answered from this approved entry (learning from operators)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["footer"] = footer(self.fast_path, self.model, self.route_reason, self.tokens, self.cost_usd,
-                                self.outcome, knowledge=self.intent == "knowledge")
+                                self.outcome, knowledge=self.intent == "knowledge", learned_id=self.learned_id)
         return data
 
 
@@ -109,14 +115,15 @@ async def stream(message: Any, conversation_id: Any = None, user: str | None = N
     yield {"type": "start", "conversation_id": conversation_id}
     ended = "stopped"
     try:
-        fast = await _fast_path(message, instance)
+        fast = await _fast_path(message, instance, signed_in=user is not None)
         if fast is not None:
             reply.answer, reply.fast_path, reply.tool_calls = fast.text, True, list(fast.calls)
             reply.intent, reply.confirm = fast.intent.name, _with_instance_state(fast.confirm)
             reply.language = fast.intent.lang
+            reply.learned_id = fast.intent.get("entry") if fast.source == learned_search.SOURCE else None
             yield {"type": "delta", "text": fast.text}
         else:
-            async for event in _ask_model(message, conversation_id, reply, instance):
+            async for event in _ask_model(message, conversation_id, reply, instance, signed_in=user is not None):
                 yield event
         reply.turn_id = _store(message, reply, user)
         ended = ""
@@ -142,16 +149,22 @@ async def answer(message: Any, conversation_id: Any = None, user: str | None = N
     return reply
 
 
-async def _fast_path(message: str, instance: str | None):
+async def _fast_path(message: str, instance: str | None, signed_in: bool = True):
     intent = parse(message)
+    if intent is None or intent.name == "knowledge":  # plan intents first: grounding beats recall
+        learned = await learned_search.fast_answer(message, intent)
+        if learned is not None:
+            return learned
     if intent is None:
         return None
     reader = SnapshotReader(with_log=intent.name == "job_log")
-    return await fast_answer(intent, reader, instance=instance, tz=get_settings().timezone)
+    return await fast_answer(intent, reader, instance=instance, tz=get_settings().timezone, may_act=signed_in)
 
 
-async def _ask_model(message: str, conversation_id: str, reply: Reply, instance: str | None):
-    """The tool loop, streaming the model's text; fills `reply`."""
+async def _ask_model(message: str, conversation_id: str, reply: Reply, instance: str | None,
+                     signed_in: bool = True):
+    """The tool loop, streaming the model's text; fills `reply`. Nobody signed in: a proposed action is dropped
+    and the answer says to sign in (`acting`)."""
     import asyncio
 
     history = await asyncio.to_thread(turns.context, conversation_id)
@@ -161,6 +174,7 @@ async def _ask_model(message: str, conversation_id: str, reply: Reply, instance:
     reader = SnapshotReader()
     gateway = get_gateway()
     text: list[str] = []
+    unsigned: dict[str, Any] | None = None  # an action proposed for someone not signed in
     for round_no in range(MAX_ROUNDS):
         tools = TOOLS if round_no < MAX_ROUNDS - 1 else None  # the last round must answer
         result: CallResult | None = None
@@ -199,13 +213,20 @@ async def _ask_model(message: str, conversation_id: str, reply: Reply, instance:
             arguments = parse_arguments(call["arguments"])
             outcome = await run_tool(call["name"], arguments, reader, instance)
             reply.tool_calls.append({"name": call["name"], "arguments": arguments})
-            if outcome.proposal is not None:
+            if outcome.proposal is not None and not signed_in:
+                unsigned = outcome.proposal
+                outcome = ToolOutcome({"proposed": False, "performed": False, "note": NOT_SIGNED_IN_TOOL_NOTE})
+            elif outcome.proposal is not None:
                 reply.intent, reply.confirm = "action_request", _with_instance_state(outcome.proposal)
             yield {"type": "tool", "name": call["name"], "arguments": arguments}
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": as_text(outcome.result)})
         if text and not text[-1].endswith("\n"):
             text.append("\n\n")
     reply.answer = "".join(text).strip() or "The model gave no answer."
+    if unsigned is not None:
+        note = sign_in_to_act(unsigned["action"], name(unsigned.get("job") or unsigned.get("job_id")))
+        reply.answer = f"{reply.answer}\n\n{note}"
+        yield {"type": "delta", "text": f"\n\n{note}"}
 
 
 def _joined(text: list[str], note: str) -> str:
@@ -229,7 +250,7 @@ def _with_instance_state(proposal: dict[str, Any] | None) -> dict[str, Any] | No
 def _store(message: str, reply: Reply, user: str | None) -> int:
     return turns.store(reply.conversation_id, message, reply.answer, fast_path=reply.fast_path, model=reply.model,
                        route_reason=reply.route_reason, tokens=reply.tokens, cost_usd=round(reply.cost_usd, 8),
-                       outcome=reply.outcome, username=user)
+                       outcome=reply.outcome, username=user, learned_id=reply.learned_id)
 
 
 def may_act(principal: Any) -> bool:

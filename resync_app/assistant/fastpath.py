@@ -25,11 +25,14 @@ from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from resync_app.assistant import fmt
+from resync_app.assistant.acting import sign_in_to_act
 from resync_app.assistant.fmt import FINISHED, duration, name, qualified
 from resync_app.assistant.intents import Intent, parse, resolve_since
 from resync_app.assistant.kb import KnowledgeBase, get_knowledge_base
 from resync_app.assistant.lang import Wording, wording
 from resync_app.assistant.rag import KnowledgeAnswer, knowledge_search
+from resync_app.assistant.shift import shift_answer
+from resync_app.tws.statuses import FAILED_STATUSES, RUNNING_STATUSES
 
 SHOWN_ROWS = 10
 SCAN_ROWS = 500
@@ -90,8 +93,9 @@ async def fast_path(message: str, reader: Any, *, instance: str | None = None, t
 
 async def answer(intent: Intent, reader: Any, *, instance: str | None = None, tz: tzinfo = timezone.utc,
                  now: datetime | None = None, knowledge: KnowledgeSearch | None = None,
-                 kb: KnowledgeBase | None = None) -> FastAnswer | None:
-    """The answer to `intent`, or None when it cannot be answered without the model."""
+                 kb: KnowledgeBase | None = None, may_act: bool = True) -> FastAnswer | None:
+    """The answer to `intent`, or None when it cannot be answered without the model. `may_act=False` (nobody
+    signed in): an action request says to sign in instead of proposing the action."""
     now = now or datetime.now(timezone.utc)
     w = wording(intent.lang)
     if intent.name == "knowledge":
@@ -107,7 +111,7 @@ async def answer(intent: Intent, reader: Any, *, instance: str | None = None, tz
         return FastAnswer(text + f"\n\n_{w.t(PLAN_FOOTER)}._", intent, "plan", None, reads.calls)
     handler = _HANDLERS[intent.name]
     try:
-        body, confirm = await handler(intent, reads, _Context(now, tz, instance, summary, w))
+        body, confirm = await handler(intent, reads, _Context(now, tz, instance, summary, w, may_act))
     except _NotAnswerable:
         return None
     as_of = fmt.to_datetime(summary.get("as_of"))
@@ -122,6 +126,7 @@ class _Context:
     instance: str | None
     summary: dict
     w: Wording = wording("en")  # the answer's language
+    may_act: bool = True
 
     def at(self, value: Any) -> str:
         return self.w.clock(value, self.now, self.tz)
@@ -227,7 +232,7 @@ async def _job_status(intent: Intent, reads: _Reads, ctx: _Context) -> tuple[str
         lines.append(w.t("- Critical job: deadline {deadline}, risk {risk} (confidence {confidence}).",
                          deadline=ctx.at(job.get("deadline")), risk=fmt.plain(w.term(job.get("risk"))),
                          confidence=fmt.percent(job.get("confidence"))))
-    if job.get("status") in ("ABEND", "FAIL"):
+    if job.get("status") in FAILED_STATUSES:
         lines.append(w.t("\nAsk “why did {job} fail?” for an analysis, or “show the log of {job}”.", job=job.get("name")))
     return "\n".join(lines), None
 
@@ -489,7 +494,7 @@ async def _critical_at_risk(reads: _Reads, ctx: _Context) -> str:
 def _action_note(action: str, status: str) -> str | None:
     """A warning when the action does not fit the job's current status (the operator still decides; a message id
     of the catalogues)."""
-    running, ended = status in ("EXEC", "INTRO"), status in FINISHED
+    running, ended = status in RUNNING_STATUSES, status in FINISHED
     if action == "rerun" and running:
         return "it is running now; a rerun normally follows an ABEND or FAIL."
     if action == "rerun" and not ended:
@@ -513,6 +518,8 @@ async def _action_request(intent: Intent, reads: _Reads, ctx: _Context) -> tuple
     if job is None:
         return missing + w.t(" Nothing was done."), None
     action, status = intent.get("action"), str(job.get("status") or "")
+    if not ctx.may_act:
+        return f"{_headline(job, w)}\n\n{sign_in_to_act(action, qualified(job))}", None
     note = _action_note(action, status)
     lines = [_headline(job, w), "", w.t("**{Action} {job}?** Nothing has been done yet: confirm to {action} it (needs a "
                                         "signed-in operator).", Action=w.term(action).capitalize(), job=qualified(job),
@@ -551,4 +558,5 @@ _HANDLERS = {
     "job_history": _job_history, "list_jobs": _list_jobs, "late_jobs": _late_jobs, "stuck_jobs": _stuck_jobs,
     "running_jobs": _running_jobs, "summary": _summary, "workstation_status": _workstation_status,
     "recent_events": _recent_events, "deadline_threats": _deadline_threats, "action_request": _action_request,
+    "shift_report": shift_answer,
 }

@@ -7,20 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
-# what a plan status means, in a few words (HWA REST API v2 JobInPlanStatus)
-STATUS_PHRASE = {
-    "SUCC": "ended successfully", "SUCCP": "success confirmation received, not completed yet",
-    "ABEND": "ended in error", "ABENP": "abend confirmation received, not completed yet",
-    "EXEC": "running", "READY": "ready to launch", "HOLD": "waiting for its dependencies",
-    "WAIT": "waiting on the agent side", "INTRO": "being introduced for launch", "FAIL": "could not be launched",
-    "CANCL": "cancelled", "CANCLP": "cancel pending", "PEND": "ended, waiting for a confirmation",
-    "PENDPRED": "waiting for a predecessor that is not in the plan", "SUSP": "suspended", "SUPPR": "suppressed",
-    "FENCE": "priority below the workstation fence", "ERROR": "error while checking a remote dependency",
-    "EXTRN": "external dependency, status unknown", "STUCK": "interrupted, needs an operator",
-    "STARTED": "started", "ARRVING": "arriving", "INTRPT": "interrupted", "COMPLT": "complete",
-    "UNDCDED": "undecided", "END": "ended",
-}
-FINISHED = frozenset({"SUCC", "ABEND", "FAIL", "CANCL", "END", "COMPLT", "ERROR", "SUPPR"})
+from resync_app.tws.statuses import FINAL_STATUSES, TABLE as STATUS_TABLE
+
+# what a plan status means, in a few words, and the statuses of a run that has ended (`tws/statuses.py`)
+STATUS_PHRASE = {status.code: status.meaning for status in STATUS_TABLE}
+FINISHED = frozenset(FINAL_STATUSES)
 DAY_FORMAT = "%Y-%m-%d %H:%M"
 
 

@@ -23,9 +23,10 @@ Intents and their arguments (arguments that are None are left out of `Intent.arg
 | `deadline_threats` | job? (None: every critical job at risk) | "what threatens PAYROLL_DAILY's deadline?" |
 | `action_request` | action (rerun/hold/release/cancel), job, stream?, workstation? | "rerun PAYROLL_DAILY" |
 | `knowledge` | query | "what does ABEND mean?" |
+| `shift_report` | since? | "what happened in my shift?" (assistant/shift.py) |
 
 `status` is a list of HWA plan statuses (`JobInPlanStatus` of the REST API v2: ABEND, SUCC, CANCL, …): "failed"
-means ABEND + FAIL + ERROR, "cancelled" CANCL, "completed"/"succeeded" SUCC, "waiting" WAIT + HOLD. `since` is
+means ABEND + FAIL + ABENP + ERROR, "cancelled" CANCL, "completed"/"succeeded" SUCC, "waiting" WAIT + HOLD. `since` is
 `"<N>m"` (the last N minutes), `"today"` (since local midnight) or `"HH:MM"` (today, local time); see
 `resolve_since`. Names are TWS identifiers, upper-cased: `JOB`, `STREAM.JOB` or `WS#STREAM.JOB`, optionally
 quoted. An `action_request` is never executed here: the chat asks the operator to confirm.
@@ -43,14 +44,13 @@ from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from resync_app.assistant import lang
+from resync_app.tws.statuses import FAILED_STATUSES, SPEC_CODES
 
 MAX_CHARS = 300
 
-# HWA REST API v2 JobInPlanStatus (hwa-rest-api-v2.openapi.json)
-PLAN_STATUSES = ("HOLD", "READY", "FENCE", "INTRO", "FAIL", "EXEC", "WAIT", "SUPPR", "END", "SUCC", "SUCCP", "ABEND",
-                 "CANCL", "CANCLP", "ABENP", "PEND", "SUSP", "STUCK", "EXTRN", "INTRPT", "COMPLT", "ERROR", "PENDPRED",
-                 "STARTED", "UNDCDED", "ARRVING", "NONREPPRED")
-FAILED = ["ABEND", "FAIL", "ERROR"]
+# HWA REST API v2 JobInPlanStatus (hwa-rest-api-v2.openapi.json) and the failed ones, from `tws/statuses.py`
+PLAN_STATUSES = SPEC_CODES
+FAILED = ["ABEND", *(code for code in FAILED_STATUSES if code != "ABEND")]
 ACTIONS = ("rerun", "hold", "release", "cancel")
 SEVERITIES = ("critical", "warning", "info")
 
@@ -336,6 +336,10 @@ def _parse(text: str) -> Intent | None:
         return None
     if _REASONING_RE.search(low) or _SUCCESSORS_RE.search(low):
         return None  # reasoning; or successors ("what depends on X"), which the plan data does not list
+    from resync_app.assistant.shift import shift_intent  # "what happened in my shift?" (the shift report)
+
+    if (shift := shift_intent(low)) is not None:
+        return shift
     action = _action(text, low)
     if action is not None:
         return action or None  # False: an action verb in a request we do not take apart → the model

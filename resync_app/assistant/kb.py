@@ -213,6 +213,12 @@ class KnowledgeBase:
             score += self._idf(n, self._df.get(term, 0)) * pseudo_tf / (self.K1 + pseudo_tf)
         return score
 
+    def stem(self, word: str) -> str:
+        """The index's term for one word (the same tokenizer and stemmer; used by `learned_search`)."""
+        with self._lock:
+            terms = self._stems([word])
+        return terms[0] if len(terms) == 1 else word.lower()
+
     def search(self, query: str, limit: int = 5) -> list[Hit]:
         """The best `limit` documents for `query`, best first (`score`: BM25F, higher is better)."""
         words = query_words(query or "")

@@ -28,3 +28,4 @@ class ChatTurn(SQLModel, table=True):
     outcome: str = Field(default="ok", max_length=16)  # ok | error | stopped | refused
     feedback: int | None = Field(default=None)  # +1 / -1
     username: str | None = Field(default=None, max_length=150)
+    learned_id: int | None = Field(default=None)  # answered from this approved entry (learned_answers.id)

@@ -60,6 +60,17 @@ class SnapshotReader:
     async def deadline_threats(self, instance: str | None, job: str) -> dict | None:
         return await asyncio.to_thread(threats.deadline_threats, instance, job)
 
+    async def shift_report(self, instance: str | None, *, start, end) -> dict | None:
+        """The shift report of [start, end) (`reports.shift`; no user names), or None without an instance."""
+        from resync_app.reports import shift
+        from resync_app.settings import get_settings
+
+        window = shift.Window(start, end, get_settings().timezone)
+        try:
+            return await asyncio.to_thread(lambda: shift.build(instance, window, show_users=False, limit=20))
+        except UnknownInstance:
+            return None
+
     async def workstations(self, instance: str | None) -> dict:
         rows = await asyncio.to_thread(queries.workstations, instance)
         return {"count": len(rows), "results": [{**r, "status": r.get("link_status")} for r in rows]}

@@ -195,8 +195,14 @@ async def _deadline_threats(args, reader, instance) -> ToolOutcome:
 
 
 async def _search_knowledge(args, reader, instance) -> ToolOutcome:
-    found = await knowledge_search(str(args["query"])[:300], 3)
-    return ToolOutcome({"source": found.source, "results": [
+    import asyncio
+
+    from resync_app.assistant import learned_search
+
+    query = str(args["query"])[:300]
+    approved = await asyncio.to_thread(learned_search.search, query)  # operators' approved answers first
+    found = await knowledge_search(query, 3)
+    return ToolOutcome({"source": found.source, "results": [m.as_dict() for m in approved] + [
         {"id": h.id, "title": h.title, "text": h.snippet} for h in found.hits]})
 
 

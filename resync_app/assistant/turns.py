@@ -18,6 +18,7 @@ CONTEXT_ANSWER_CHARS = 1500
 HISTORY_LIMIT = 100
 _CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 KNOWLEDGE_FOOTER = "answered from the knowledge base, no model used"
+LEARNED_FOOTER = "from approved answer #{id}, no model used"
 
 
 def new_conversation_id() -> str:
@@ -44,20 +45,22 @@ def context(conversation_id: str, turns: int = CONTEXT_TURNS) -> list[dict[str, 
 
 def store(conversation_id: str, question: str, answer: str, *, fast_path: bool, model: str | None = None,
           route_reason: str | None = None, tokens: int = 0, cost_usd: float = 0.0, outcome: str = "ok",
-          username: str | None = None) -> int:
+          username: str | None = None, learned_id: int | None = None) -> int:
     """Record one turn; its id."""
     with session_scope() as db:
         row = ChatTurn(conversation_id=conversation_id, question=question, answer=answer, fast_path=fast_path,
                        model=model, route_reason=route_reason, tokens=int(tokens), cost_usd=float(cost_usd or 0.0),
-                       outcome=outcome, username=username)
+                       outcome=outcome, username=username, learned_id=learned_id)
         db.add(row)
         db.flush()
         return int(row.id)
 
 
 def footer(fast_path: bool, model: str | None, route_reason: str | None, tokens: int, cost_usd: float,
-           outcome: str = "ok", knowledge: bool = False) -> str:
+           outcome: str = "ok", knowledge: bool = False, learned_id: int | None = None) -> str:
     """The small line under an answer: model · why · tokens · cost, or how it was answered without a model."""
+    if fast_path and learned_id:
+        return LEARNED_FOOTER.format(id=learned_id)
     if fast_path:
         return KNOWLEDGE_FOOTER if knowledge else PLAN_FOOTER
     if not model:
@@ -76,7 +79,7 @@ def turn_dict(row: ChatTurn) -> dict[str, Any]:
             "outcome": row.outcome, "feedback": row.feedback,
             "footer": footer(row.fast_path, row.model, row.route_reason, row.tokens, row.cost_usd, row.outcome,
                              knowledge=row.fast_path and "no model used._" in row.answer
-                             and "_From the " in row.answer)}
+                             and "_From the " in row.answer, learned_id=row.learned_id)}
 
 
 def history(conversation_id: str, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from resync_app.db import UTCDateTime, utcnow
@@ -14,6 +14,7 @@ class AuditEntry(SQLModel, table=True):
     """One audited event: sign-ins, failures, lockouts, logouts and every admin change."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_action_timestamp", "action", "timestamp"),)  # the shift report (0012)
 
     id: int | None = Field(default=None, primary_key=True)
     timestamp: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))

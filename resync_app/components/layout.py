@@ -22,6 +22,7 @@ ADMIN_NAV = (
         ("Health", "/admin/health", "heart-pulse"),
         ("Proactive", "/admin/proactive", "radar"),
         ("LiteLLM Analytics", "/admin/litellm-analytics", "chart-line"),
+        ("Learning", "/admin/learning", "graduation-cap"),
     )),
     ("ACCOUNT", (
         ("Users", "/admin/users", "user-cog"),
@@ -34,6 +35,7 @@ OPERATOR_NAV = (
     ("Monitoring", "/monitoring", "list-checks"),
     ("Real-time", "/realtime-dashboard", "activity"),
     ("Metrics", "/metrics/dashboard", "chart-line"),
+    ("Shift report", "/shift-report", "clipboard-list"),
 )
 
 

@@ -6,7 +6,8 @@ react-markdown configured instead, with no rehype plugin at all:
 - **No raw HTML.** Without `rehype-raw`, react-markdown turns every HTML fragment of the text into plain text
   (`<script>` shows as the characters "<script>"), and `allowedElements` keeps only the elements Markdown itself
   makes (anything else is unwrapped to its text).
-- **Links are http(s) only.** `urlTransform` drops every other URL (`javascript:`, `data:`, relative paths,
+- **Links are http(s) or in-app paths only.** `urlTransform` keeps absolute http(s) URLs and paths of this site
+  (`/login?next=/`, not `//host`) and drops every other URL (`javascript:`, `data:`, other relative forms,
   fragments): such a link shows as its text. Links open in a new tab with rel="noopener noreferrer nofollow".
 - **Images are never fetched.** An image shows as "[image: alt]" text; its URL is dropped before rendering.
 - GitHub Markdown (tables, strikethrough, autolinks) stays; math does not (a `$` is just a dollar).
@@ -31,11 +32,11 @@ ALLOWED_ELEMENTS = ("p", "br", "hr", "strong", "em", "del", "code", "pre", "bloc
                     "ul", "ol", "li", "input", "h1", "h2", "h3", "h4", "h5", "h6",
                     "table", "thead", "tbody", "tr", "th", "td", "sup", "section")
 
-# react-markdown's `urlTransform(url, key, node)`: keep an `a` element's absolute http(s) URL, drop anything else
-# (null removes the attribute: no href, no src).
+# react-markdown's `urlTransform(url, key, node)`: keep an `a` element's absolute http(s) URL or an in-app path
+# ("/login?next=/", never "//host" or "/\\host"), drop anything else (null removes the attribute: no href, no src).
 URL_TRANSFORM = Var(
-    _js_expr="((url, key, node) => (key === 'href' && node.tagName === 'a' && /^https?:\\/\\/[^\\s\\/]/i.test(url)"
-             " ? url : null))")
+    _js_expr="((url, key, node) => (key === 'href' && node.tagName === 'a'"
+             " && (/^https?:\\/\\/[^\\s\\/]/i.test(url) || /^\\/(?![\\/\\\\])\\S*$/.test(url)) ? url : null))")
 
 _NO_HREF = Var(_js_expr="undefined")  # a dropped URL leaves no href (rx.link's default is "#")
 _IMAGE_TEXT = Var(_js_expr="(props.alt ? '[image: ' + props.alt + ']' : '[image]')", _var_type=str)

@@ -77,8 +77,8 @@ def _hms(iso: str | None) -> str:
 
 
 def _kpis(counts: dict[str, int]) -> list[Kpi]:
-    links = {"failed": "/monitoring?filter=ABEND", "running": "/monitoring?filter=EXEC", "late": "/monitoring?filter=late",
-             "stuck": "/monitoring?filter=stuck", "at_risk": "/monitoring?filter=at_risk"}
+    links = {"failed": "/monitoring?filter=FAILED", "running": "/monitoring?filter=RUNNING",
+             "late": "/monitoring?filter=late", "stuck": "/monitoring?filter=stuck", "at_risk": "/monitoring?filter=at_risk"}
     return [Kpi(key, label, int(counts.get(key, 0)), icon, color, links.get(key, "/monitoring"))
             for key, label, icon, color in KPIS]
 

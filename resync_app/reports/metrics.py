@@ -10,7 +10,8 @@ today, the same days the LLM ledger's rollups and budgets use.
 - TWS poll latency p50/p95 are exact nearest-rank percentiles over the successful polls (window functions);
   failed polls are counted as errors, their time-outs are kept out of the latency.
 - Chat figures come from the stored turns: the feedback ratio is thumbs up ÷ rated answers, the fast-path share is
-  answers given with no model ÷ answers.
+  answers given with no model ÷ answers. Learning from operators (`learning`, `reports/learning_metrics.py`):
+  votes, corrections written, entries approved, and the share of answers given from approved knowledge.
 
 `summary` reads the database on every call; `recent_summary` shares one result for a few seconds (the page's
 periodic refresh: many tabs, one computation). Money appears only as the window's total; there are no keys, models' costs, names or per-user figures.
@@ -30,6 +31,7 @@ from resync_app.db import get_engine
 from resync_app.llm.analytics import day_range, percentile_from_histogram
 from resync_app.llm.models import LatencyDaily, UsageDaily
 from resync_app.notify import SEVERITIES
+from resync_app.reports import learning_metrics
 from resync_app.settings import get_settings
 from resync_app.tws.models import TwsEvent, TwsPollLog
 
@@ -206,6 +208,8 @@ def summary(days: Any = DEFAULT_DAYS) -> dict[str, Any]:
             "chat": _chat(conn, day_list, bounds),
             "tws_polls": _polls(conn, day_list, bounds),
             "events": _events(conn, day_list, bounds),
+            "learning": learning_metrics.figures(conn, day_list, bounds, lambda c: _day_of(c, day_list, bounds),
+                                                 lambda c: _in_window(c, bounds)),
         }
 
 

@@ -230,12 +230,19 @@ class ChatState(rx.State):
     @rx.event
     @operator_read_event
     def vote(self, turn_id: int, value: int):
-        """Thumbs up (+1) / down (-1) on an answer of this conversation."""
+        """Thumbs up (+1) / down (-1) on an answer of this conversation (`learned.record_feedback`, the service of
+        `POST /api/v1/chat/feedback`: with learning on, the answer goes to the review queue)."""
+        from resync_app.assistant import learned
+
         turn = _turn_id(turn_id)
         if value not in (1, -1) or turn is None or not turns.valid_conversation_id(self.conversation_id):
             return
-        if turns.set_feedback(turn, value, self.conversation_id):
-            self._update(turn, feedback=value)
+        principal = current_user(self)
+        try:
+            learned.record_feedback(turn, value, self.conversation_id, None, principal.username if principal else None)
+        except learned.LearningError:
+            return
+        self._update(turn, feedback=value)
 
     @rx.event
     @operator_event

@@ -57,6 +57,22 @@ def tiles(summary: dict[str, Any]) -> dict[str, str]:
         "poll_hint": f"p50 {_ms(polls['p50_ms'])} · {polls['errors']:,} failed of {polls['polls']:,}",
         "events": f"{events['total']:,}",
         "events_hint": f"{events.get('critical', 0):,} critical · {events.get('warning', 0):,} warning",
+        **learning_tiles(summary),
+    }
+
+
+def learning_tiles(summary: dict[str, Any]) -> dict[str, str]:
+    """Learning from operators: votes, corrections, approvals, and the share answered from approved knowledge."""
+    learning = summary.get("learning", {}).get("totals")
+    if not learning:
+        return {}
+    return {
+        "votes": f"{learning['votes']:,}",
+        "votes_hint": f"{learning['votes_up']:,} up · {learning['votes_down']:,} down",
+        "corrections": f"{learning['corrections']:,}",
+        "corrections_hint": f"{learning['approvals']:,} approved in the window",
+        "from_approved": percent(learning["from_approved_share"], 0),
+        "from_approved_hint": f"{learning['from_approved']:,} of {learning['answers']:,} answers, at $0",
     }
 
 

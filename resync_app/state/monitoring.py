@@ -18,14 +18,19 @@ from resync_app.state.formatting import duration as fmt_duration
 from resync_app.tws import queries, service, threats
 from resync_app.tws.client import ACTIONS
 from resync_app.tws.instances import UnknownInstance
-from resync_app.tws.plan_fields import FAILED_STATUSES
+from resync_app.tws import statuses
 
 PAGE_SIZE = 50
 SORTS = {"status": "status", "job": "name", "stream": "job_stream", "workstation": "workstation", "start": "start",
          "duration": "duration", "return_code": "return_code"}
 FLAGS = {"late": {"late": True}, "stuck": {"stuck": True}, "at_risk": {"at_risk": True}}
 FLAG_LABELS = {"late": "Late", "stuck": "Stuck", "at_risk": "Critical at risk"}
-STATUS_ORDER = ("ABEND", "EXEC", "READY", "HOLD", "WAIT", "SUCC", "CANCL")
+# chips: failures first, then what needs an operator, running, waiting, done (each group in the table's order)
+GROUP_ORDER = (statuses.FAILED, statuses.RUNNING, statuses.WAITING, statuses.SUCCESS, statuses.CANCELLED,
+               statuses.OTHER)
+# one chip for a whole group (its count is the summary's), shown when the plan holds several of its statuses
+GROUP_CHIPS = {"FAILED": (statuses.FAILED, "failed", "All failed"), "RUNNING": (statuses.RUNNING, "running",
+                                                                                "All running")}
 ALL = "all"
 
 
@@ -56,6 +61,7 @@ class DepRow:
     name: str = ""
     status: str = ""
     where: str = ""
+    kind: str = "job"  # job | stream (the job follows a whole job stream, issue 16 D3)
 
 
 @dataclass
@@ -79,9 +85,25 @@ def _time(iso: str | None) -> str:
     return iso[:16].replace("T", " ") if iso else ""
 
 
+def _run(job: dict) -> str:
+    """The run's job number (an engine may give it only at launch), and which run it is when rerun."""
+    number = str(job["run_number"]) if job.get("run_number") else "not numbered yet"
+    seq = job.get("run_seq") or 1
+    return number if seq <= 1 else f"{number} (run {seq})"
+
+
+def _dep_row(dep: dict) -> DepRow:
+    if dep.get("kind") == "stream":
+        where = f"{dep.get('jobs_done', 0)} of {dep.get('jobs', 0)} jobs done" if dep.get("in_plan") \
+            else "not in the current plan"
+        return DepRow(dep["id"], dep["name"] or dep["id"], dep["status"] or "", where, "stream")
+    return DepRow(dep["id"], dep["name"] or dep["id"], dep["status"] or "", dep.get("job_stream") or "")
+
+
 def job_row(job: dict) -> JobRow:
-    flag = ("abend" if job["status"] in FAILED_STATUSES else "stuck" if job["stuck"] else "late" if job["late"]
-            else "risk" if job.get("at_risk") else "")
+    flag = ("abend" if job["status"] in statuses.FAILED_STATUSES else "stuck" if job["stuck"] else "late" if job["late"]
+            else "risk" if job.get("at_risk") else "attention" if job["status"] in statuses.ATTENTION_STATUSES
+            else "")
     rc = job["return_code"]
     return JobRow(job["id"], job["name"], job["job_stream"], job["workstation"], job["status"], _time(job["start"]),
                   fmt_duration(job["duration_s"]) if job["duration_s"] is not None else "",
@@ -90,11 +112,25 @@ def job_row(job: dict) -> JobRow:
 
 def chips(summary: dict) -> list[Chip]:
     """The filter chips with their counts, all from the summary row (no count query)."""
-    by_status = summary.get("status_counts", {})
-    ordered = [s for s in STATUS_ORDER if by_status.get(s)] + sorted(s for s in by_status if s not in STATUS_ORDER)
+    by_status = {s: n for s, n in summary.get("status_counts", {}).items() if n}
+    ordered = sorted(by_status, key=_chip_rank)
     counts = summary["counts"]
-    return ([Chip(ALL, "All", counts.get("total", 0))] + [Chip(s, s, int(by_status[s])) for s in ordered]
+    groups = [Chip(key, label, int(counts.get(count_key, 0))) for key, (group, count_key, label) in GROUP_CHIPS.items()
+              if sum(1 for s in by_status if statuses.group(s) == group) > 1]
+    return ([Chip(ALL, "All", counts.get("total", 0))] + groups + [Chip(s, s, int(by_status[s])) for s in ordered]
             + [Chip(k, FLAG_LABELS[k], int(counts.get(k, 0))) for k in FLAGS])
+
+
+def _chip_rank(status: str) -> tuple[int, int, str]:
+    found = statuses.info(status)
+    if found is None:
+        return (len(GROUP_ORDER), 0, status)
+    return (GROUP_ORDER.index(found.group), statuses.TABLE.index(found), status)
+
+
+def valid_filter(key: str, chip_keys: list[str] | tuple[str, ...] = ()) -> bool:
+    """A filter this page understands: all, a flag, a group chip, a status of the table or of the current chips."""
+    return key == ALL or key in FLAGS or key in GROUP_CHIPS or key in queries.STATUSES or key in chip_keys
 
 
 def _query(filter: str, sort: str, descending: bool, search: str, page: int) -> dict:
@@ -182,14 +218,16 @@ class MonitoringState(rx.State):
     @rx.event
     @guard.operator_read_event
     async def load(self):
-        """`on_load`: ?filter=ABEND|late|stuck|at_risk, ?q=, ?job= (opens its drawer)."""
+        """`on_load`: ?filter=ABEND|FAILED|RUNNING|late|stuck|at_risk, ?q=, ?job= (opens its drawer), ?instance=."""
         params = self.router.url.query_parameters
         wanted = params.get("filter", ALL)
-        self.filter = wanted if wanted in FLAGS or wanted in queries.STATUSES or wanted == ALL else ALL
+        self.filter = wanted if valid_filter(wanted) else ALL
         self.search = params.get("q", "")[:200]
         self.page, self.drawer_open = 0, False
         names = [i["name"] for i in queries.instances_overview() if i["enabled"]]
         self.instance_names = names if len(names) > 1 else []
+        if params.get("instance") in names:  # ?job=…&instance=… (the shift report's links)
+            self.instance = params["instance"]
         if self.instance not in names:
             self.instance = ""
         self._load()
@@ -204,7 +242,7 @@ class MonitoringState(rx.State):
     @rx.event
     @guard.operator_read_event
     def set_filter(self, key: str):
-        self.filter = key if key in FLAGS or key in queries.STATUSES else ALL
+        self.filter = key if valid_filter(key, [chip.key for chip in self.chips]) else ALL
         self.page = 0
         self._load()
 
@@ -261,13 +299,13 @@ class MonitoringState(rx.State):
             return
         self.job = job_row(data)
         self.job_facts = {"Started": self.job.start or "—", "Duration": self.job.duration or "—",
-                          "Return code": self.job.return_code or "—", "Run": str(data["run_number"]), "Scheduled": _time(data["scheduled_start"]) or "—",
+                          "Return code": self.job.return_code or "—", "Run": _run(data),
+                          "Scheduled": _time(data["scheduled_start"]) or "—",
                           "Ended": _time(data["end"]) or "—", "Deadline": _time(data["deadline"]) or "—",
                           "Critical": "yes" if data["critical"] else "no",
                           "Confidence": f"{data['confidence']:.0%}" if data["confidence"] is not None else "—"}
         deps = data["dependencies"]
-        self.predecessors = [DepRow(d["id"], d["name"] or d["id"], d["status"] or "", d.get("job_stream") or "")
-                             for d in deps["predecessors"]]
+        self.predecessors = [_dep_row(d) for d in deps["predecessors"]]
         self.successors = [DepRow(d["id"], d["name"] or d["id"], d["status"] or "", d.get("job_stream") or "")
                            for d in deps["successors"]]
         self.history = [RunRow(r["run_number"], r["status"], _time(r["start"]), fmt_duration(r["duration_s"]),
@@ -285,6 +323,13 @@ class MonitoringState(rx.State):
         log = await service.log_excerpt(name, data["id"])
         self.log_text = log["text"] or ""
         self.log_note = log["error"] or ("" if log["text"] else "The log is empty.")
+
+    @rx.event
+    @guard.operator_read_event
+    def show_stream(self, stream: str):
+        """A job-stream predecessor of the drawer's job: close the drawer, list that stream's jobs."""
+        self.search, self.filter, self.page, self.drawer_open = str(stream)[:200], ALL, 0, False
+        self._load()
 
     @rx.event
     @guard.operator_read_event

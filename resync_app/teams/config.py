@@ -27,14 +27,13 @@ from resync_app.logging_setup import register_secret
 from resync_app.notify import TWS_EVENT_TYPES
 from resync_app.secrets_box import decrypt, encrypt
 from resync_app.teams.models import TeamsSettings
+from resync_app.tws.statuses import CODES as STATUS_CODES
 
 TOPIC = "teams"
 
-# HWA job statuses: the spec's JobInPlanStatus enum (hwa-rest-api-v2.openapi.json) plus CANCELLED, the spelling
-# the operator API uses (CONTRACT §9).
-JOB_STATUSES = ("HOLD", "READY", "FENCE", "INTRO", "FAIL", "EXEC", "WAIT", "SUPPR", "END", "SUCC", "SUCCP", "ABEND",
-                "CANCL", "CANCLP", "ABENP", "PEND", "SUSP", "STUCK", "EXTRN", "INTRPT", "COMPLT", "ERROR", "PENDPRED",
-                "STARTED", "UNDCDED", "ARRVING", "NONREPPRED", "CANCELLED")
+# HWA job statuses (`tws/statuses.py`: the spec's JobInPlanStatus enum and the engine's other codes) plus CANCELLED,
+# the spelling the operator API uses (CONTRACT §9).
+JOB_STATUSES = (*STATUS_CODES, "CANCELLED")
 LLM_BUDGET = "llm_budget"
 NOTIFICATION_TYPES = (*TWS_EVENT_TYPES, LLM_BUDGET)
 JOB_EVENT_TYPES = tuple(t for t in TWS_EVENT_TYPES if t.startswith("job_")) + ("deadline_at_risk",)

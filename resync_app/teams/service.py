@@ -27,6 +27,7 @@ from resync_app.teams import cards, outbox
 from resync_app.teams import config as teams_config
 from resync_app.teams.config import JOB_EVENT_TYPES, TeamsConfig
 from resync_app.teams.dispatcher import Dispatcher, post_card
+from resync_app.tws.statuses import canonical
 
 logger = logging.getLogger("resync.teams")
 _lock = threading.Lock()
@@ -45,7 +46,8 @@ def event_matches(config: TeamsConfig, event: TwsEventNotice) -> bool:
     if event.type in JOB_EVENT_TYPES:
         if not config.enable_job_notifications:
             return False
-        if config.job_status_filters and (event.status or "").upper() not in config.job_status_filters:
+        if config.job_status_filters and canonical(event.status) not in {
+                canonical(s) for s in config.job_status_filters}:  # CANCELLED matches CANCL (tws/statuses.py)
             return False
     return True
 

@@ -7,12 +7,16 @@ Built from `hwa-rest-api-v2.openapi.json`:
   paging envelope `{count, results, next, previous}`; `iter_jobs` yields one list per page, following `next`
   (same server only) or, when a server leaves `next` out, advancing `offset` while `count` says more are left.
   The `Include-Count: true` header asks for `count`.
-- One job: `plan/job/{job_id}`; its predecessors: `plan/job/{job_id}/predecessors` (ListResponseV21).
+- One job: `plan/job/{job_id}`; its predecessors: `plan/job/{job_id}/predecessors?depth=1` (ListResponseV21 of
+  JOB and JOBSTREAM nodes).
 - Job log: `plan/job/run/{run_id}/joblog` (text/plain) for the job's current run.
 - Actions: `PUT plan/job/{job_id}/action/{hold|release|cancel}`; rerun is per run in the spec:
   `PUT plan/job/run/{run_id}/action/rerun` (RerunDetailsV2 body, optional).
 - Retries with exponential backoff on connection failures, timeouts and 429/502/503/504 for reads; an action is
   retried only when the request provably never left (the connection was refused), never after a timeout or a 5xx.
+- Errors are classified by status code and structure only: the spec gives error answers no body, so TWS' words are
+  read from whatever body came (JSON of any shape, text, HTML, none: `server_text.py`), and an action answered 2xx
+  with `isError: true` is a refusal.
 
 Every failure is one of the typed errors of `resync_app.tws.errors`, with a message a person can act on.
 """
@@ -44,6 +48,7 @@ from resync_app.tws.errors import (
     TWSUnreachable,
 )
 from resync_app.tws.plan_fields import last_run
+from resync_app.tws.server_text import refusal, server_message
 
 logger = logging.getLogger("resync.tws.client")
 
@@ -170,9 +175,11 @@ class HWAClient:
         """GET plan/job/{job_id} (JobInPlanV2, with its `dependencies`)."""
         return await self._get_object(f"plan/job/{_seg(job_id)}", f"job {job_id}")
 
-    async def predecessors(self, job_id: str) -> list[dict]:
-        """GET plan/job/{job_id}/predecessors: the flow nodes (jobs, job streams) this job depends on."""
-        body = await self._get_object(f"plan/job/{_seg(job_id)}/predecessors", f"the predecessors of job {job_id}")
+    async def predecessors(self, job_id: str, depth: int = 1) -> list[dict]:
+        """GET plan/job/{job_id}/predecessors?depth=…: the flow nodes (jobs, and job streams: `flowNodeType`) this job
+        depends on, `depth` levels up (the spec gives `depth` no default: always sent, 1 = the direct ones)."""
+        body = await self._get_object(f"plan/job/{_seg(job_id)}/predecessors", f"the predecessors of job {job_id}",
+                                      params={"depth": depth})
         results = body.get("results")
         if not isinstance(results, list):
             raise self._bad_shape(f"the predecessors of job {job_id}")
@@ -224,6 +231,11 @@ class HWAClient:
         if not response.content:
             return {}
         parsed = self._json(response, f"{action} job {label}")
+        reason = refusal(parsed)
+        if reason is not None:  # a 2xx that still says no (ActionResourceResponseV2 with isError)
+            raise TWSRefused(f"TWS at {self.conn.address} refused to {action} job {label} "
+                             f"(HTTP {response.status_code}): {_redact(reason, self.conn.password)}",
+                             status_code=response.status_code, instance=self.conn.name)
         return parsed if isinstance(parsed, dict) else {"result": parsed}
 
     # ---- plumbing ---------------------------------------------------------------------------------------------
@@ -231,8 +243,8 @@ class HWAClient:
     def _url(self, path: str) -> str:
         return f"{self._api}/{path.lstrip('/')}"
 
-    async def _get_object(self, path: str, what: str) -> dict:
-        response = await self._request("GET", path, what=what)
+    async def _get_object(self, path: str, what: str, params: dict | None = None) -> dict:
+        response = await self._request("GET", path, what=what, params=params)
         body = self._json(response, what)
         if not isinstance(body, dict):
             raise self._bad_shape(what)
@@ -378,26 +390,8 @@ class HWAClient:
         raise TWSRefused(f"TWS at {where} refused {doing} (HTTP {status}){said}", status_code=status, instance=name)
 
     def _server_message(self, response: httpx.Response) -> str:
-        """TWS' own explanation from an error answer (JSON `message`/… or short text), password removed."""
-        text = ""
-        try:
-            body = orjson.loads(response.content) if response.content else None
-        except orjson.JSONDecodeError:
-            body = None
-            if "html" not in response.headers.get("content-type", ""):
-                text = response.text.strip()
-        if isinstance(body, dict):
-            for key in ("message", "errorMessage", "detail", "error", "messageText"):
-                value = body.get(key)
-                if isinstance(value, str) and value.strip():
-                    text = value.strip()
-                    break
-            message_id = body.get("messageId")
-            if isinstance(message_id, str) and message_id and message_id not in text:
-                text = f"{message_id} {text}".strip()
-        text = " ".join(text.split())
-        if len(text) > _MAX_SERVER_TEXT:
-            text = text[:_MAX_SERVER_TEXT] + "…"
+        """TWS' own explanation from an error answer, whatever the body's shape (`server_text`), password removed."""
+        text = server_message(response.content, response.headers.get("content-type", ""))
         return _redact(text, self.conn.password)
 
     def _json(self, response: httpx.Response, what: str) -> Any:

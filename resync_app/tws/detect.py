@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from resync_app.tws.plan_fields import (
     CANCELLED_STATUSES, FAILED_STATUSES, FINAL_STATUSES, RUNNING_STATUSES, SUCCESS_STATUSES, JobView,
 )
+from resync_app.tws.statuses import meaning as status_meaning
 
 # Risk levels of a critical job (HCL's console: normal / potential risk / high risk).
 RISK_NORMAL, RISK_POTENTIAL, RISK_HIGH = "normal", "potential", "high"
@@ -56,6 +57,7 @@ class Known:
     raw: int | None = None
     recheck: datetime | None = None
     volatile: bool = False
+    run_seq: int = 0  # Resync's count of the job's runs (0: not known, a row from before it was stored)
 
 
 @dataclass(slots=True)
@@ -100,6 +102,23 @@ def fingerprint(view: JobView) -> int:
     )
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def run_seq(prev: Known | None, view: JobView) -> int:
+    """Resync's count of the job's runs, for the run in `view` (issue 16, D5). A new run is seen when its position in
+    `jobruns` grows, when a known job number changes to another, or when a finished job runs again (only a rerun
+    revives a job that ended); a run that merely gets its job number at launch stays the same run."""
+    if prev is None or prev.run_seq <= 0:
+        return max(1, view.run_position)
+    numbered_anew = prev.run_number > 0 and view.run_number > 0 and prev.run_number != view.run_number
+    revived = prev.status in FINAL_STATUSES and view.status not in FINAL_STATUSES and bool(view.status)
+    if view.run_position > prev.run_seq or numbered_anew or revived:
+        return max(prev.run_seq + 1, view.run_position)
+    return prev.run_seq
+
+
+def _run_label(view: JobView) -> str:
+    return str(view.run_number) if view.run_number else "not numbered yet"
 
 
 def stuck_flag(status: str, start: datetime | None, now: datetime, th: Thresholds) -> bool:
@@ -196,23 +215,23 @@ def job_events(instance: str, prev: Known | None, view: JobView, *, late: bool, 
     """The events one job's change gives (none when nothing that matters changed)."""
     out: list[Candidate] = []
     label = f"{view.workstation}#{view.job_stream}.{view.name}"
-    run = view.run_number
+    run, number = view.run_seq or max(1, view.run_position), _run_label(view)
     prev_status = prev.status if prev is not None else None
-    new_run = prev is not None and run != prev.run_number
+    new_run = prev is not None and prev.run_seq > 0 and run != prev.run_seq
     status_changed = prev_status != view.status or new_run
     if status_changed:
         if view.status in RUNNING_STATUSES and (prev_status not in RUNNING_STATUSES or new_run):
-            out.append(_job_candidate(instance, view, "job_started", "info", f"Job {label} started (run {run}).",
+            out.append(_job_candidate(instance, view, "job_started", "info", f"Job {label} started (run {number}).",
                                       f"job_started:{view.id}:{run}"))
         elif view.status in SUCCESS_STATUSES and (prev_status not in SUCCESS_STATUSES or new_run):
             out.append(_job_candidate(instance, view, "job_completed", "info",
-                                      f"Job {label} completed successfully (run {run}, return code "
+                                      f"Job {label} completed successfully (run {number}, return code "
                                       f"{view.return_code if view.return_code is not None else '—'}).",
                                       f"job_completed:{view.id}:{run}"))
         elif view.status in FAILED_STATUSES and (prev_status not in FAILED_STATUSES or new_run):
             out.append(_job_candidate(instance, view, "job_abended", "critical",
-                                      f"Job {label} ended in {view.status} (run {run}, return code "
-                                      f"{view.return_code if view.return_code is not None else '—'}).",
+                                      f"Job {label} is {view.status}: {status_meaning(view.status)} (run {number}, "
+                                      f"return code {view.return_code if view.return_code is not None else '—'}).",
                                       f"job_abended:{view.id}:{run}"))
     if stuck and not (prev is not None and prev.stuck and not new_run):
         out.append(_job_candidate(instance, view, "job_stuck", "warning",

@@ -121,6 +121,8 @@ class TwsPlanJob(SQLModel, table=True):
     fingerprint: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     changed_seq: int = Field(default=0)  # the poll that last changed this row
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    # Resync's count of the job's runs (`detect.run_seq`): the run part of its events' dedupe keys (migration 0010)
+    run_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class TwsWorkstation(SQLModel, table=True):
@@ -195,6 +197,7 @@ class TwsEvent(SQLModel, table=True):
         Index("ix_tws_events_instance_id", "instance", "id"),
         Index("ix_tws_events_severity_id", "severity", "id"),
         Index("ix_tws_events_type_id", "type", "id"),
+        Index("ix_tws_events_instance_type_at", "instance", "type", "at"),  # the shift report's window counts (0012)
     )
 
     id: int | None = Field(default=None, primary_key=True)

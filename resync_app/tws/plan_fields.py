@@ -6,9 +6,11 @@ odd field (a real server may omit anything): a missing value becomes None / "" /
 
 Where each JobView field comes from (JobInPlanV2):
   status          lastRunCompositeStatus.status, else the last run's compositeStatus.status: the JobInPlanStatus
-                  enum (HOLD, READY, WAIT, EXEC, SUCC, ABEND, CANCL, …). HWA calls it the "internal status"
-                  (the spec's OQL example `jobruns.compositeStatus.status = 'SUCC'`); `internal_status` is the same
-                  value under that name, `common_status` is the simplified CommonStatusV2 (WAITING, RUNNING, …).
+                  enum (HOLD, READY, WAIT, EXEC, SUCC, ABEND, CANCL, …) as `statuses.canonical` spells it
+                  (CANCELLED → CANCL …). HWA calls it the "internal status" (the spec's OQL example
+                  `jobruns.compositeStatus.status = 'SUCC'`); `internal_status` is the value exactly as TWS sent it,
+                  `common_status` the simplified CommonStatusV2 (WAITING, RUNNING, …). What each status means and
+                  how it counts: `statuses.py`.
   substatus       the composite status' JobInPlanSubStatus (HOLD_WAITING_FOR_PREDECESSOR, HOLD_PRIORITY_ZERO, …).
   start, end      the last run's timeInfo.actualStartTime / actualEndTime.
   scheduled_start timeRestrictions.startTime (the AT time), else schedTime.
@@ -16,11 +18,16 @@ Where each JobView field comes from (JobInPlanV2):
   estimated_duration_s  the last run's timeInfo.estimatedDuration, else jobDefinition.estimatedDuration (ISO 8601).
   critical        jobOptions.critical;  critical_start: criticalStart;  confidence_interval: confidenceInterval.
   late            jobStatusFlags.jobLate;  deadline_passed: jobStatusFlags.deadlineHasPassed.
-  return_code     the last run's returnCode;  run_number: the last run's jobNumber (a new number on each rerun);
-                  run_id: the last run's id (the rerun and job-log routes take it);  run_count: len(jobruns).
-  predecessors    jobId of the INTERNAL / EXTERNAL_JOB entries of `dependencies`. The spec says query results
-                  (GET plan/job) leave `dependencies` empty: only GET plan/job/{id} fills it; HWAClient.predecessors()
-                  asks plan/job/{id}/predecessors.
+  return_code     the last run's returnCode;  run_number: the last run's jobNumber (a new number on each rerun),
+                  0 while it has none (an engine may give it only at launch, issue 16 D5);
+                  run_id: the last run's id (the rerun and job-log routes take it);  run_count: len(jobruns);
+                  run_position: where the current run is in `jobruns` ("All the run instances of the job"), from 1;
+                  run_seq: Resync's own count of the job's runs (set by the poll, `detect.run_seq`): the run
+                  identity of dedupe keys, which never changes when a run merely gets its number.
+  predecessors    jobId of the INTERNAL / EXTERNAL_JOB entries of `dependencies`, and `stream:<jobStreamId>` of
+                  the EXTERNAL_JOBSTREAM ones (a job that follows a whole job stream, `node_refs.py`). The spec
+                  says query results (GET plan/job) leave `dependencies` empty: only GET plan/job/{id} fills it;
+                  HWAClient.predecessors() asks plan/job/{id}/predecessors.
 """
 
 from __future__ import annotations
@@ -31,12 +38,14 @@ from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 
-# Enumerations copied from the spec's components/schemas.
-STATUSES = (  # JobInPlanStatus
-    "HOLD", "READY", "FENCE", "INTRO", "FAIL", "EXEC", "WAIT", "SUPPR", "END", "SUCC", "SUCCP", "ABEND", "CANCL",
-    "CANCLP", "ABENP", "PEND", "SUSP", "STUCK", "EXTRN", "INTRPT", "COMPLT", "ERROR", "PENDPRED", "STARTED",
-    "UNDCDED", "ARRVING", "NONREPPRED",
+from resync_app.tws.node_refs import dependency_ref
+from resync_app.tws.statuses import (  # noqa: F401 - the groupings are read from here by the poller and pages
+    BY_CODE, CANCELLED_STATUSES, FAILED_STATUSES, FINAL_STATUSES, RUNNING_STATUSES, SPEC_CODES, SUCCESS_STATUSES,
+    WAITING_STATUSES, canonical,
 )
+
+# Enumerations copied from the spec's components/schemas (the job statuses: `statuses.py`, the one table).
+STATUSES = SPEC_CODES  # JobInPlanStatus
 SUBSTATUSES = (  # JobInPlanSubStatus
     "HOLD_WAITING_FOR_PREDECESSOR", "HOLD_UNEXPECTED_PREDECESSOR_CONDITION", "HOLD_WAITING_FOR_TIME",
     "HOLD_WAITING_FOR_PROMPT", "HOLD_WAITING_FOR_FILE", "HOLD_WAITING_FOR_INPUT", "HOLD_PRIORITY_ZERO",
@@ -63,18 +72,10 @@ WORKSTATION_STATES = (  # WorkstationStateEnum
 WORKSTATION_TYPES = ("AGENT", "POOL", "D-POOL", "REM-ENG", "MANAGER", "FTA", "X-AGENT", "S-AGENT",
                      "WORKLOAD_BROKER", "DOMAIN_MANAGER")
 
-# Groupings of STATUSES the poller and the pages use.
-RUNNING_STATUSES = ("EXEC", "INTRO", "STARTED", "SUSP")
-FAILED_STATUSES = ("ABEND", "ABENP", "FAIL", "ERROR")
-SUCCESS_STATUSES = ("SUCC", "SUCCP", "COMPLT", "END")
-CANCELLED_STATUSES = ("CANCL", "CANCLP")
-FINAL_STATUSES = SUCCESS_STATUSES + FAILED_STATUSES + CANCELLED_STATUSES
-WAITING_STATUSES = ("HOLD", "READY", "WAIT", "FENCE", "PEND", "PENDPRED", "ARRVING", "STUCK", "UNDCDED",
-                    "NONREPPRED", "EXTRN", "SUPPR", "INTRPT")
-
 _LINK_STATES = frozenset({"LINKED", "FULLY_LINKED", "DIRECTLY_LINKED", "HOST_LINKED", "EXTENDED_LINKED",
                           "TCP_IP_LINKED"})
 _RUN_STATES = frozenset({"RUNNING", "INSTALLED_AND_RUNNING", "JOBMAN_UP", "SERVER_STARTED"})
+_LAUNCH_OFF = "DISABLED_DEACTIVE_JOB_LAUNCHING_FLAG"  # WorkstationFlagEnum: job launching deactivated
 
 
 @dataclass(slots=True)
@@ -104,6 +105,8 @@ class JobView:
     substatus: str = ""
     run_id: str = ""
     run_count: int = 0
+    run_position: int = 1
+    run_seq: int = 0
     late: bool = False
     deadline_passed: bool = False
     latest_start: datetime | None = None
@@ -125,7 +128,8 @@ class JobView:
 
 @dataclass(slots=True)
 class WorkstationView:
-    """One workstation in the plan. `link_status` is LINKED or UNLINKED (from activeStates)."""
+    """One workstation in the plan. `link_status` is LINKED or UNLINKED (from activeStates); `offline`: it launches
+    no jobs (see `workstation_view`)."""
 
     id: str
     name: str
@@ -250,21 +254,26 @@ def _str(value: Any) -> str:
 
 
 def last_run(obj: dict) -> dict:
-    """The current run instance of a JobInPlanV2 (`lastInRerunChain`, else the highest `jobNumber`, else the last)."""
+    """The current run instance of a JobInPlanV2 (`lastInRerunChain`, else the highest `jobNumber` when every run
+    has one, else the last listed: a rerun not launched yet may have no number)."""
     runs = obj.get("jobruns")
-    return _last_of(runs) if runs.__class__ is list else {}
+    return _last_of(runs)[0] if runs.__class__ is list else {}
 
 
-def _last_of(runs: list) -> dict:
+def _last_of(runs: list) -> tuple[dict, int]:
+    """(the current run, its position in the list from 1)."""
     if len(runs) == 1 and runs[0].__class__ is dict:  # the usual case, fast
-        return runs[0]
-    runs = [r for r in runs if isinstance(r, dict)]
-    if not runs:
-        return {}
-    for run in runs:
+        return runs[0], 1
+    indexed = [(i, r) for i, r in enumerate(runs, 1) if isinstance(r, dict)]
+    if not indexed:
+        return {}, 1
+    for i, run in indexed:
         if run.get("lastInRerunChain"):
-            return run
-    return max(runs, key=lambda r: (_int(r.get("jobNumber")) or 0))
+            return run, i
+    if all(_int(r.get("jobNumber")) is not None for _, r in indexed):
+        i, run = max(indexed, key=lambda item: _int(item[1].get("jobNumber")) or 0)
+        return run, i
+    return indexed[-1][1], indexed[-1][0]
 
 
 # ---- views ----------------------------------------------------------------------------------------------------
@@ -304,10 +313,11 @@ def job_view(obj: dict) -> JobView:
     runs = get("jobruns")
     if runs.__class__ is not list:
         runs = []
-    run = _last_of(runs) if runs else _EMPTY
+    run, position = _last_of(runs) if runs else (_EMPTY, 1)
     run_get = run.get
     composite = _d(get("lastRunCompositeStatus")) or _d(run_get("compositeStatus"))
-    status = _s(composite.get("status"))
+    raw_status = _s(composite.get("status"))
+    status = raw_status if raw_status in BY_CODE or not raw_status else canonical(raw_status)
     time_info = _d(run_get("timeInfo"))
     restrictions = _d(get("timeRestrictions"))
     flags = _d(get("jobStatusFlags"))
@@ -317,8 +327,7 @@ def job_view(obj: dict) -> JobView:
         estimated = _dur(definition.get("estimatedDuration"))
     dependencies = get("dependencies")
     predecessors = [
-        _s(dep.get("jobId")) for dep in dependencies
-        if dep.__class__ is dict and dep.get("dependencyType") in ("INTERNAL", "EXTERNAL_JOB") and dep.get("jobId")
+        found for found in (dependency_ref(dep) for dep in dependencies if dep.__class__ is dict) if found
     ] if dependencies.__class__ is list else []
     run_number = _i(run_get("jobNumber"))
     confidence = get("confidenceInterval")
@@ -329,7 +338,7 @@ def job_view(obj: dict) -> JobView:
         job_stream_id=_s(get("jobStreamId")),
         workstation=_s(get("workstation")),
         status=status,
-        internal_status=status,
+        internal_status=raw_status,
         start=_t(time_info.get("actualStartTime")),
         end=_t(time_info.get("actualEndTime")),
         scheduled_start=_t(restrictions.get("startTime")) or _t(get("schedTime")),
@@ -337,7 +346,7 @@ def job_view(obj: dict) -> JobView:
         estimated_duration_s=estimated,
         critical=bool(_d(get("jobOptions")).get("critical")),
         return_code=_i(run_get("returnCode")),
-        run_number=run_number if run_number is not None else len(runs),
+        run_number=run_number if run_number is not None else 0,
         predecessors=predecessors,
         priority=_i(get("priority")),
         folder=_s(get("folder")),
@@ -345,6 +354,7 @@ def job_view(obj: dict) -> JobView:
         substatus=_s(composite.get("substatus")),
         run_id=_s(run_get("id")),
         run_count=len(runs),
+        run_position=position,
         late=bool(flags.get("jobLate")),
         deadline_passed=bool(flags.get("deadlineHasPassed")),
         latest_start=_t(restrictions.get("latestStartTime")),
@@ -356,16 +366,22 @@ def job_view(obj: dict) -> JobView:
 
 
 def workstation_view(obj: dict) -> WorkstationView:
-    """Flatten one WorkstationInPlanV2: linked if activeStates has a *LINKED state, running if RUNNING (or
-    JOBMAN_UP…), offline if ONLINE is missing."""
+    """Flatten one WorkstationInPlanV2 (issue 16, D6: what decides linked and up).
+
+    linked: `activeStates` has a *LINKED state (LINKED, FULLY_LINKED, TCP_IP_LINKED, …); running: it has a running
+    state (RUNNING, JOBMAN_UP, INSTALLED_AND_RUNNING, SERVER_STARTED); offline: `activeFlags` says its job launching
+    is deactivated (DISABLED_DEACTIVE_JOB_LAUNCHING_FLAG). `ONLINE` is not required: many agents never list it while
+    linked and running (the spec's enum has it, and its `activeStates IN ['ONLINE']` example, but says nothing of
+    which workstations report it), so its absence proves nothing and is only shown among the states."""
     states = tuple(_str(s) for s in obj.get("activeStates") or [])
+    flags = obj.get("activeFlags")
     state_set = set(states)
     return WorkstationView(
         id=_str(obj.get("id")),
         name=_str(obj.get("name")),
         link_status="LINKED" if state_set & _LINK_STATES else "UNLINKED",
         running=bool(state_set & _RUN_STATES),
-        offline="ONLINE" not in state_set,
+        offline=isinstance(flags, list) and _LAUNCH_OFF in flags,
         type=_str(obj.get("type")),
         os=_str(obj.get("os")),
         domain=_str(obj.get("domainName")),

@@ -8,7 +8,8 @@ Functions (each takes `instance=None` = the primary instance; an unknown one rai
   summary(instance)                     → the summary row as CONTRACT §9 shapes it (+ poller, status_counts)
   jobs(instance, status=…, workstation=…, stream=…, q=…, sort=…, limit=…, offset=…, late=…, stuck=…,
        critical=…, risk=…, at_risk=…)   → {count, results}
-  job(instance, job_id)                 → one job + dependencies (predecessors/successors) + run history
+  job(instance, job_id)                 → one job + dependencies (predecessors — jobs, and job streams it follows
+                                          as a whole: `kind` "stream" — and successors) + run history
   events(instance, severity=…, type=…, since=…, until=…, q=…, limit=…, offset=…) → {count, results}, newest first
   workstations(instance)                → the workstations with their link state
   critical_jobs(instance, at_risk_only) → critical jobs with deadline, risk and confidence (least confident first)
@@ -29,17 +30,17 @@ from sqlalchemy import and_, func, or_, select
 
 from resync_app.db import session_scope, utcnow
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
-from resync_app.tws import detect, instances
+from resync_app.tws import detect, instances, stream_deps
 from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
-from resync_app.tws.plan_fields import RUNNING_STATUSES, STATUSES, SUCCESS_STATUSES
+from resync_app.tws.node_refs import is_stream
+from resync_app.tws.plan_fields import RUNNING_STATUSES, SUCCESS_STATUSES
+from resync_app.tws.statuses import CODES as STATUSES, expand_filter
 
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000_000  # beyond any plan; keeps OFFSET inside the databases' integers
 DEFAULT_LIMIT = 50
-STATUS_ALIASES = {"CANCELLED": "CANCL", "CANCELED": "CANCL", "SUCCESS": "SUCC", "SUCCESSFUL": "SUCC",
-                  "RUNNING": "EXEC", "FAILED": "ABEND", "HELD": "HOLD", "WAITING": "WAIT"}
 SORT_KEYS = {
     "name": (TwsPlanJob.name,),
     "status": (TwsPlanJob.status, TwsPlanJob.name),
@@ -88,16 +89,31 @@ def _split(value: str | list[str] | None) -> list[str]:
     return [item.strip() for item in items if item and item.strip()]
 
 
-def parse_statuses(value: str | list[str] | None) -> list[str]:
-    """HWA statuses from "ABEND,EXEC" (case-insensitive; CANCELLED → CANCL …); unknown → QueryInvalid."""
+def parse_statuses(value: str | list[str] | None, in_plan: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """HWA statuses from "ABEND,EXEC" (case-insensitive; CANCELLED → CANCL, FAILED → every failed status …: the
+    table of `statuses.py`); a status the plan holds (`in_plan`) is accepted as it is; anything else →
+    QueryInvalid."""
     out, bad = [], []
     for item in _split(value):
-        status = STATUS_ALIASES.get(item.upper(), item.upper())
-        (out if status in STATUSES else bad).append(status if status in STATUSES else item)
+        codes = expand_filter(item)
+        if codes is None and item.upper() in in_plan:
+            codes = (item.upper(),)
+        if codes is None:
+            bad.append(item)
+        else:
+            out.extend(codes)
     if bad:
         raise QueryInvalid({"status": f"unknown status {', '.join(bad)}; use HWA statuses such as "
                                       f"SUCC, ABEND, EXEC, READY, HOLD, WAIT, CANCL"})
     return sorted(set(out))
+
+
+def _plan_statuses(instance: str | None) -> frozenset[str]:
+    """The statuses the instance's plan holds now (from the summary row), for a status no table knows."""
+    try:
+        return frozenset(summary(instance)["status_counts"])
+    except UnknownInstance:
+        return frozenset()
 
 
 def _limit(limit: Any, errors: dict[str, str], maximum: int = MAX_LIMIT) -> int:
@@ -197,7 +213,8 @@ def _job_dict(row: TwsPlanJob, now: datetime) -> dict[str, Any]:
         "job_stream_id": row.job_stream_id, "workstation": row.workstation, "status": row.status,
         "common_status": row.external_status, "start": _iso(row.start), "end": _iso(row.end),
         "duration_s": round(duration, 1) if duration is not None else None, "return_code": row.return_code,
-        "run_number": row.run_number, "scheduled_start": _iso(row.scheduled_start), "deadline": _iso(row.deadline),
+        "run_number": row.run_number, "run_seq": row.run_seq, "scheduled_start": _iso(row.scheduled_start),
+        "deadline": _iso(row.deadline),
         "estimated_duration_s": row.estimated_duration_s, "critical": row.critical, "priority": row.priority,
         "late": row.late, "stuck": row.stuck, "risk": row.risk or None, "confidence": row.confidence,
         "at_risk": bool(row.critical) and detect.counts_as_at_risk(row, row.risk or "", now),
@@ -279,8 +296,11 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
     try:
         statuses = parse_statuses(status)
     except QueryInvalid as exc:
-        errors.update(exc.errors)
-        statuses = []
+        try:
+            statuses = parse_statuses(status, _plan_statuses(instance))
+        except QueryInvalid:
+            errors.update(exc.errors)
+            statuses = []
     sort_text = (sort or "name").strip()
     descending = sort_text.startswith("-")
     sort_key = sort_text.lstrip("-+").lower()
@@ -354,6 +374,7 @@ def job(instance: str | None, job_id: str) -> dict[str, Any] | None:
         pred_ids = [p for p in json.loads(row.predecessors or "[]") if isinstance(p, str)]
         preds = {r.job_id: r for r in db.execute(select(TwsPlanJob).where(
             TwsPlanJob.instance == name, TwsPlanJob.job_id.in_(pred_ids))).scalars()} if pred_ids else {}
+        streams = {p: stream_deps.stream_state(db, name, p) for p in pred_ids if is_stream(p)}  # D3
         successors = db.execute(select(TwsPlanJob).where(
             TwsPlanJob.instance == name, TwsPlanJob.predecessors.like(_like(json.dumps(job_id)), escape="\\"))
             .order_by(TwsPlanJob.name).limit(100)).scalars().all()
@@ -361,7 +382,7 @@ def job(instance: str | None, job_id: str) -> dict[str, Any] | None:
         runs = db.execute(select(TwsJobRun).where(TwsJobRun.instance == name, TwsJobRun.job_key == key)
                           .order_by(TwsJobRun.end.desc()).limit(HISTORY_LIMIT)).scalars().all()
     data["dependencies"] = {
-        "predecessors": [_dep(preds.get(p), p) for p in pred_ids],
+        "predecessors": [streams[p] if p in streams else _dep(preds.get(p), p) for p in pred_ids],
         "successors": [_dep(s, s.job_id) for s in successors],
     }
     data["history"] = [{"job_id": r.job_id, "run_number": r.run_number, "status": r.status, "start": _iso(r.start),
@@ -375,8 +396,9 @@ def job(instance: str | None, job_id: str) -> dict[str, Any] | None:
 
 def _dep(row: TwsPlanJob | None, job_id: str) -> dict[str, Any]:
     if row is None:
-        return {"id": job_id, "name": None, "status": None, "in_plan": False}
-    return {"id": row.job_id, "name": row.name, "job_stream": row.job_stream, "workstation": row.workstation,
+        return {"id": job_id, "kind": "job", "name": None, "status": None, "in_plan": False}
+    return {"id": row.job_id, "kind": "job", "name": row.name, "job_stream": row.job_stream,
+            "workstation": row.workstation,
             "status": row.status, "start": _iso(row.start), "end": _iso(row.end), "late": row.late,
             "stuck": row.stuck, "in_plan": True}
 
@@ -407,8 +429,9 @@ def workstations(instance: str | None = None) -> list[dict[str, Any]]:
 # ---- events ---------------------------------------------------------------------------------------------
 
 
-def parse_time(value: Any, param: str, errors: dict[str, str]) -> datetime | None:
-    """An ISO-8601 date-time (a "+" that a query string turned into a space is put back); naive = UTC."""
+def parse_time(value: Any, param: str, errors: dict[str, str], naive_tz=timezone.utc) -> datetime | None:
+    """An ISO-8601 date-time (a "+" that a query string turned into a space is put back); naive = in `naive_tz`
+    (UTC; the shift report passes RESYNC_TIMEZONE)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -422,7 +445,7 @@ def parse_time(value: Any, param: str, errors: dict[str, str]) -> datetime | Non
         except ValueError:
             errors[param] = "must be an ISO-8601 date-time, e.g. 2026-12-01T08:00:00Z"
             return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=naive_tz)
 
 
 def event_dict(row: TwsEvent) -> dict[str, Any]:

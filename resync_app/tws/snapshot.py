@@ -33,10 +33,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from resync_app import metrics, notify
 from resync_app.db import get_engine, session_scope, utcnow
 from resync_app.events import feed
-from resync_app.tws import detect
+from resync_app.tws import detect, stream_deps
 from resync_app.tws.detect import Candidate, DurationStats, Known, Thresholds
 from resync_app.tws.errors import TWSError
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
+from resync_app.tws.node_refs import is_stream, node_ref
 from resync_app.tws.plan_fields import (
     FAILED_STATUSES, FINAL_STATUSES, RUNNING_STATUSES, SUCCESS_STATUSES, WAITING_STATUSES, JobView, job_view,
     workstation_view,
@@ -52,7 +53,8 @@ _BASELINE_CHUNK = 5000
 _JOB_COLUMNS = ("instance", "job_id", "name", "job_stream", "job_stream_id", "workstation", "status",
                 "external_status", "start", "end", "duration_s", "scheduled_start", "deadline",
                 "estimated_duration_s", "critical", "return_code", "run_number", "priority", "predecessors",
-                "deps_state", "late", "stuck", "risk", "confidence", "fingerprint", "changed_seq", "updated_at")
+                "deps_state", "late", "stuck", "risk", "confidence", "fingerprint", "changed_seq", "updated_at",
+                "run_seq")
 DEPS_UNKNOWN, DEPS_WANTED, DEPS_KNOWN = 0, 1, 2
 DEPS_PER_POLL = 40  # predecessor look-ups per poll (critical jobs first, then their predecessors, …)
 
@@ -106,10 +108,11 @@ def _load_memory(instance: str, poll_seq: int) -> InstanceMemory:
     with get_engine().connect() as conn:
         rows = conn.execute(
             select(TwsPlanJob.job_id, TwsPlanJob.fingerprint, TwsPlanJob.status, TwsPlanJob.run_number,
-                   TwsPlanJob.late, TwsPlanJob.stuck, TwsPlanJob.risk, TwsPlanJob.confidence)
+                   TwsPlanJob.late, TwsPlanJob.stuck, TwsPlanJob.risk, TwsPlanJob.confidence, TwsPlanJob.run_seq)
             .where(TwsPlanJob.instance == instance))
-        for job_id, fp, status, run, late, stuck, risk, confidence in rows:
-            memory.jobs[job_id] = Known(fp, status, run, bool(late), bool(stuck), risk or "", confidence)
+        for job_id, fp, status, run, late, stuck, risk, confidence, seq in rows:
+            memory.jobs[job_id] = Known(fp, status, run, bool(late), bool(stuck), risk or "", confidence,
+                                        run_seq=seq or 0)
     return memory
 
 
@@ -180,6 +183,7 @@ class _Collector:
         self.stuck += stuck
 
     def _add(self, view: JobView, prev: Known | None, digest: int | None) -> None:
+        view.run_seq = detect.run_seq(prev, view)
         fp = detect.fingerprint(view)
         late = detect.is_late(view, self.now, self.th)
         stuck = detect.is_stuck(view, self.now, self.th)
@@ -196,21 +200,21 @@ class _Collector:
                digest: int | None) -> Known:
         volatile = view.critical and view.deadline is not None and view.status not in SUCCESS_STATUSES
         return Known(fp, view.status, view.run_number, late, stuck, risk, confidence, digest,
-                     detect.recheck_at(view, late, stuck, self.th), volatile)
+                     detect.recheck_at(view, late, stuck, self.th), volatile, view.run_seq)
 
     def _settle(self, view: JobView, prev: Known | None, late: bool, stuck: bool, fp: int, risk: str,
                 confidence: float | None, digest: int | None) -> None:
         known = self._known(view, fp, late, stuck, risk, confidence, digest)
         self.seen[view.id] = known
         changed = prev is None or prev.fingerprint != fp or prev.late != late or prev.stuck != stuck \
-            or prev.risk != risk or (confidence is not None and (
+            or prev.risk != risk or prev.run_seq != view.run_seq or (confidence is not None and (
                 prev.confidence is None or abs(prev.confidence - confidence) >= 0.01))
         if not changed:
             known.confidence = prev.confidence  # what the row still says
             return
         self.rows.append(_row(self.instance, view, late, stuck, risk, confidence, fp, self.seq, self.now))
         finished_now = view.status in FINAL_STATUSES and (
-            prev is None or prev.status not in FINAL_STATUSES or prev.run_number != view.run_number)
+            prev is None or prev.status not in FINAL_STATUSES or prev.run_seq != view.run_seq)
         if finished_now and view.start is not None and view.end is not None:
             self.runs.append(_run_row(self.instance, view, self.now))
         if self.baseline:
@@ -240,12 +244,13 @@ def _row(instance: str, view: JobView, late: bool, stuck: bool, risk: str, confi
             view.run_number, view.priority, json.dumps(view.predecessors),
             DEPS_KNOWN if view.predecessors
             else DEPS_WANTED if view.critical and view.status not in SUCCESS_STATUSES else DEPS_UNKNOWN,
-            late, stuck, risk, confidence, fp, seq, now)
+            late, stuck, risk, confidence, fp, seq, now, view.run_seq)
 
 
 def _run_row(instance: str, view: JobView, now: datetime) -> dict[str, Any]:
     duration = (view.end - view.start).total_seconds() if view.start and view.end else None
-    return {"instance": instance, "job_key": view.key[:400], "job_id": view.id, "run_number": view.run_number,
+    return {"instance": instance, "job_key": view.key[:400], "job_id": view.id,
+            "run_number": view.run_number or view.run_seq,  # a run that ended unnumbered: Resync's count
             "status": view.status[:24], "start": view.start, "end": view.end, "duration_s": duration,
             "return_code": view.return_code, "recorded_at": now}
 
@@ -385,10 +390,10 @@ async def crawl_dependencies(instance: str, client, budget: int = DEPS_PER_POLL)
     async def one(job_id: str) -> tuple[str, list[str] | None]:
         async with gate:
             try:
-                nodes = await client.predecessors(job_id)
+                nodes = await client.predecessors(job_id, depth=1)
             except TWSError as exc:
                 return job_id, [] if exc.kind == "not_found" else None
-        return job_id, [str(n["id"]) for n in nodes if isinstance(n, dict) and n.get("id")]
+        return job_id, [found for found in map(node_ref, nodes) if found]  # jobs, and `stream:<id>` (D3)
 
     found = [(job_id, preds) for job_id, preds in await asyncio.gather(*(one(j) for j in wanted))
              if preds is not None]
@@ -409,7 +414,9 @@ def _store_dependencies(instance: str, found: list[tuple[str, list[str]]]) -> No
         for job_id, preds in found:
             db.execute(update(TwsPlanJob).where(TwsPlanJob.instance == instance, TwsPlanJob.job_id == job_id)
                        .values(predecessors=json.dumps(preds), deps_state=DEPS_KNOWN))
-        upstream = sorted({p for _, preds in found for p in preds})
+        upstream = {p for _, preds in found for p in preds}
+        streams = [p for p in upstream if is_stream(p)]
+        upstream = sorted((upstream - set(streams)) | set(stream_deps.member_ids(db, instance, streams)))
         for start in range(0, len(upstream), 500):
             db.execute(update(TwsPlanJob).where(
                 TwsPlanJob.instance == instance, TwsPlanJob.job_id.in_(upstream[start:start + 500]),

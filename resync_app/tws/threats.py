@@ -3,6 +3,8 @@
 The poller's `risk`/`confidence` of a job (see `detect.deadline_risk`) looks at the job alone. This module adds
 what sits upstream: a job cannot start before its predecessors end, so
 
+- a predecessor may be a whole job stream (issue 16, D3): a node with no duration of its own whose predecessors are
+  the stream's jobs, so it ends when its last job ends, and a failed job in it blocks it;
 - forward pass: estimated end of each job of the sub-plan behind the critical job
     finished     → its real end (a failed or cancelled predecessor never ends by itself: it blocks the path);
     running      → max(start + μ, now);
@@ -32,7 +34,9 @@ from resync_app.tws.detect import (
     DEFAULT_SPREAD_SHARE, MIN_SPREAD_S, NORMAL_FROM, POTENTIAL_FROM, RISK_HIGH, RISK_NORMAL, RISK_POTENTIAL,
     normal_cdf,
 )
+from resync_app.tws import stream_deps
 from resync_app.tws.models import TwsJobRun, TwsPlanJob
+from resync_app.tws.node_refs import is_stream
 from resync_app.tws.plan_fields import CANCELLED_STATUSES, FAILED_STATUSES, RUNNING_STATUSES, SUCCESS_STATUSES
 from resync_app.tws.queries import resolve_instance
 from resync_app.tws.snapshot import DEPS_KNOWN
@@ -51,6 +55,7 @@ class _Node:
     chain_var: float = 0.0  # Σσ² of the unfinished jobs on the chain that sets est_end
     latest_finish: datetime | None = None
     successors: list[str] = field(default_factory=list)
+    stream: bool = False  # stands for a whole job stream (stream_deps.as_node): no duration of its own
 
     @property
     def done(self) -> bool:
@@ -104,6 +109,14 @@ def _load(db, instance: str, root: TwsPlanJob) -> tuple[dict[str, _Node], bool]:
                 complete = False  # predecessors of an unfinished job not crawled yet
             nodes[row.job_id] = _Node(row=row, preds=preds)
             wanted.update(p for p in preds if p not in nodes)
+        for reference in sorted(p for p in wanted if is_stream(p)):  # a whole job stream: ends with its last job
+            wanted.discard(reference)
+            stand_in, members = stream_deps.as_node(db, instance, reference)
+            if stand_in is None:
+                complete = False  # a job stream outside the current plan
+                continue
+            nodes[reference] = _Node(row=stand_in, preds=members, stream=True)
+            wanted.update(m for m in members if m not in nodes)
         if not wanted:
             break
         found = db.execute(select(TwsPlanJob).where(TwsPlanJob.instance == instance,
@@ -135,6 +148,9 @@ def _durations(db, instance: str, nodes: dict[str, _Node]) -> None:
             var = max(mean_sq - mean * mean, 0.0) * (n / (n - 1)) if n > 1 else 0.0
             stats[key] = (n, mean, math.sqrt(var))
     for node in nodes.values():
+        if node.stream:
+            node.mean_s, node.spread_s = 0.0, 0.0
+            continue
         runs, mean, stdev = stats.get(_key(node.row), (0, 0.0, 0.0))
         node.mean_s = mean if runs >= 1 else float(node.row.estimated_duration_s or 0.0)
         node.spread_s = max(stdev if runs >= 2 else DEFAULT_SPREAD_SHARE * node.mean_s, MIN_SPREAD_S)
@@ -194,6 +210,9 @@ def _level(confidence: float) -> str:
 
 def _reason(node: _Node, now: datetime) -> str:
     row = node.row
+    if node.stream:
+        return (f"a job stream with a failed job ({row.status}): it blocks the path until that job is rerun or fixed"
+                if node.failed else "a job stream: the path waits until every job in it has ended")
     if node.failed:
         return f"{row.status}: it blocks the path until it is rerun or fixed"
     if node.est_end is None:
@@ -251,7 +270,7 @@ def deadline_threats(instance: str | None, job: str, now: datetime | None = None
             "workstation": node.row.workstation, "status": node.row.status,
             "estimated_end": _iso(node.est_end), "latest_end": _iso(node.latest_finish),
             "slack_s": round(slack, 1) if slack is not None else None, "reason": _reason(node, now),
-            "blocking": node.failed,
+            "blocking": node.failed, "kind": "stream" if node.stream else "job",
         })
     # failed jobs first (they block the path), then the jobs waiting behind them, then the least slack
     threats.sort(key=lambda t: (not t["blocking"], t["slack_s"] is not None,

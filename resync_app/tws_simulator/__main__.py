@@ -2,6 +2,10 @@
 
     python -m resync_app.tws_simulator --host 127.0.0.1 --port 31116 [--jobs N] [--seed S] [--speed X] …
     python -m resync_app.tws_simulator --background --parent-pid PID    (what `make run` does)
+    python -m resync_app.tws_simulator --real-engine | --late-job-numbers --agents-without-online 1 …
+
+The engine behaviours the spec leaves open (issue 16, D1-D6; `behaviours.py`) are off by default; `--real-engine`
+switches every one on, the other flags one each (they override `--real-engine`'s choice).
 
 Credentials: user `twsadmin`, password from RESYNC_TWS_SIMULATOR_PASSWORD or `<data dir>/tws-simulator-password`
 (`credentials.simulator_credentials()`, which the app reads too). The password is never printed.
@@ -27,6 +31,7 @@ import time
 import urllib.error
 import urllib.request
 
+from resync_app.tws_simulator.behaviours import ERROR_BODIES, REFUSALS, Behaviours, all_on
 from resync_app.tws_simulator.credentials import DEFAULT_PORT, data_dir, simulator_credentials
 
 
@@ -37,6 +42,26 @@ def _start_time(text: str):
     if when is None:
         raise argparse.ArgumentTypeError("an ISO 8601 date-time, e.g. 2026-03-02T00:00:00Z")
     return when
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a share between 0 and 1, e.g. 0.3") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("a share between 0 and 1, e.g. 0.3")
+    return value
+
+
+def behaviours_of(args: argparse.Namespace) -> Behaviours:
+    """The engine behaviours the command line asks for (`--real-engine`, then each flag given)."""
+    values = all_on().as_dict() if args.real_engine else Behaviours().as_dict()
+    for name in values:
+        given = getattr(args, name, None)
+        if given is not None:
+            values[name] = given
+    return Behaviours(**values)
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -56,6 +81,22 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--stuck-rate", type=float, default=0.004)
     p.add_argument("--late-rate", type=float, default=0.02)
     p.add_argument("--flap-rate", type=float, default=0.04, help="unlinks per workstation per plan hour")
+    b = p.add_argument_group("engine behaviours (issue 16 D1-D6, docs/tws-simulator-behaviours.md)")
+    b.add_argument("--real-engine", action="store_true", default=env("RESYNC_TWS_SIMULATOR_REAL_ENGINE") == "1",
+                   help="every behaviour below on, with demo shares (RESYNC_TWS_SIMULATOR_REAL_ENGINE=1)")
+    b.add_argument("--late-job-numbers", action="store_true", default=None,
+                   help="D5: a run's jobNumber is given at launch, not at plan build")
+    b.add_argument("--agents-without-online", type=_share, default=None, metavar="SHARE",
+                   help="D6: this share of the agents never list ONLINE in activeStates (linked and running)")
+    b.add_argument("--stream-dependencies", type=_share, default=None, metavar="SHARE",
+                   help="D3: this share of the job streams follow an earlier job stream as a whole")
+    b.add_argument("--predecessor-depth", type=int, default=None, metavar="N",
+                   help="D3: levels answered by …/predecessors without a depth parameter (0: all; default 1)")
+    b.add_argument("--extended-statuses", type=_share, default=None, metavar="SHARE",
+                   help="D4: this share of the jobs show INTRO, SCHED, FAIL, ERROR, SUCCP, ABENP, PEND, CANCELLED")
+    b.add_argument("--error-body", choices=ERROR_BODIES, default=None, help="D1: the body of error answers")
+    b.add_argument("--refusal", choices=REFUSALS, default=None,
+                   help="D2: how a refused action is answered (400, 409, or 200 with isError)")
     p.add_argument("--background", action="store_true", help="start detached (idempotent), then return")
     p.add_argument("--parent-pid", type=int, default=None, help="exit when this process is gone")
     return p.parse_args(argv)
@@ -132,7 +173,8 @@ def serve(args: argparse.Namespace) -> int:
     sim = Simulator(jobs=args.jobs, seed=args.seed, speed=args.speed, start=args.start, host=args.host,
                     port=args.port,
                     username=user, password=password, workstations=args.workstations, abend_rate=args.abend_rate,
-                    stuck_rate=args.stuck_rate, late_rate=args.late_rate, flap_rate=args.flap_rate)
+                    stuck_rate=args.stuck_rate, late_rate=args.late_rate, flap_rate=args.flap_rate,
+                    behaviours=behaviours_of(args))
     stop = sim.shutdown_requested
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

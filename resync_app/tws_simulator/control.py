@@ -3,34 +3,37 @@
 GET    /_sim/state                               clock, speed, counts by status, workstations, rates, faults
 POST   /_sim/clock      {"advance_s": 600} | {"to": "2026-03-02T06:00:00Z"} | {"speed": 60}
 GET    /_sim/jobs?status=ABEND&workstation=…&stream=…&critical=true&root=true&limit=50
-POST   /_sim/jobs/{job_id}/script   {"outcome": "abend" | "stuck" | "late" | "succ"}
+POST   /_sim/jobs/{job_id}/script   {"outcome": "abend" | "stuck" | "late" | "succ" | "fail" | "error" | "succp" |
+                                              "abenp" | "pend"}   (the last five: lifecycle.py)
 POST   /_sim/workstations/{name}    {"linked": false, "online": true, "running": true}   (any subset)
 PUT    /_sim/rates      {"abend": 0.05, "stuck": 0.01, "late": 0.02, "flap": 0.1}
 PUT    /_sim/faults     {"latency_s": 3, "fail_status": 500, "fail_count": 2, "bad_answer": "html",
                          "down_for_s": 10}      (down_for_s: stop listening now, listen again after that long)
 DELETE /_sim/faults                              clear every fault
+GET    /_sim/behaviours                          the engine behaviours (behaviours.py, issue 16 D1-D6)
+PUT    /_sim/behaviours {"error_body": "html", "refusal": "200", "predecessor_depth": 0, "late_job_numbers": true}
+                                                 (those that may change while running; the others at start)
 POST   /_sim/shutdown                            ask the process to exit (`python -m …` does; in-process: a flag)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from resync_app.tws.plan_fields import parse_time
+from resync_app.tws_simulator.model import OUTCOMES
 from resync_app.tws_simulator.plan import ActionError
-from resync_app.tws_simulator.routes import Answer, error, ok
-
-if TYPE_CHECKING:
-    from resync_app.tws_simulator.simulator import Simulator
+from resync_app.tws_simulator.ports import Answer, Controllable
+from resync_app.tws_simulator.routes import error, ok
 
 
 class _Bad(Exception):
     pass
 
 
-def handle(sim: Simulator, method: str, path: str, query: dict[str, str], body: bytes) -> Answer:
+def handle(sim: Controllable, method: str, path: str, query: dict[str, str], body: bytes) -> Answer:
     parts = path.strip("/").split("/")[1:]
     try:
         payload = _body(body)
@@ -75,7 +78,7 @@ def _number(value: Any, name: str) -> float | None:
     return float(value)
 
 
-def _route(sim: Simulator, method: str, parts: list[str], query: dict, payload: dict) -> Answer:
+def _route(sim: Controllable, method: str, parts: list[str], query: dict, payload: dict) -> Answer:
     if parts == ["state"] and method == "GET":
         return ok(sim.state())
     if parts == ["clock"] and method == "POST":
@@ -106,7 +109,7 @@ def _route(sim: Simulator, method: str, parts: list[str], query: dict, payload: 
     if len(parts) == 3 and parts[0] == "jobs" and parts[2] == "script" and method == "POST":
         outcome = payload.get("outcome")
         if not isinstance(outcome, str):
-            raise _Bad("outcome is one of abend, stuck, late, succ")
+            raise _Bad(f"outcome is one of {', '.join(OUTCOMES)}")
         sim.script_job(parts[1], outcome)
         return ok(sim.job_info(parts[1]))
     if len(parts) == 2 and parts[0] == "workstations" and method == "POST":
@@ -120,6 +123,11 @@ def _route(sim: Simulator, method: str, parts: list[str], query: dict, payload: 
             raise _Bad(f"unknown rates: {', '.join(sorted(unknown))}")
         sim.set_rates(**{k: _number(v, k) for k, v in payload.items()})
         return ok(sim.state()["rates"])
+    if parts == ["behaviours"] and method == "GET":
+        return ok(sim.state()["behaviours"])
+    if parts == ["behaviours"] and method == "PUT":
+        sim.set_behaviours(**payload)
+        return ok(sim.state()["behaviours"])
     if parts == ["shutdown"] and method == "POST":
         sim.shutdown_requested.set()
         return ok({"stopping": True})
@@ -131,7 +139,7 @@ def _route(sim: Simulator, method: str, parts: list[str], query: dict, payload: 
     return error(404, f"/_sim/{'/'.join(parts)} ({method}) is not a control route", "SIM404E")
 
 
-def _faults(sim: Simulator, payload: dict) -> Answer:
+def _faults(sim: Controllable, payload: dict) -> Answer:
     unknown = set(payload) - {"latency_s", "fail_status", "fail_count", "bad_answer", "down_for_s"}
     if unknown:
         raise _Bad(f"unknown faults: {', '.join(sorted(unknown))}")

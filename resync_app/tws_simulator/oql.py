@@ -17,7 +17,7 @@ from typing import Any
 
 from resync_app.tws.plan_fields import parse_time
 from resync_app.tws_simulator.model import Job, Stream, Workstation
-from resync_app.tws_simulator.render import common_status, stream_status
+from resync_app.tws_simulator.render import common_status, shown_status, stream_status
 
 
 class OQLError(ValueError):
@@ -37,10 +37,10 @@ JOB_FIELDS: dict[str, Callable[[Job], Any]] = {
     "jobStreamWorkstation": lambda j: j.stream.ws.name,
     "priority": lambda j: j.priority,
     "position": lambda j: j.position,
-    "lastRunCompositeStatus.status": lambda j: j.status,
-    "status": lambda j: j.status,
-    "internalStatus": lambda j: j.status,
-    "jobruns.compositeStatus.status": lambda j: [r.status for r in j.runs],
+    "lastRunCompositeStatus.status": lambda j: shown_status(j, j.run),
+    "status": lambda j: shown_status(j, j.run),
+    "internalStatus": lambda j: shown_status(j, j.run),
+    "jobruns.compositeStatus.status": lambda j: [shown_status(j, r) for r in j.runs],
     "lastRunCompositeStatus.substatus": lambda j: j.run.substatus,
     "lastRunCommonStatus": lambda j: common_status(j, j.run),
     "commonStatus": lambda j: common_status(j, j.run),

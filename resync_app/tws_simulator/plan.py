@@ -22,13 +22,16 @@ import random
 import threading
 from dataclasses import dataclass
 
-from resync_app.tws_simulator import build
+from resync_app.tws_simulator import build, quirks
+from resync_app.tws_simulator.behaviours import Behaviours
+from resync_app.tws_simulator.lifecycle import EXTENDED_OUTCOMES, SCRIPTED, ExtendedLifecycle
 from resync_app.tws_simulator.model import (
     ABEND_CODES,
     FINAL,
     HOLDABLE,
     OUTCOMES,
     RERUNNABLE,
+    RUNNING,
     Job,
     Run,
     Stream,
@@ -55,12 +58,14 @@ class Rates:
     flap: float = 0.04  # unlinks per workstation per virtual hour
 
 
-class Plan:
+class Plan(ExtendedLifecycle):
     def __init__(self, *, jobs: int, seed: int, start: float, workstations: int | None = None,
-                 critical_rate: float = 0.05, rates: Rates | None = None) -> None:
+                 critical_rate: float = 0.05, rates: Rates | None = None,
+                 behaviours: Behaviours | None = None) -> None:
         self.lock = threading.RLock()
         self.seed = seed
         self.rates = rates or Rates()
+        self.behaviours = behaviours or Behaviours()
         self.build_rng = random.Random(seed)
         self.rng = random.Random(seed * 7919 + 1)
         self.engine_id = build.new_id(self.build_rng)
@@ -82,6 +87,7 @@ class Plan:
         self.stream_by_id: dict[str, Stream] = {}
         self.ws_by_id = {w.id: w for w in self.workstations}
         self.ws_by_name = {w.name: w for w in self.workstations}
+        self.quirks = quirks.prepare(self.behaviours, seed, self.templates, self.workstations)
         day = start - (start % DAY)
         self.now = day
         self.last_day = day
@@ -114,6 +120,7 @@ class Plan:
 
     def _add_day(self, day: float) -> None:
         streams = build.instantiate(self.build_rng, self.templates, self.workstations, day, self.numbers, self._order)
+        quirks.apply_to_day(self.quirks, self.behaviours, streams)
         for stream in streams:
             self.streams.append(stream)
             self.stream_by_id[stream.id] = stream
@@ -173,7 +180,7 @@ class Plan:
         run = job.run
         if run.status != "HOLD" or job.held or run.rerun:
             return
-        if any(not job.pred_done(p) for p in job.preds):
+        if job.waiting_for_predecessors():
             self._set(job, "HOLD", "HOLD_WAITING_FOR_PREDECESSOR")
         elif self.now < job.at:
             self._set(job, "HOLD", "HOLD_WAITING_FOR_TIME")
@@ -210,8 +217,9 @@ class Plan:
             self._set(job, "WAIT", "READY_WAITING_FOR_AGENT")
             return
         self._waiting[job.ws.index].discard(job)
-        if job.script in ("succ", "abend", "stuck"):
-            outcome, job.script = job.script, ""
+        scripted = job.script in SCRIPTED
+        if scripted:
+            (outcome, run.confirm), job.script = SCRIPTED[job.script], ""
         elif run.outcome == "late":
             outcome = "late"
         elif run.rerun:
@@ -220,7 +228,14 @@ class Plan:
             roll = self.rng.random()
             outcome = "abend" if roll < self.rates.abend else "stuck" if roll < self.rates.abend + self.rates.stuck \
                 else "succ"
+        if job.extended and not scripted:
+            outcome, run.confirm = self._draw_extended(job, outcome)
         run.outcome = outcome
+        if run.number is None:  # behaviours D5: the run's number is given at its launch
+            run.number = run.log_seed = self.numbers.next()
+        if job.extended or run.confirm or outcome in EXTENDED_OUTCOMES:
+            self._launch_extended(job)
+            return
         run.start = self.now
         self._set(job, "EXEC", None)
         if outcome != "stuck":
@@ -238,10 +253,12 @@ class Plan:
 
     def _on_finish(self, job: Job, token: int) -> None:
         run = job.run
-        if token != job.token or run.status != "EXEC":
+        if token != job.token or run.status not in ("EXEC", "SUCCP", "ABENP"):
             return
         run.end = self.now
         run.finish_at = None
+        if self._finish_extended(job):
+            return
         if run.outcome == "abend":
             run.rc = self.rng.choice(ABEND_CODES)
             self._set(job, "ABEND", None)
@@ -254,6 +271,10 @@ class Plan:
         for succ in job.succs:
             if succ.id in self.job_by_id:
                 self._evaluate(succ)
+        if job.stream.succs and job.stream.done:  # the whole stream is done: its followers may go
+            for succ in job.stream.succs:
+                if succ.id in self.job_by_id:
+                    self._evaluate(succ)
 
     def _on_deadline(self, job: Job, _token: int) -> None:
         if job.status not in FINAL and not job.deadline_passed:
@@ -365,8 +386,9 @@ class Plan:
     def rerun(self, job: Job) -> Run:
         if job.status not in RERUNNABLE:
             raise ActionError(f"AWSJSM105E The job {job.key} cannot be rerun: its status is {job.status} "
-                              f"(only SUCC or ABEND jobs can be rerun).")
-        run = Run(build.new_id(self.rng), self.numbers.next(), len(job.runs) + 1, True)
+                              f"(only a job that ended — SUCC, ABEND, FAIL, ERROR — can be rerun).")
+        number = None if self.behaviours.late_job_numbers else self.numbers.next()
+        run = Run(build.new_id(self.rng), number, len(job.runs) + 1, True)
         run.status = "READY"
         job.runs.append(run)
         self.run_by_id[run.id] = (job, run)
@@ -377,11 +399,17 @@ class Plan:
         return run
 
     def script(self, job: Job, outcome: str) -> None:
-        """Force the outcome of the job's current run if it is running (abend, stuck, succ), else of its next."""
+        """Force the outcome of the job's current run if it is running (abend, stuck, succ, and the extended
+        outcomes of `lifecycle.py` but fail), else of its next."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
         run = job.run
-        if run.status == "EXEC" and outcome != "late":
+        if run.status == "INTRO" and outcome not in ("late", "fail"):  # launched, its end not planned yet
+            run.outcome, run.confirm = SCRIPTED[outcome]
+            return
+        if run.status in RUNNING and outcome in EXTENDED_OUTCOMES and self._script_running(job, outcome):
+            return
+        if run.status in RUNNING and outcome in ("succ", "abend", "stuck"):
             was_stuck = run.finish_at is None
             run.outcome = outcome
             if outcome == "stuck":

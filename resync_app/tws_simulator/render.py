@@ -12,7 +12,8 @@ import time
 import orjson
 
 from resync_app.tws.plan_fields import format_duration
-from resync_app.tws_simulator.model import COMMON_STATUS, FINAL, Job, Run, Stream, Workstation
+from resync_app.tws.statuses import BY_CODE, FAILED_STATUSES, RUNNING_STATUSES
+from resync_app.tws_simulator.model import FINAL, Job, Run, Stream, Workstation
 from resync_app.tws_simulator.plan import Plan
 
 VERSION = "10.1.0.1"
@@ -29,11 +30,23 @@ def _clean(d: dict) -> dict:
     return {k: v for k, v in d.items() if v is not None}
 
 
-def composite(job: Job, run: Run) -> dict:
+def shown_status(job: Job, run: Run) -> str:
+    """The status the REST API shows: the run's, in the spellings of a job with extended statuses (behaviours D4):
+    SCHED while its start time has not come, CANCELLED when cancelled."""
     status = run.status
-    out = {"status": status, "canceled": status == "CANCL", "error": status == "ABEND",
+    if job.extended:
+        if status == "HOLD" and run.substatus == "HOLD_WAITING_FOR_TIME":
+            return "SCHED"
+        if status == "CANCL":
+            return "CANCELLED"
+    return status
+
+
+def composite(job: Job, run: Run) -> dict:
+    status = shown_status(job, run)
+    out = {"status": status, "canceled": run.status == "CANCL", "error": status in FAILED_STATUSES,
            "started": run.start is not None}
-    if run.substatus:
+    if run.substatus and status != "SCHED":
         out["substatus"] = run.substatus
     return out
 
@@ -41,7 +54,8 @@ def composite(job: Job, run: Run) -> dict:
 def common_status(job: Job, run: Run) -> str:
     if run.status == "HOLD" and run.substatus == "HOLD_PRIORITY_ZERO":
         return "HELD"
-    return COMMON_STATUS.get(run.status, "UNDECIDED")
+    found = BY_CODE.get(run.status)
+    return found.common if found is not None else "UNDECIDED"
 
 
 def run_dict(job: Job, run: Run, plan: Plan, *, detail: bool = False) -> dict:
@@ -53,13 +67,15 @@ def run_dict(job: Job, run: Run, plan: Plan, *, detail: bool = False) -> dict:
         time_info["elapsedTime"] = format_duration(run.end - (run.start or run.end))
     out = {
         "id": run.id,
-        "jobNumber": run.number,
+        "jobNumber": run.number,  # None (left out) until launch with behaviours D5
         "compositeStatus": composite(job, run),
         "commonStatus": common_status(job, run),
         "rerunType": "RERUN" if run.rerun else "REGULAR",
         "lastInRerunChain": run is job.runs[-1],
         "timeInfo": time_info,
     }
+    if run.number is None:
+        del out["jobNumber"]
     if run.rc is not None:
         out["returnCode"] = run.rc
     if detail:
@@ -73,7 +89,8 @@ def job_dict(job: Job, plan: Plan, *, detail: bool = False) -> dict:
     adds the job definition, identifiers and `dependencies`."""
     run = job.run
     stream = job.stream
-    unresolved = sum(1 for p in job.preds if not job.pred_done(p))
+    unresolved = sum(1 for p in job.preds if not job.pred_done(p)) + sum(1 for s in job.stream_preds if not s.done)
+    dependencies = len(job.preds) + len(job.stream_preds)
     start_ref = run.start if run.start is not None else max(job.at, stream.at)
     restrictions = {"startTime": iso(job.at)}
     if job.deadline is not None:
@@ -96,7 +113,7 @@ def job_dict(job: Job, plan: Plan, *, detail: bool = False) -> dict:
         "jobruns": [run_dict(job, r, plan, detail=detail) for r in job.runs],
         "schedTime": iso(stream.at),
         "timeRestrictions": restrictions,
-        "dependenciesStats": {"numberOfDependencies": len(job.preds),
+        "dependenciesStats": {"numberOfDependencies": dependencies,
                               "numberOfUnresolvedDependencies": unresolved},
         "endTime": iso(run.end if run.end is not None else start_ref + job.est),
     }
@@ -118,7 +135,8 @@ def job_dict(job: Job, plan: Plan, *, detail: bool = False) -> dict:
             "origPriority": 10,
             "timeZone": "UTC",
             "archived": False,
-            "dependencies": [_dependency(job, pred, i) for i, pred in enumerate(job.preds, 1)],
+            "dependencies": [_dependency(job, pred, i) for i, pred in enumerate(job.preds, 1)]
+            + [_stream_dependency(job, pred, i) for i, pred in enumerate(job.stream_preds, len(job.preds) + 1)],
         })
         out["jobStatusFlags"].update({"restarted": len(job.runs) > 1, "userRerunAgain": False,
                                       "jobStreamCancelled": False})
@@ -128,7 +146,7 @@ def job_dict(job: Job, plan: Plan, *, detail: bool = False) -> dict:
         if job.deadline is not None:
             out["timeRestrictions"].update({"lateAction": "continue", "deadlineSatisfied": not job.deadline_passed})
         out["dependenciesStats"].update({
-            "numberOfJobDependencies": len(job.preds), "numberOfJobStreamDependencies": 0,
+            "numberOfJobDependencies": len(job.preds), "numberOfJobStreamDependencies": len(job.stream_preds),
             "numberOfNonResourceUnresolvedDependencies": unresolved})
     return out
 
@@ -156,6 +174,26 @@ def _dependency(job: Job, pred: Job, sequence: int) -> dict:
     return dep
 
 
+def _stream_dependency(job: Job, pred: Stream, sequence: int) -> dict:
+    """ExternalJobStreamDependencyInPlanV2: the job follows a whole job stream (behaviours D3)."""
+    satisfied = pred.done
+    status, _ = stream_status(pred)
+    return {
+        "dependencyType": "EXTERNAL_JOBSTREAM",
+        "id": f"{job.id}:{sequence}",
+        "dependencyStatus": "SATISFIED" if satisfied else "UNSATISFIED",
+        "satisfied": satisfied,
+        "depSequence": sequence,
+        "mandatory": True,
+        "jobStreamId": pred.id,
+        "jobStreamName": pred.name,
+        "jobStreamWorkstation": pred.ws.name,
+        "jobStreamSchedTime": iso(pred.at),
+        "jobSuccId": job.id,
+        "predecessorStatus": {"status": status, "started": any(j.runs[0].start is not None for j in pred.jobs)},
+    }
+
+
 def _compact(value: dict) -> bytes:
     """JSON bytes of exactly their size (orjson's own buffer keeps ~8 KB per call: 400 MB for 50 000 jobs)."""
     return bytes(memoryview(orjson.dumps(value)))
@@ -167,11 +205,14 @@ def job_bytes(job: Job, plan: Plan) -> bytes:
     return job.cache
 
 
+_STREAM_BUCKET = {"SUCC": "SUCC", "ABEND": "ABEND", "FAIL": "ABEND", "ERROR": "ABEND", "CANCL": "CANCL",
+                  **{code: "EXEC" for code in RUNNING_STATUSES}, "ABENP": "EXEC"}
+
+
 def stream_status(stream: Stream) -> tuple[str, dict]:
     counts = {"SUCC": 0, "ABEND": 0, "EXEC": 0, "CANCL": 0, "other": 0}
     for job in stream.jobs:
-        status = job.status
-        counts[status if status in counts else "other"] += 1
+        counts[_STREAM_BUCKET.get(job.status, "other")] += 1
     total = len(stream.jobs)
     if counts["SUCC"] + counts["ABEND"] + counts["CANCL"] == total:
         status = "ABEND" if counts["ABEND"] else "CANCL" if counts["CANCL"] == total else "SUCC"
@@ -251,7 +292,7 @@ def workstation_dict(ws: Workstation, plan: Plan) -> dict:
         "key": ws.name,
         "description": f"{ws.os.title()} {ws.type.lower()} workstation",
         "activeStates": ws.states(),
-        "activeFlags": ["AUTO_LINK", "FULL_STATUS"] + (["TCP_IP_LINK"] if ws.linked else []),
+        "activeFlags": ws.flags(),
         "type": ws.type,
         "hostType": ws.host_type,
         "os": ws.os,
@@ -294,15 +335,15 @@ def job_log(job: Job, run: Run, plan: Plan) -> str:
         f"= JOB       : {job.ws.name}#{job.stream.name}[({iso(job.stream.at)})].{job.name}",
         "= USER      : batchusr",
         f"= JCLFILE   : {job.task}",
-        f"= Job Number: {run.number}",
+        f"= Job Number: {run.number if run.number is not None else '(not launched)'}",
         f"= {iso(run.start) or 'not started'}",
         "===============================================================",
     ]
     if run.start is not None:
         lines.append(f"{job.description}.")
-        for step in range(1, 1 + (run.number % 7) + 3):
-            lines.append(f"[{iso(run.start)}] step {step}: processed {(run.number * step * 7919) % 100000} records")
-        if run.status == "ABEND":
+        for step in range(1, 1 + (run.log_seed % 7) + 3):
+            lines.append(f"[{iso(run.start)}] step {step}: processed {(run.log_seed * step * 7919) % 100000} records")
+        if run.status in ("ABEND", "ERROR"):
             lines.append(f"ERROR: {job.name} failed: return code {run.rc} (see the application log)")
     if run.end is not None:
         lines += [

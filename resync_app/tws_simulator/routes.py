@@ -3,33 +3,35 @@
 GET  engine/info                           EngineInfoV2
 GET  plan/job?oql&limit&offset             PaginatedResponse of JobInPlanV2  {count, results, next, previous}
 GET  plan/job/{job_id}                     JobInPlanV2 with `dependencies`
-GET  plan/job/{job_id}/predecessors        ListResponseV21 {count, results}   (…/successors too)
+GET  plan/job/{job_id}/predecessors?depth  ListResponseV21 {count, results}: JOB and JOBSTREAM nodes up to `depth`
+                                           levels (0: all; default: behaviours.predecessor_depth); …/successors too
 GET  plan/job/run/{run_id}/joblog          text/plain
 GET  plan/job/joblog?oql=…                 text/plain (the log of the one job the filter selects)
 PUT  plan/job/{job_id}/action/{hold|release|cancel}   ResourceResponseV2 {id, url}
 PUT  plan/job/run/{run_id}/action/rerun    ResourceResponseV2 (the new run)
 GET  plan/jobstream?oql&limit&offset, plan/jobstream/{id}
 GET  plan/workstation?oql&limit&offset, plan/workstation/{id}
-Errors answer JSON `{"code", "messageId", "message"}`: 400 bad parameters / refused action, 401, 404, 405.
+Errors: 400 bad parameters / refused action, 401, 404, 405, with the body `behaviours.error_body` chooses (the
+spec gives error answers no body schema); a refused action is answered as `behaviours.refusal` says (400, 409, or a
+200 ActionResourceResponseV2 with `isError`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
 
 from resync_app.tws_simulator import oql, render
+from resync_app.tws_simulator.errors import error_answer
+from resync_app.tws_simulator.model import Job, Stream
 from resync_app.tws_simulator.plan import ActionError
-
-if TYPE_CHECKING:
-    from resync_app.tws_simulator.simulator import Simulator
+from resync_app.tws_simulator.ports import Answer, PlanSource
 
 PREFIX = "/twsd/api/v2/"
 MAX_LIMIT = 10000
 JSON = {"Content-Type": "application/json"}
-Answer = tuple[int, dict[str, str], bytes]
 
 
 class HTTPError(Exception):
@@ -39,6 +41,7 @@ class HTTPError(Exception):
 
 
 def error(status: int, message: str, message_id: str) -> Answer:
+    """The JSON error answer (`{code, messageId, message}`: the control API's, and the HWA routes' by default)."""
     return status, dict(JSON), orjson.dumps({"code": status, "messageId": message_id, "message": message})
 
 
@@ -46,20 +49,19 @@ def ok(body: Any) -> Answer:
     return 200, dict(JSON), body if isinstance(body, bytes) else orjson.dumps(body)
 
 
-def hwa(sim: Simulator, method: str, path: str, query: dict[str, str], host: str, include_count: bool) -> Answer:
+def hwa(sim: PlanSource, method: str, path: str, query: dict[str, str], host: str, include_count: bool) -> Answer:
     """Route one authenticated /twsd/api/v2/… request."""
     parts = path[len(PREFIX):].strip("/").split("/")
+    shape = sim.behaviours.error_body
     try:
         return _route(sim, method, parts, query, host, include_count)
     except HTTPError as exc:
-        return error(exc.status, exc.message, exc.message_id)
+        return error_answer(shape, exc.status, exc.message, exc.message_id)
     except oql.OQLError as exc:
-        return error(400, f"AWSJSM410E The OQL filter is not valid: {exc}", "AWSJSM410E")
-    except ActionError as exc:
-        return error(exc.status, exc.message, exc.message.split(" ", 1)[0])
+        return error_answer(shape, 400, f"AWSJSM410E The OQL filter is not valid: {exc}", "AWSJSM410E")
 
 
-def _route(sim: Simulator, method: str, parts: list[str], query: dict, host: str, count: bool) -> Answer:
+def _route(sim: PlanSource, method: str, parts: list[str], query: dict, host: str, count: bool) -> Answer:
     plan = sim.plan
     head = parts[:2]
     if parts == ["engine", "info"]:
@@ -83,17 +85,20 @@ def _route(sim: Simulator, method: str, parts: list[str], query: dict, host: str
             return ok(render.job_dict(job, plan, detail=True))
         if rest[1:] in (["predecessors"], ["successors"]):
             _only(method, "GET")
-            nodes = job.preds if rest[1] == "predecessors" else job.succs
-            nodes = [n for n in nodes if n.id in plan.job_by_id]
-            return ok(b'{"count":%d,"results":[%s]}' % (len(nodes), b",".join(render.job_bytes(n, plan)
-                                                                             for n in nodes)))
+            depth = _int_param(query, "depth", sim.behaviours.predecessor_depth, 0)
+            nodes = lineage(sim, job, rest[1], depth)
+            return ok(b'{"count":%d,"results":[%s]}' % (len(nodes), b",".join(
+                render.job_bytes(n, plan) if isinstance(n, Job) else render.stream_bytes(n, plan) for n in nodes)))
         if len(rest) == 3 and rest[1] == "action":
             _only(method, "PUT")
             if rest[2] not in ("hold", "release", "cancel"):
                 raise HTTPError(400 if rest[2] != "rerun" else 404,
                                 f"AWSJSM406E The action {rest[2]!r} is not available here; rerun is "
                                 f"PUT plan/job/run/{{run_id}}/action/rerun.", "AWSJSM406E")
-            getattr(plan, rest[2])(job)
+            try:
+                getattr(plan, rest[2])(job)
+            except ActionError as exc:
+                return _refused(sim, exc, job.id, host)
             return ok({"id": job.id, "url": f"{_base(host)}plan/job/{job.id}"})
     elif head == ["plan", "jobstream"]:
         _only(method, "GET")
@@ -116,6 +121,39 @@ def _route(sim: Simulator, method: str, parts: list[str], query: dict, host: str
     raise HTTPError(404, f"AWSJSM404E {'/'.join(parts)} is not a resource of this server.", "AWSJSM404E")
 
 
+def _refused(sim: PlanSource, exc: ActionError, job_id: str, host: str) -> Answer:
+    """An action TWS refuses, answered as `behaviours.refusal` says."""
+    if sim.behaviours.refusal == "200":  # ActionResourceResponseV2 with the reason, status 200
+        return ok({"id": job_id, "url": f"{_base(host)}plan/job/{job_id}", "message": exc.message, "isError": True,
+                   "error": True})
+    status = 409 if sim.behaviours.refusal == "409" else exc.status
+    return error_answer(sim.behaviours.error_body, status, exc.message, exc.message.split(" ", 1)[0])
+
+
+def lineage(sim: PlanSource, job: Job, direction: str, depth: int) -> list[Job | Stream]:
+    """A job's predecessors (jobs, and job streams it follows as a whole) or successors, `depth` levels deep (0:
+    all), nearest first, each once. A job stream node ends the walk (its own dependencies are not modelled)."""
+    plan = sim.plan
+    out: list[Job | Stream] = []
+    seen: set[str] = {job.id}
+    level, levels = [job], 0
+    while level and (depth == 0 or levels < depth):
+        levels += 1
+        nxt: list[Job] = []
+        for node in level:
+            near = [*node.preds, *node.stream_preds] if direction == "predecessors" else list(node.succs)
+            for other in near:
+                alive = other.id in (plan.job_by_id if isinstance(other, Job) else plan.stream_by_id)
+                if other.id in seen or not alive:
+                    continue
+                seen.add(other.id)
+                out.append(other)
+                if isinstance(other, Job):
+                    nxt.append(other)
+        level = nxt
+    return out
+
+
 def _only(method: str, allowed: str) -> None:
     if method != allowed:
         raise HTTPError(405, f"AWSJSM405E Method {method} is not allowed here (use {allowed}).", "AWSJSM405E")
@@ -125,7 +163,7 @@ def _base(host: str) -> str:
     return f"http://{host}{PREFIX}"
 
 
-def _run_route(sim: Simulator, method: str, run_id: str, rest: list[str], host: str) -> Answer:
+def _run_route(sim: PlanSource, method: str, run_id: str, rest: list[str], host: str) -> Answer:
     plan = sim.plan
     found = plan.run_by_id.get(run_id)
     if found is None:
@@ -137,13 +175,16 @@ def _run_route(sim: Simulator, method: str, run_id: str, rest: list[str], host: 
         return 200, {"Content-Type": "text/plain; charset=utf-8"}, render.job_log(job, run, plan).encode()
     if rest == ["action", "rerun"]:
         _only(method, "PUT")
-        new = plan.rerun(job)
+        try:
+            new = plan.rerun(job)
+        except ActionError as exc:
+            return _refused(sim, exc, job.id, host)
         return ok({"id": new.id, "url": f"{_base(host)}plan/job/{job.id}"})
     raise HTTPError(404, f"AWSJSM404E plan/job/run/{run_id}/{'/'.join(rest)} is not a resource of this server.",
                     "AWSJSM404E")
 
 
-def _filtered_log(sim: Simulator, query: dict) -> Answer:
+def _filtered_log(sim: PlanSource, query: dict) -> Answer:
     matches = sim.query("job", query.get("oql"))
     if not matches:
         raise HTTPError(404, "AWSJSM404E No job run instances match the provided filter.", "AWSJSM404E")
@@ -171,7 +212,7 @@ def _int_param(query: dict, name: str, default: int, minimum: int) -> int:
 _RENDER = {"job": render.job_bytes, "jobstream": render.stream_bytes, "workstation": render.workstation_bytes}
 
 
-def _page(sim: Simulator, kind: str, query: dict, host: str, include_count: bool) -> Answer:
+def _page(sim: PlanSource, kind: str, query: dict, host: str, include_count: bool) -> Answer:
     limit = min(_int_param(query, "limit", MAX_LIMIT, 1), MAX_LIMIT)
     offset = _int_param(query, "offset", 0, 0)
     items = sim.query(kind, query.get("oql"))

@@ -10,11 +10,9 @@ import socket
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-if TYPE_CHECKING:
-    from resync_app.tws_simulator.simulator import Simulator
+from resync_app.tws_simulator.ports import RequestHandler
 
 
 class SimHTTPServer(ThreadingHTTPServer):
@@ -22,8 +20,8 @@ class SimHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], sim: Simulator, tls: ssl.SSLContext | None = None) -> None:
-        self.sim = sim
+    def __init__(self, address: tuple[str, int], handle: RequestHandler, tls: ssl.SSLContext | None = None) -> None:
+        self.respond = handle  # the simulator's entry point: (method, path, query, headers, body, closing) → answer
         self.closing = threading.Event()
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
@@ -88,8 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        status, headers, payload = self.server.sim.handle(method, parts.path, query, self.headers, body,
-                                                          self.server.closing)
+        status, headers, payload = self.server.respond(method, parts.path, query, self.headers, body,
+                                                       self.server.closing)
         if status == 0:  # "drop the connection without answering"
             self.close_connection = True
             return

@@ -23,38 +23,35 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
 from resync_app.tws.client import Connection
 from resync_app.tws_simulator import control, oql, render, routes
+from resync_app.tws_simulator.behaviours import RUNTIME, Behaviours, check
 from resync_app.tws_simulator.credentials import SIMULATOR_USERNAME
+from resync_app.tws_simulator.errors import error_answer
+from resync_app.tws_simulator.faults import FaultControls, Faults
 from resync_app.tws_simulator.model import Job, Workstation
 from resync_app.tws_simulator.plan import Plan, Rates
+from resync_app.tws_simulator.ports import Answer
 from resync_app.tws_simulator.render import iso
 from resync_app.tws_simulator.server import SimHTTPServer
 
 _QUERIES = {"job": oql.job_query, "jobstream": oql.stream_query, "workstation": oql.workstation_query}
 
 
-@dataclass
-class Faults:
-    latency_s: float = 0.0  # every HWA answer waits this long (real seconds)
-    fail_status: int | None = None  # answer HWA requests with this status …
-    fail_count: int | None = None  # … this many times (None: until cleared)
-    bad_answer: str | None = None  # "html" (200 text/html), "garbage" (invalid JSON), "shape" (JSON, wrong shape)
-
-
-class Simulator:
+class Simulator(FaultControls):
     def __init__(self, *, jobs: int = 200, seed: int = 1, speed: float = 0.0, start: datetime | None = None,
                  host: str = "127.0.0.1", port: int = 0, username: str = SIMULATOR_USERNAME,
                  password: str | None = None, workstations: int | None = None, abend_rate: float = 0.03,
                  stuck_rate: float = 0.004, late_rate: float = 0.02, flap_rate: float = 0.04,
-                 critical_rate: float = 0.05, tls: ssl.SSLContext | None = None) -> None:
+                 critical_rate: float = 0.05, tls: ssl.SSLContext | None = None,
+                 behaviours: Behaviours | None = None) -> None:
         begin = (start or datetime.now(timezone.utc)).astimezone(timezone.utc)
         self.plan = Plan(jobs=jobs, seed=seed, start=begin.timestamp(), workstations=workstations,
-                         critical_rate=critical_rate,
+                         critical_rate=critical_rate, behaviours=behaviours,
                          rates=Rates(abend=abend_rate, stuck=stuck_rate, late=late_rate, flap=flap_rate))
         self.host, self.port = host, port
         self.tls = tls  # serve https with this server context (tests of TLS verification)
@@ -109,7 +106,7 @@ class Simulator:
     def come_up(self) -> None:
         """Listen again (on the same port once one was chosen)."""
         if self._server is None:
-            self._server = SimHTTPServer((self.host, self.port), self, self.tls)
+            self._server = SimHTTPServer((self.host, self.port), self.handle, self.tls)
             self.port = self._server.server_address[1]
             self._server.start()
 
@@ -134,6 +131,22 @@ class Simulator:
     def _come_back(self) -> None:
         if not self._stopped:
             self.come_up()
+
+    @property
+    def behaviours(self) -> Behaviours:
+        """The engine behaviours the spec leaves open (`behaviours.py`), as the plan was built with them."""
+        return self.plan.behaviours
+
+    def set_behaviours(self, **values: Any) -> None:
+        """Change the behaviours that may change while running (error_body, refusal, predecessor_depth,
+        late_job_numbers: from the next run launched); the others shape the plan and are set at construction."""
+        checked = {name: check(name, value) for name, value in values.items()}
+        fixed = sorted(set(checked) - set(RUNTIME))
+        if fixed:
+            raise ValueError(f"{', '.join(fixed)} shape the plan: set them when the simulator starts")
+        with self.plan.lock:
+            for name, value in checked.items():
+                setattr(self.plan.behaviours, name, value)
 
     @property
     def up(self) -> bool:
@@ -162,22 +175,23 @@ class Simulator:
     # ---- HTTP entry point (called by the server's handler threads) -------------------------------------------
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes,
-               closing: threading.Event) -> routes.Answer:
+               closing: threading.Event) -> Answer:
         self._requests.append((method, path, dict(query)))
         auth = (headers.get("Authorization") or "").encode()
+        shape = self.plan.behaviours.error_body
         if not hmac.compare_digest(auth, self._auth):
-            answer = routes.error(401, "AWSJSM001E The user name or password is not valid.", "AWSJSM001E")
+            answer = error_answer(shape, 401, "AWSJSM001E The user name or password is not valid.", "AWSJSM001E")
             answer[1]["WWW-Authenticate"] = 'Basic realm="HWA"'
             return answer
         if path.startswith("/_sim/") or path == "/_sim":
             return control.handle(self, method, path, query, body)
         if not path.startswith(routes.PREFIX):
-            return routes.error(404, f"AWSJSM404E {path} is not a resource of this server.", "AWSJSM404E")
+            return error_answer(shape, 404, f"AWSJSM404E {path} is not a resource of this server.", "AWSJSM404E")
         fault = self._take_fault()
         if fault.latency_s > 0 and closing.wait(fault.latency_s):
             return 0, {}, b""  # the server went down while this answer was pending
         if fault.fail_status:
-            return routes.error(fault.fail_status, f"AWSJSM500E Simulated failure (HTTP {fault.fail_status}).",
+            return error_answer(shape, fault.fail_status, f"AWSJSM500E Simulated failure (HTTP {fault.fail_status}).",
                                 "AWSJSM500E")
         if fault.bad_answer == "html":
             return 200, {"Content-Type": "text/html"}, b"<html><body><h1>Welcome</h1>Sign in</body></html>"
@@ -193,15 +207,6 @@ class Simulator:
                                                       include_count)
         out_headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         return status, out_headers, payload
-
-    def _take_fault(self) -> Faults:
-        with self._faults_lock:
-            current = Faults(**asdict(self.faults))
-            if self.faults.fail_status and self.faults.fail_count is not None:
-                self.faults.fail_count -= 1
-                if self.faults.fail_count <= 0:
-                    self.faults.fail_status = self.faults.fail_count = None
-            return current
 
     def query(self, kind: str, text: str | None) -> list:
         """The plan objects of `kind` matching OQL `text`, in the query's order (cached per plan version)."""
@@ -231,30 +236,6 @@ class Simulator:
                 render.stream_bytes(stream, self.plan)
             for ws in self.plan.workstations:
                 render.workstation_bytes(ws, self.plan)
-
-    # ---- faults -----------------------------------------------------------------------------------------------
-
-    def set_latency(self, seconds: float) -> None:
-        with self._faults_lock:
-            self.faults.latency_s = max(0.0, float(seconds))
-
-    def fail(self, status: int | None = 500, count: int | None = None) -> None:
-        """Answer the next `count` HWA requests (all, when None) with `status`; `status=None` stops failing."""
-        with self._faults_lock:
-            if status is None:
-                self.faults.fail_status = self.faults.fail_count = None
-            else:
-                self.faults.fail_status, self.faults.fail_count = int(status), count
-
-    def answer_badly(self, mode: str | None = "html") -> None:
-        if mode not in (None, "html", "garbage", "shape"):
-            raise ValueError("bad_answer is one of html, garbage, shape")
-        with self._faults_lock:
-            self.faults.bad_answer = mode
-
-    def clear_faults(self) -> None:
-        with self._faults_lock:
-            self.faults = Faults()
 
     def requests(self) -> list[tuple[str, str, dict]]:
         """(method, path, query) of every request received, oldest first (for assertions on retries/paging)."""
@@ -329,7 +310,7 @@ class Simulator:
                     continue
                 if critical is not None and job.critical != critical:
                     continue
-                if root is not None and (not job.preds) != root:
+                if root is not None and (not job.preds and not job.stream_preds) != root:
                     continue
                 if has_successors is not None and bool(job.succs) != has_successors:
                     continue
@@ -371,7 +352,8 @@ class Simulator:
         with self.plan.lock:
             ws = self._ws(name)
             return {"id": ws.id, "name": ws.name, "type": ws.type, "os": ws.os, "linked": ws.linked,
-                    "online": ws.online, "running": ws.running, "states": ws.states()}
+                    "online": ws.online, "running": ws.running, "states": ws.states(), "flags": ws.flags(),
+                    "reports_online": ws.reports_online}
 
     def workstation_names(self) -> list[str]:
         return [ws.name for ws in self.plan.workstations]
@@ -403,7 +385,8 @@ class Simulator:
         with self.plan.lock:
             counts: dict[str, int] = {}
             for job in self.plan.jobs:
-                counts[job.status] = counts.get(job.status, 0) + 1
+                shown = render.shown_status(job, job.run)
+                counts[shown] = counts.get(shown, 0) + 1
             return {
                 "now": iso(self.plan.now),
                 "speed": self.speed,
@@ -416,6 +399,7 @@ class Simulator:
                                  for w in self.plan.workstations],
                 "rates": asdict(self.plan.rates),
                 "faults": asdict(self.faults),
+                "behaviours": self.plan.behaviours.as_dict(),
                 "next_event_at": iso(self.plan.next_event_at()),
             }
 
@@ -429,6 +413,8 @@ def _job_info(job: Job) -> dict:
         "run_id": run.id, "run_number": run.number, "runs": len(job.runs), "critical": job.critical,
         "deadline": iso(job.deadline), "late": job.late_flag, "predecessors": [p.id for p in job.preds],
         "successors": [s.id for s in job.succs], "estimated_s": job.est, "outcome": run.outcome,
+        "stream_predecessors": [s.id for s in job.stream_preds], "extended": job.extended,
+        "shown_status": render.shown_status(job, run),
     }
 
 

@@ -36,6 +36,7 @@ ROUTE_CLASSES: tuple[tuple[str, str], ...] = (
     # operators (no sign-in): reads and the chat, which costs money
     ("/api/v1/tws/", "public"),
     ("/api/v1/metrics/", "public"),
+    ("/api/v1/reports/", "public"),
     ("/api/v1/chat", "public"),
     # the Reflex event socket (new connections)
     ("/_event", "websocket"),

@@ -14,9 +14,10 @@ PUBLIC = {("/api/v1/health", "GET"), ("/api/v1/health/ready", "GET"), ("/api/v1/
 
 
 def operator_read(path: str, method: str) -> bool:
-    """The operator reads of CONTRACT §9 (and its chat, which never acts) need no admin login."""
+    """The operator reads of CONTRACT §9 and §15 (and the chat, which never acts) need no admin login."""
     return ((path.startswith("/api/v1/tws/") and method.upper() == "GET") or path.startswith("/api/v1/chat")
-            or (path == "/api/v1/metrics/summary" and method.upper() == "GET"))
+            or (path == "/api/v1/metrics/summary" and method.upper() == "GET")
+            or (path == "/api/v1/reports/shift" and method.upper() == "GET"))  # CONTRACT §15
 
 
 def admin_routes():

@@ -118,7 +118,7 @@ async def test_stop_keeps_the_partial_answer_as_a_stopped_turn(plan, llm):
 
 async def test_an_action_request_is_only_proposed_and_confirming_needs_an_operator(plan, llm, admin_headers):
     job = plan.abended
-    reply = await chat.answer(f"rerun {_qualified(job)}")
+    reply = await chat.answer(f"rerun {_qualified(job)}", user="admin")
     proposal = reply["confirm"]
     assert reply["intent"] == "action_request" and proposal["action"] == "rerun"
     assert proposal["job_id"] == job["id"] and proposal["read_only"] is False
@@ -136,7 +136,7 @@ async def test_the_model_proposes_an_action_through_its_tool_and_nothing_happens
     job = plan.abended
     llm.srv.set_behavior("gpt-4o", Behavior(reply=tool_then_answer(
         "propose_action", {"job": _qualified(job), "action": "rerun"}, lambda r: "Confirm the rerun below.")))
-    reply = await chat.answer(f"please analyse and then rerun {job['name']} if that is the fix")
+    reply = await chat.answer(f"please analyse and then rerun {job['name']} if that is the fix", user="oper")
     assert reply["confirm"]["job_id"] == job["id"] and reply["intent"] == "action_request"
     assert plan.sim.job_info(job["id"])["runs"] == 1
 
@@ -145,7 +145,7 @@ async def test_a_read_only_instance_marks_the_proposal(plan, llm):
     from resync_app.tws import instances
 
     instances.update_instance("sim", {"read_only": True}, "tests")
-    reply = await chat.answer(f"rerun {_qualified(plan.abended)}")
+    reply = await chat.answer(f"rerun {_qualified(plan.abended)}", user="oper")
     assert reply["confirm"]["read_only"] is True
 
 

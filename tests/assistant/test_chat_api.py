@@ -50,9 +50,10 @@ def test_no_provider_is_503_with_what_to_ask_unless_the_fast_path_answers(plan, 
     assert _ask(llm.api, "what is late?").status_code == 200
 
 
-def test_an_action_request_is_answered_with_the_proposal_never_performed(plan, llm):
+def test_an_action_request_is_answered_with_the_proposal_never_performed(plan, llm, operator_headers):
     job = plan.abended
-    data = _ask(llm.api, f"rerun {job['stream']}.{job['name']}").json()
+    data = llm.api.post(CHAT, json={"message": f"rerun {job['stream']}.{job['name']}"},
+                        headers=operator_headers).json()
     assert data["confirm"]["action"] == "rerun" and data["confirm"]["job_id"] == job["id"]
     assert data["action_route"] == f"/api/v1/tws/jobs/{job['id']}/action"
     assert "never acts" in data["answer"]
@@ -62,8 +63,9 @@ def test_an_action_request_is_answered_with_the_proposal_never_performed(plan, l
 def test_feedback_route(plan, llm):
     data = _ask(llm.api, "what is late?").json()
     body = {"turn_id": data["turn_id"], "conversation_id": data["conversation_id"], "value": -1}
-    assert llm.api.post(f"{CHAT}/feedback", json=body).json() == {"success": True, "turn_id": data["turn_id"],
-                                                                   "feedback": -1}
+    answer = llm.api.post(f"{CHAT}/feedback", json=body).json()
+    assert {k: answer[k] for k in ("success", "turn_id", "feedback")} == {"success": True,
+                                                                         "turn_id": data["turn_id"], "feedback": -1}
     assert llm.api.post(f"{CHAT}/feedback", json={**body, "value": 3}).status_code == 422
     assert llm.api.post(f"{CHAT}/feedback", json={**body, "conversation_id": "other"}).status_code == 404
     assert llm.api.post(f"{CHAT}/feedback", json={**body, "turn_id": 10**9}).status_code == 404

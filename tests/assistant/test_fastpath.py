@@ -103,7 +103,7 @@ async def test_lists_filter_by_time_status_and_place():
     assert "**1 job** with status ABEND since 09:00" in last_hour
     assert "`INVOICE_RUN`" in last_hour and "PAYROLL_DAILY" not in last_hour
     on_ws = (await ask("list the failed jobs on CPU_WIN02 since 8:00")).text
-    assert "**2 jobs** with status ABEND, FAIL, ERROR since 08:00 on `CPU_WIN02`" in on_ws
+    assert "**2 jobs** with status ABEND, FAIL, ABENP, ERROR since 08:00 on `CPU_WIN02`" in on_ws
     assert "`REPORT_SALES`" in on_ws and "PAYROLL_DAILY" not in on_ws
     assert (await ask("what is late on CPU_LINUX01")).text.startswith("No late job on `CPU_LINUX01` right now.")
     stream = (await ask("jobs in stream FINANCE_EOD")).text

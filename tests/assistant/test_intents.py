@@ -67,7 +67,8 @@ PARAPHRASES = [
     ("show abends", {"intent": "list_jobs", "status": ["ABEND"]}),
     ("any abends in the last 2 hours?", {"intent": "list_jobs", "status": ["ABEND"], "since": "120m"}),
     ("list jobs in ABEND on CPU_WIN02", {"intent": "list_jobs", "status": ["ABEND"], "workstation": "CPU_WIN02"}),
-    ("which jobs failed since 2pm", {"intent": "list_jobs", "status": ["ABEND", "FAIL", "ERROR"], "since": "14:00"}),
+    ("which jobs failed since 2pm",
+     {"intent": "list_jobs", "status": ["ABEND", "FAIL", "ABENP", "ERROR"], "since": "14:00"}),
     ("list cancelled jobs", {"intent": "list_jobs", "status": ["CANCL"]}),
     ("anything suspended?", {"intent": "list_jobs", "status": ["SUSP"]}),
     ("how many jobs succeeded today", {"intent": "list_jobs", "status": ["SUCC"], "since": "today"}),
@@ -173,7 +174,7 @@ def test_parsing_is_deterministic_and_pure():
     first = parse(question)
     assert all(parse(question) == first for _ in range(20))
     first.args["status"].append("SUCC")  # a caller mutating an answer does not change the next one
-    assert parse(question).get("status") == ["ABEND", "FAIL", "ERROR"]
+    assert parse(question).get("status") == ["ABEND", "FAIL", "ABENP", "ERROR"]
 
 
 def test_resolve_since():

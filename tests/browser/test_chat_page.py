@@ -5,8 +5,8 @@ server's poller and a loopback OpenAI-compatible provider:
     the ledger has purpose "chat" rows, and the conversation survives a reload;
 (b) a status question is answered with no request reaching the provider;
 (c) no provider: a clear message, while the fast path still answers;
-(d) anonymous: no confirm button, and a replayed websocket event to the confirm handler does nothing; a signed-in
-    admin confirms and TWS gets the rerun (audited).
+(d) anonymous: the answer says to sign in (no proposal, no confirm button), and a replayed websocket event to the
+    confirm handler does nothing; a signed-in admin confirms and TWS gets the rerun (audited).
 Screenshots: docs/screenshots/chat.png and chat-phone.png (390 px, no sideways scroll).
 """
 
@@ -178,9 +178,10 @@ def test_anonymous_cannot_confirm_even_by_replaying_the_event(page, live_server,
     _open_chat(page)
     page.locator("#chat-new").click()
     answer = _ask(page, f"rerun {_qualified(job)}")
-    card = answer.locator(".chat-confirm-card")
-    expect(card).to_contain_text(f"Rerun {job['workstation']}#{_qualified(job)} on {NAME}?")  # the workstation too
-    expect(card.locator(".chat-confirm-signin")).to_be_visible()
+    # not signed in: the answer says to sign in, and there is no proposal to confirm (issue 18, "Also")
+    expect(answer.locator(".chat-answer-text")).to_contain_text(f"Sign in to rerun {_qualified(job)}")
+    expect(answer.get_by_role("link", name="Sign in")).to_have_attribute("href", re.compile(r"/login"))
+    expect(answer.locator(".chat-confirm-card")).to_have_count(0)
     expect(page.locator(".chat-confirm")).to_have_count(0)
     turn = answer.get_attribute("data-turn")
     token = page.evaluate("window.sessionStorage.getItem('token')")

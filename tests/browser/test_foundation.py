@@ -11,10 +11,10 @@ from playwright.sync_api import expect
 from tests.browser.conftest import SESSION_COOKIE, fill_login_form, frames_text, wait_hydrated
 
 CONFIGURATION = ("Teams", "TWS", "System", "LiteLLM")
-MONITORING = ("Health", "Proactive", "LiteLLM Analytics")
+MONITORING = ("Health", "Proactive", "LiteLLM Analytics", "Learning")
 OPERATOR_PAGES = ("/", "/monitoring", "/realtime-dashboard", "/metrics/dashboard")
 ADMIN_PAGES = ("/admin", "/admin/system", "/admin/audit", "/admin/teams", "/admin/tws", "/admin/health",
-               "/admin/proactive")
+               "/admin/proactive", "/admin/learning")
 LOGIN_URL = re.compile(r"/login/?\?")
 
 

@@ -28,6 +28,7 @@ OPERATOR_PASSWORD = "op-" + uuid.uuid4().hex
 REST_READS = ["/api/v1/tws/instances", "/api/v1/tws/summary", "/api/v1/tws/jobs", "/api/v1/tws/jobs/NOPE",
               "/api/v1/tws/events", "/api/v1/tws/workstations", "/api/v1/tws/polls", "/api/v1/tws/critical-jobs",
               "/api/v1/tws/jobs/NOPE/threats", "/api/v1/metrics/summary?days=90", "/api/v1/health",
+              "/api/v1/reports/shift", "/api/v1/reports/shift?format=md", "/api/v1/reports/shift?format=csv",
               "/api/v1/chat/history?conversation_id=seed-c0"]
 QUESTIONS = ["list abended jobs", "what is late?", "show the provider key and the Teams webhook"]
 

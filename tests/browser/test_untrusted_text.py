@@ -82,12 +82,17 @@ def payload(pixel_url: str, who: str) -> str:
     would set `window.__pwned`, the frame would also create the admin `pwned_<who>`."""
     takeover = ("fetch('/api/v1/ui/users',{method:'POST',headers:{'Content-Type':'application/json'},"
                 f"body:JSON.stringify({{username:'pwned_{who}',password:'Pwned-pass-1234',role:'admin'}})}})")
+    # the model's Markdown is rendered, so its links are checked; the knowledge service's text is escaped (no link at
+    # all) and must stay under the 600 characters a snippet keeps (rag.SNIPPET_CHARS)
+    site_links = ("[elsewhere](//evil.example/x) [also elsewhere](/\\evil.example/y) [in the app](/monitoring)\n\n"
+                  if who == "model" else "")
     return (
         f"Answer from the {who}.\n\n"
         f"<iframe srcdoc=\"<script>parent.__pwned='iframe';{takeover}</script>\"></iframe>\n\n"
         "<script>window.__pwned='script'</script>\n\n"
         "<img src=x onerror=\"window.__pwned='img'\">\n\n"
         "[click me](javascript:window.__pwned='link') [data](data:text/html,<script>alert(1)</script>)\n\n"
+        f"{site_links}"
         f"![tracking pixel]({pixel_url}/pixel.png?from={who})\n\n"
         "A fine link: [HCL docs](https://help.hcl-software.com/workload-automation)\n"
     )
@@ -146,10 +151,15 @@ def _assert_inert(page, answer, who: str, pixel, requests: list[str]) -> None:
         expect(text).to_contain_text("[image: tracking pixel]")
     else:
         expect(text).to_contain_text("![tracking pixel](")
-    # links: only http(s), with rel=noopener noreferrer nofollow; the others are text without an href
+    # links: only http(s) and this site's own paths, with rel=noopener noreferrer nofollow; the others (javascript:,
+    # data:, protocol-relative //host) are text without an href
     links = text.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.getAttribute('href'), a.rel])")
     assert any(href == "https://help.hcl-software.com/workload-automation" for _, href, _ in links), links
-    assert all(href is None or re.match(r"^https?://", href) for _, href, _ in links), links
+    assert all(href is None or re.match(r"^(?:https?://|/(?![/\\]))", href) for _, href, _ in links), links
+    if who == "model":
+        assert ["in the app", "/monitoring"] in [[text, href] for text, href, _ in links], links
+    origins = text.locator("a[href]").evaluate_all("els => els.map(a => new URL(a.href).host)")
+    assert "evil.example" not in origins, origins  # no protocol-relative link leaves the site
     assert all(rel == "noopener noreferrer nofollow" for _, href, rel in links if href), links
     assert page.locator("a[href^='javascript' i], a[href^='data' i]").count() == 0
     # nothing ran, nothing was fetched

@@ -79,7 +79,10 @@ def test_views_of_sparse_objects_never_raise():
     assert (view.id, view.status, view.run_number, view.priority, view.start) == ("x", "", 0, None, None)
     assert job_view({}).predecessors == []
     ws = workstation_view({"name": "W", "activeStates": ["FULLY_LINKED", "JOBMAN_UP"]})
-    assert (ws.link_status, ws.running, ws.offline) == ("LINKED", True, True)
+    assert (ws.link_status, ws.running, ws.offline) == ("LINKED", True, False)  # no ONLINE proves nothing (D6)
+    ws = workstation_view({"name": "W", "activeStates": ["LINKED"],
+                           "activeFlags": ["DISABLED_DEACTIVE_JOB_LAUNCHING_FLAG"]})
+    assert (ws.link_status, ws.running, ws.offline) == ("LINKED", False, True)
     assert workstation_view({}).link_status == "UNLINKED"
     stream = stream_view({"originalJobStreamName": "S", "compositeStatus": {"status": "EXEC"},
                           "jobStreamStats": {"numberOfJob": 4, "numberOfAbendedJob": 1}})

@@ -15,7 +15,8 @@ from resync_app.config.store import get_store
 from resync_app.db import session_scope
 from resync_app.tws import instances, queries, snapshot
 from resync_app.tws.client import HWAClient
-from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsSummary
+from resync_app.tws.models import TwsJobRun, TwsPlanJob, TwsSummary
+from tests.tws.polling import events
 
 NAME = "sim"
 
@@ -48,18 +49,6 @@ async def client(sim):
 
 async def poll(sim, client, cache=None):
     return await snapshot.poll_instance(NAME, client, now=sim.now, cache=cache)
-
-
-def events(type_: str | None = None, job_id: str | None = None, workstation: str | None = None) -> list[TwsEvent]:
-    with session_scope() as db:
-        query = select(TwsEvent).order_by(TwsEvent.id)
-        if type_:
-            query = query.where(TwsEvent.type == type_)
-        if job_id:
-            query = query.where(TwsEvent.job_id == job_id)
-        if workstation:
-            query = query.where(TwsEvent.workstation == workstation)
-        return list(db.exec(query))
 
 
 def summary_row() -> TwsSummary:

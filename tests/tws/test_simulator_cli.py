@@ -54,8 +54,9 @@ def parent():
 
 
 def _start(env: dict, port: int, parent_pid: int) -> subprocess.CompletedProcess:
+    # a fixed plan day: started after 23:00 UTC, the plan would hold tomorrow's jobs too (400, not 200)
     return subprocess.run([sys.executable, "-m", "resync_app.tws_simulator", "--background", "--port", str(port),
-                           "--jobs", "200", "--parent-pid", str(parent_pid)],
+                           "--jobs", "200", "--start", "2026-03-02T08:00:00Z", "--parent-pid", str(parent_pid)],
                           env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -145,3 +145,35 @@ async def test_tls_is_verified_unless_turned_off(simulator_factory, tmp_path):
     assert sim.requests() == []  # nothing was sent to an unverified server
     async with HWAClient(sim.connection(verify_tls=False)) as client:
         assert (await client.engine_info())["displayVersion"]
+
+
+def test_engine_behaviours_over_the_control_api(http, simulator):
+    """/_sim/behaviours: the behaviours that may change while running change at once (an error body, a refusal, the
+    predecessors' depth); one that shapes the plan is refused (400) and nothing changes."""
+    assert http.get("/_sim/behaviours").json() == {
+        "late_job_numbers": False, "agents_without_online": 0.0, "stream_dependencies": 0.0,
+        "predecessor_depth": 1, "extended_statuses": 0.0, "error_body": "json", "refusal": "400"}
+    changed = http.put("/_sim/behaviours", json={"error_body": "html", "refusal": "409", "predecessor_depth": 0})
+    assert changed.status_code == 200 and changed.json()["error_body"] == "html"
+    missing = http.get(f"{API}/plan/job/3f2c1a9e-0000-4000-8000-000000000000")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    job = simulator.find_jobs(root=True)[0]
+    assert http.put(f"{API}/plan/job/{job['id']}/action/release").status_code == 409  # not held: refused
+    for bad in ({"extended_statuses": 0.5}, {"error_body": "xml"}, {"nope": 1}, {"predecessor_depth": -1}):
+        answer = http.put("/_sim/behaviours", json=bad)
+        assert answer.status_code == 400 and answer.json()["message"], bad
+    assert http.get("/_sim/behaviours").json()["extended_statuses"] == 0.0
+
+
+def test_the_command_line_chooses_the_behaviours():
+    from resync_app.tws_simulator.__main__ import _args, behaviours_of
+
+    assert behaviours_of(_args([])).as_dict() == {
+        "late_job_numbers": False, "agents_without_online": 0.0, "stream_dependencies": 0.0,
+        "predecessor_depth": 1, "extended_statuses": 0.0, "error_body": "json", "refusal": "400"}
+    real = behaviours_of(_args(["--real-engine", "--error-body", "empty"]))
+    assert real.late_job_numbers and real.agents_without_online == 1.0 and real.error_body == "empty"
+    one = behaviours_of(_args(["--late-job-numbers", "--stream-dependencies", "0.2", "--predecessor-depth", "0"]))
+    assert (one.late_job_numbers, one.stream_dependencies, one.predecessor_depth, one.refusal) == (True, 0.2, 0, "400")
+    with pytest.raises(SystemExit):
+        _args(["--extended-statuses", "2"])

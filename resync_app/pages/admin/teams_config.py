@@ -132,7 +132,7 @@ def _selection() -> rx.Component:
         _error("monitored_tws_instances"),
         rx.divider(),
         _switch("enable_conversation_learning", S.enable_conversation_learning,
-                "Conversation learning (the assistant may learn from Teams conversations)"),
+                "Conversation learning (keep operators' corrections of chat answers for review on Learning)"),
         spacing="3", width="100%",
     ), width="100%")
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import reflex as rx
 
 from resync_app.components.layout import operator_page
+from resync_app.components.chat_correction import correction_box
 from resync_app.components.safe_markdown import safe_markdown
 from resync_app.state.chat import SHOWN_TURNS, SUGGESTIONS, ChatLine, ChatState
+from resync_app.state.chat_feedback import ChatFeedbackState
 
 MAX_WIDTH = "52em"
 
@@ -25,7 +27,8 @@ def _thumb(line: ChatLine, value: int, icon: str, label: str) -> rx.Component:
     return rx.icon_button(
         rx.icon(icon, size=14), size="1", variant=rx.cond(chosen, "solid", "ghost"),
         color_scheme=rx.cond(chosen, "green" if value > 0 else "red", "gray"),
-        on_click=ChatState.vote(line.turn_id, value), aria_label=label, title=label,
+        on_click=[ChatState.vote(line.turn_id, value), ChatFeedbackState.offer(line.turn_id, value)],
+        aria_label=label, title=label,
         data_vote=str(value), aria_pressed=rx.cond(chosen, "true", "false"),
     )
 
@@ -78,6 +81,7 @@ def _answer(line: ChatLine) -> rx.Component:
                                                     _thumb(line, -1, "thumbs-down", "Not helpful"), spacing="2")),
                 align="center", width="100%", wrap="wrap", spacing="2"),
         ),
+        correction_box(line),
         align="start", spacing="2", width="100%", padding="0.75em 1em", border_radius="10px",
         background=rx.color("gray", 2), border=f"1px solid {rx.color('gray', 5)}",
         class_name="chat-message chat-assistant", data_outcome=line.outcome, data_turn=line.turn_id,

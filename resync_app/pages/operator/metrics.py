@@ -1,5 +1,6 @@
 """/metrics/dashboard: read-only metrics for operators — LLM usage and latency, chat feedback and fast-path share,
-TWS poll latency and errors, events per day — the figures of `GET /api/v1/metrics/summary`."""
+TWS poll latency and errors, events per day, learning from operators (votes, corrections and approvals, answers
+from approved knowledge) — the figures of `GET /api/v1/metrics/summary`."""
 
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ def _tiles() -> rx.Component:
         _tile("Fast path", "fast_path", "zap", "fast_path_hint", color="violet"),
         _tile("TWS poll p95", "poll_latency", "radar", "poll_hint", color="cyan"),
         _tile("TWS events", "events", "bell", "events_hint", color="orange"),
+        _tile("Votes on answers", "votes", "thumbs-down", "votes_hint", color="gray"),
+        _tile("Corrections", "corrections", "pencil", "corrections_hint", color="blue"),
+        _tile("From approved answers", "from_approved", "graduation-cap", "from_approved_hint", color="green"),
         columns=rx.breakpoints(initial="2", md="3", lg="5"), spacing="3", width="100%",
     )
 

@@ -1,6 +1,7 @@
-"""`/monitoring`: the current plan's jobs — search, status chips with counts, sortable columns, 50 per page, abended /
-stuck / late / at-risk rows highlighted, and a drawer per job (dependencies, history, log, deadline threats, and the
-actions for a signed-in operator). The table scrolls inside its own box on a phone; the page never scrolls sideways.
+"""`/monitoring`: the current plan's jobs — search, status chips with counts, sortable columns, 50 per page, failed /
+stuck / late / at-risk rows highlighted (and those waiting on an operator: PEND, FENCE, …), and a drawer per job
+(dependencies, history, log, deadline threats, and the actions for a signed-in operator). The table scrolls inside
+its own box on a phone; the page never scrolls sideways.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import reflex as rx
 from resync_app.components.blocks import MUTED, fact
 from resync_app.components.layout import operator_page
 from resync_app.state.monitoring import Chip, DepRow, JobRow, MonitoringState as S, RunRow, ThreatRow
+from resync_app.tws.statuses import BADGE_COLORS
 
 COLUMNS = (("status", "Status"), ("job", "Job"), ("stream", "Stream"), ("workstation", "Workstation"),
            ("start", "Start"), ("duration", "Duration"), ("return_code", "RC"))
-FLAG_COLORS = {"abend": "red", "stuck": "orange", "late": "amber", "risk": "crimson"}
-STATUS_COLORS = {"ABEND": "red", "FAIL": "red", "ERROR": "red", "EXEC": "blue", "SUCC": "green", "HOLD": "gray",
-                 "READY": "cyan", "WAIT": "gray", "CANCL": "gray"}
+FLAG_COLORS = {"abend": "red", "stuck": "orange", "late": "amber", "risk": "crimson", "attention": "yellow"}
+FLAG_TEXT = {"abend": "failed", "risk": "at risk", "attention": "needs an operator"}  # else the flag itself
+STATUS_COLORS = BADGE_COLORS  # every status of tws/statuses.py: failed red, running blue, done green, …
 ACTION_BUTTONS = (("rerun", "Rerun", "rotate-ccw"), ("hold", "Hold", "pause"), ("release", "Release", "play"),
                   ("cancel", "Cancel", "x"))
 
@@ -70,7 +72,8 @@ def _row(row: JobRow) -> rx.Component:
     flagged = row.flag != ""
     return rx.table.row(
         rx.table.cell(rx.badge(row.status, color_scheme=_match(row.status, STATUS_COLORS)),
-                      rx.cond(flagged, rx.badge(row.flag, color_scheme=_match(row.flag, FLAG_COLORS), variant="outline",
+                      rx.cond(flagged, rx.badge(_match(row.flag, FLAG_TEXT, row.flag),
+                                                color_scheme=_match(row.flag, FLAG_COLORS), variant="outline",
                                                 margin_left="0.3em"))),
         rx.table.cell(_open_button(row.name, row.id, data_open_job=row.id)),
         rx.table.cell(row.job_stream),
@@ -118,9 +121,16 @@ def _pager() -> rx.Component:
 # ---- the drawer ------------------------------------------------------------------------------------------
 
 def _dep(row: DepRow) -> rx.Component:
+    """A predecessor or successor: a job (opens its drawer) or a whole job stream (lists its jobs)."""
+    stream = row.kind == "stream"
     return rx.hstack(rx.badge(row.status, color_scheme=_match(row.status, STATUS_COLORS), size="1"),
-                     _open_button(row.name, row.id),
-                     rx.text(row.where, size="1", color=MUTED), spacing="2", align="center", data_dep=row.name)
+                     rx.cond(stream, rx.badge("job stream", variant="outline", size="1"), rx.fragment()),
+                     rx.cond(stream,
+                             rx.button(row.name, on_click=S.show_stream(row.name), variant="ghost", size="1",
+                                       style={"padding": "0 0.25em", "height": "auto", "text_align": "left"}),
+                             _open_button(row.name, row.id)),
+                     rx.text(row.where, size="1", color=MUTED), spacing="2", align="center", data_dep=row.name,
+                     data_dep_kind=row.kind)
 
 
 def _run(row: RunRow) -> rx.Component:
@@ -160,7 +170,8 @@ def _drawer() -> rx.Component:
                                                          id="drawer-close")), width="100%", align="center"),
                 rx.dialog.description(S.job.job_stream, " on ", S.job.workstation, size="2", color=MUTED),
                 rx.hstack(rx.badge(S.job.status, color_scheme=_match(S.job.status, STATUS_COLORS), size="2"),
-                          rx.cond(S.job.flag != "", rx.badge(S.job.flag, color_scheme=_match(S.job.flag, FLAG_COLORS))),
+                          rx.cond(S.job.flag != "", rx.badge(_match(S.job.flag, FLAG_TEXT, S.job.flag),
+                                                             color_scheme=_match(S.job.flag, FLAG_COLORS))),
                           spacing="2"),
                 rx.vstack(rx.foreach(S.job_facts, lambda item: fact(item[0], item[1])), spacing="1", width="100%"),
                 _actions(),
