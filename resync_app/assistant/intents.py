@@ -77,14 +77,16 @@ _RESERVED = frozenset(PLAN_STATUSES) | {
     "PLEASE", "PLAN", "OQL", "REST", "JSON", "URL", "HTTP", "HTTPS", "SSH", "FTA", "MDM", "DWC", "ZOS", "UNIX", "LINUX",
     "WINDOWS", "AIX", "PDF", "CSV", "EOD", "SOD", "ERROR", "FAIL",
 }
-# common words that cannot be a name even after "job", "stream" or "workstation"
+# common words that cannot be a name even after "job", "stream" or "workstation" (link states too: "any workstation
+# offline?" asks about a state)
 _COMMON = frozenset("""
 a an the this that these those it its is are was were be been do does did has have had to of on in at for from by
 with and or not no any all every each some status state log logs list show running run runs ran late stuck failed
 abended ok done finished there here which what who when where why how now today yet still again please me my us our
 details detail info information history dependencies dependency deadline time times name names that's
 stream streams workstation workstations job jobs agent agents as so if then than up down everything anything
-nothing something them they those one ones
+nothing something them they those one ones linked unlinked link links online offline reachable unreachable connected
+disconnected
 """.split())
 
 _NAME_CHARS = r"[A-Za-z0-9][A-Za-z0-9_\-]*"
