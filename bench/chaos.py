@@ -6,7 +6,8 @@ and saved to bench/chaos-results.json, and a list of failed expectations (exit 1
 
 Add a scenario: write `def scenario_x(ctx) -> dict` (figures; put broken expectations in `ctx.fail(...)`) and
 list it in SCENARIOS. The TWS poller checks (one poller per instance, moving to the survivor within its lock
-expiry, no event doubled) is `scenario_poller_failover`.
+expiry, no event doubled) is `scenario_poller_failover`; the alert checks of issue 16 (slow webhook and a killed
+worker, a failing enqueue, a re-pointed instance, a 30-abend outage) are in `bench/chaos_alerts.py`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from bench.chaos_alerts import SCENARIOS as ALERT_SCENARIOS
 from tests.fakes.llm_server import Behavior, FakeLLMServer
 from tests.support.cluster import Cluster, TempPostgres, TempRedis, wait_for
 
@@ -479,6 +481,7 @@ SCENARIOS = {
     "kill_worker": scenario_kill_worker,
     "brute_force": scenario_brute_force,
     "poller_failover": scenario_poller_failover,
+    **ALERT_SCENARIOS,  # issue 16: bench/chaos_alerts.py
 }
 
 

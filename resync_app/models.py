@@ -13,6 +13,7 @@ from resync_app.llm.models import (  # noqa: F401
     BudgetAlert, LatencyDaily, LedgerEntry, ModelPrice, ProviderSettings, UsageDaily,
 )
 from resync_app.teams.models import TeamsDelivery, TeamsSettings  # noqa: F401
+from resync_app.tws.incident_models import TwsIncident  # noqa: F401
 from resync_app.tws.models import (  # noqa: F401
     TwsEvent, TwsInstance, TwsJobRun, TwsPlanJob, TwsPollerControl, TwsPollLog, TwsSettings, TwsSummary, TwsWorkstation,
 )

@@ -1,9 +1,14 @@
 """One notifier interface for alerts and TWS events.
 
 - `notify(Alert)`: one-off alerts (LLM budget alerts today); every registered notifier gets each alert.
-- `emit_tws_events([TwsEventNotice])`: the TWS poller hands over the events it has just stored (each exactly
-  once, by the elected poller only); every registered event sink gets them. Teams plugs into both.
-Sinks and notifiers must not block: they queue and return (delivery happens elsewhere, with retries).
+- `write_tws_events(conn, [TwsEventNotice])`: inside the transaction that stores a poll's new events, every
+  registered event *writer* records what it needs with that connection (Teams queues its cards: a transactional
+  outbox). A writer's error rolls the poll back (the next poll finds the same changes again): nothing is lost
+  between the events' commit and the queueing, because there is only one commit.
+- `emit_tws_events([TwsEventNotice])`: after that commit, the same events go to every registered event sink
+  (each exactly once, by the elected poller only): live pages, waking the Teams dispatcher. Sink errors are logged.
+Teams plugs into all three. Sinks, writers and notifiers must not block: they queue and return (delivery happens
+elsewhere, with retries).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 logger = logging.getLogger("resync.notify")
 
@@ -52,6 +57,8 @@ class TwsEventNotice:
     workstation: str | None = None
     status: str | None = None  # HWA status of the job when the event was seen (SUCC, ABEND, EXEC, …)
     return_code: int | None = None
+    dedupe_key: str = ""  # its stored key (unique for ever: namespaced by the instance's incarnation)
+    incident_id: int | None = None  # the incident it joined (`tws/incidents.py`), if any
 
 
 class Notifier(Protocol):
@@ -67,6 +74,7 @@ class LogNotifier:
 
 _notifiers: list[Notifier] = [LogNotifier()]
 _event_sinks: list[Callable[[list[TwsEventNotice]], None]] = []
+_event_writers: list[Callable[[Any, list[TwsEventNotice]], None]] = []
 
 
 def register(notifier: Notifier) -> None:
@@ -107,3 +115,22 @@ def emit_tws_events(events: list[TwsEventNotice]) -> None:
             sink(events)
         except Exception:
             logger.exception("TWS event sink %s failed", getattr(sink, "__qualname__", sink))
+
+
+def register_event_writer(writer: Callable[[Any, list[TwsEventNotice]], None]) -> None:
+    if writer not in _event_writers:
+        _event_writers.append(writer)
+
+
+def unregister_event_writer(writer: Callable[[Any, list[TwsEventNotice]], None]) -> None:
+    if writer in _event_writers:
+        _event_writers.remove(writer)
+
+
+def write_tws_events(conn: Any, events: list[TwsEventNotice]) -> None:
+    """Inside the poll's transaction (`conn`): let every writer record what it needs. Errors propagate (the caller's
+    transaction rolls back with them)."""
+    if not events:
+        return
+    for writer in list(_event_writers):
+        writer(conn, events)

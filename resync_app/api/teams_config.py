@@ -66,7 +66,7 @@ def send_test_card(request: Request, admin: Principal = Depends(require_admin)) 
 
 @router.get("/deliveries")
 def list_deliveries(limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0),
-                    status: str | None = Query(None, pattern="^(pending|sending|sent|failed|skipped)$")
+                    status: str | None = Query(None, pattern="^(pending|sending|posting|sent|failed|skipped|expired|unconfirmed)$")
                     ) -> dict[str, Any]:
     """Cards queued and sent, newest first: `{count, results:[{created_at, title, status, attempts, error, …}]}`."""
     return outbox.deliveries(limit, offset, status)

@@ -98,11 +98,28 @@ async def job_action(job_id: str, body: ActionBody, request: Request,
 @router.get("/events")
 def events(instance: str | None = None, severity: str | None = None, type: str | None = None,
            since: str | None = None, until: str | None = None, q: str | None = None,
-           limit: str = Query(str(queries.DEFAULT_LIMIT)), offset: str = Query("0")) -> dict:
-    """Events, newest first. Without `instance`, every instance's."""
+           limit: str = Query(str(queries.DEFAULT_LIMIT)), offset: str = Query("0"),
+           incident: str | None = None) -> dict:
+    """Events, newest first. Without `instance`, every instance's; `incident`: the events of one incident."""
     try:
         return queries.events(instance, severity=severity, type=type, since=since, until=until, q=q, limit=limit,
-                              offset=offset, all_instances=True)
+                              offset=offset, all_instances=True, incident=incident)
+    except QueryInvalid as exc:
+        raise _invalid(exc) from None
+    except UnknownInstance as exc:
+        raise _not_found(exc) from None
+
+
+@router.get("/incidents")
+def incidents(instance: str | None = None, since: str | None = None,
+              limit: str = Query(str(queries.DEFAULT_LIMIT)), offset: str = Query("0")) -> dict:
+    """Incidents (events of one instance sharing a cause within the incident window), latest activity first:
+    `{count, results:[{id, instance, cause, first_at, last_at, events, severity, title}]}`. `since`: active since
+    then. Without `instance`, every instance's."""
+    from resync_app.tws.incidents import list_incidents
+
+    try:
+        return list_incidents(instance, since=since, limit=limit, offset=offset)
     except QueryInvalid as exc:
         raise _invalid(exc) from None
     except UnknownInstance as exc:

@@ -1,4 +1,5 @@
-"""Proactive Monitoring page state: each instance's poller (start / stop / poll now) and the live event stream.
+"""Proactive Monitoring page state: each instance's poller (start / stop / poll now) and the live event stream,
+with the incidents it holds (`tws/incidents.py`: events of one cause grouped; a click shows an incident's events).
 
 Everything comes from the TWS services (`service.poller_status`, `queries.events`, `queries.summary`); this state
 holds one page of events (never the whole table) and the poller cards. The page refreshes live: one background
@@ -93,6 +94,39 @@ class EventRow:
     job: str = ""
     workstation: str = ""
     message: str = ""
+    incident_id: int = 0
+
+
+@dataclasses.dataclass
+class IncidentRow:
+    id: int = 0
+    title: str = ""
+    severity: str = ""
+    cause: str = ""
+    instance: str = ""
+    events: int = 0
+    first: str = ""
+    last: str = ""
+
+
+INCIDENTS_SHOWN = 5
+
+
+def _cause(cause: str) -> str:
+    """"workstation:CPU_1" → "workstation CPU_1", "job_stream:X" → "job stream X", "instance" → "the instance"."""
+    kind, _, name = cause.partition(":")
+    return f"{kind.replace('_', ' ')} {name}" if name else "the instance"
+
+
+def incident_rows(instance: str | None, since: datetime | None) -> list[IncidentRow]:
+    """The latest incidents (of `instance`, active since `since`) as the event stream shows them."""
+    from resync_app.tws.incidents import list_incidents
+
+    page = list_incidents(instance, since=since, limit=INCIDENTS_SHOWN)
+    return [IncidentRow(id=i["id"], title=i["title"], severity=i["severity"], cause=_cause(i["cause"]),
+                        instance=i["instance"],
+                        events=i["events"], first=fmt_time(i["first_at"]), last=fmt_time(i["last_at"]))
+            for i in page["results"]]
 
 
 def _card(status: dict) -> PollerCard:
@@ -129,6 +163,8 @@ class ProactiveState(rx.State):
     time_range: str = "24h"
     search: str = ""
     instance_names: list[str] = []
+    incidents: list[IncidentRow] = []
+    incident: int = 0  # show only this incident's events (0: all)
     updated: str = ""
     _watch_id: int = 0
 
@@ -161,14 +197,17 @@ class ProactiveState(rx.State):
             page = queries.events(None if self.instance == ALL else self.instance, all_instances=True,
                                   severity=None if self.severity == ALL else self.severity,
                                   type=None if self.event_type == ALL else self.event_type, since=since,
-                                  q=self.search.strip() or None, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE)
+                                  q=self.search.strip() or None, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE,
+                                  incident=self.incident or None)
+            self.incidents = incident_rows(None if self.instance == ALL else self.instance, since)
         except (queries.QueryInvalid, UnknownInstance):
-            self.instance, self.page = ALL, 0
+            self.instance, self.page, self.incident = ALL, 0, 0
             page = queries.events(None, all_instances=True, limit=PAGE_SIZE)
+            self.incidents = incident_rows(None, None)
         self.total = page["count"]
         self.events = [EventRow(id=e["id"], at=fmt_time(e["at"]), instance=e["instance"], type=e["type"],
                                 severity=e["severity"], job=e["job"] or "", workstation=e["workstation"] or "",
-                                message=e["message"]) for e in page["results"]]
+                                message=e["message"], incident_id=e["incident_id"] or 0) for e in page["results"]]
         self.updated = datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
 
     def _refresh(self) -> None:
@@ -229,6 +268,17 @@ class ProactiveState(rx.State):
     @rx.event
     @admin_event
     def apply_search(self, _form: dict | None = None):
+        self.page = 0
+        self._load_events()
+
+    @rx.event
+    @admin_event
+    def show_incident(self, incident_id: int):
+        """Only the events of one incident (0: all events again)."""
+        try:
+            self.incident = max(0, int(incident_id))
+        except (TypeError, ValueError):
+            self.incident = 0
         self.page = 0
         self._load_events()
 

@@ -56,6 +56,7 @@ class TeamsConfigState(rx.State):
     instances_text: str = ""
     status_filters: list[str] = []
     notification_types: list[str] = []
+    incident_window: str = "120"
     updated: str = ""
     tws_switch_on: bool = False
     form_key: int = 0
@@ -77,6 +78,10 @@ class TeamsConfigState(rx.State):
     sent_24h: int = 0
     failed_24h: int = 0
     waiting: int = 0
+    held: int = 0
+    not_sent: int = 0
+    unconfirmed: int = 0
+    hold_minutes: int = 60
     last_delivery: str = ""
     refreshed_at: str = ""
 
@@ -97,6 +102,7 @@ class TeamsConfigState(rx.State):
         self.instances_text = ", ".join(view["monitored_tws_instances"])
         self.status_filters = list(view["job_status_filters"])
         self.notification_types = list(view["notification_types"])
+        self.incident_window = str(view["teams_incident_window_seconds"])
         self.updated = (f"Last saved by {view['updated_by']} {when(view['updated_at'])}" if view["updated_at"]
                         else "Never saved: these are the defaults.")
         self.tws_switch_on = bool(setting("tws_teams_notifications_enabled"))
@@ -112,10 +118,13 @@ class TeamsConfigState(rx.State):
         self.deliveries = [DeliveryRow(
             id=r["id"], time=when(r["created_at"]), title=r["title"], kind=r["kind"], event_type=r["event_type"],
             status=r["status"], attempts=r["attempts"], code="" if r["status_code"] is None else str(r["status_code"]),
-            error=r["error"] or "", retry_at=when(r["next_attempt_at"]) if r["next_attempt_at"] else "")
+            error=r["error"] or "",
+            retry_at=when(r["next_attempt_at"]) if r["next_attempt_at"] and r["attempts"] else "")
             for r in listed["results"]]
-        stats = outbox.stats()
+        stats = teams.status()
         self.sent_24h, self.failed_24h, self.waiting = stats["sent_24h"], stats["failed_24h"], stats["waiting"]
+        self.held, self.not_sent, self.unconfirmed = stats["held"], stats["not_sent"], stats["unconfirmed_24h"]
+        self.hold_minutes = stats["hold_while_off_minutes"]
         last = stats["last_delivery"]
         self.last_delivery = (f"{last['status']} {when(last['at'])}" if last else "none yet")
         self.refreshed_at = when(utcnow().isoformat())

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from resync_app.audit.service import record as audit
 from resync_app.db import session_scope, utcnow
@@ -27,6 +28,7 @@ from resync_app.logging_setup import register_secret
 from resync_app.notify import TWS_EVENT_TYPES
 from resync_app.secrets_box import decrypt, encrypt
 from resync_app.teams.models import TeamsSettings
+from resync_app.tws.incidents import DEFAULT_WINDOW_S, MAX_WINDOW_S
 from resync_app.tws.statuses import CODES as STATUS_CODES
 
 TOPIC = "teams"
@@ -43,6 +45,8 @@ DEFAULT_NOTIFICATION_TYPES = ("job_abended", "job_stuck", "job_late", "deadline_
                               "workstation_offline", "instance_critical", "instance_unreachable", "instance_recovered",
                               "failure_rate_high", LLM_BUDGET)
 DEFAULT_JOB_STATUS_FILTERS: tuple[str, ...] = ()  # empty = any status (the notification types choose the events)
+DEFAULT_INCIDENT_WINDOW_S = DEFAULT_WINDOW_S  # events of one cause within it are one incident, one card
+MAX_INCIDENT_WINDOW_S = MAX_WINDOW_S
 
 MAX_URL = 2048
 MAX_NAME = 100
@@ -75,6 +79,7 @@ class TeamsConfigUpdate(BaseModel):
     monitored_tws_instances: list[str] | None = None
     job_status_filters: list[str] | None = None
     notification_types: list[str] | None = None
+    teams_incident_window_seconds: Any = None  # checked by `check_update` (a whole number of seconds)
 
 
 @dataclass
@@ -91,6 +96,7 @@ class TeamsConfig:
     monitored_tws_instances: list[str] = field(default_factory=list)
     job_status_filters: list[str] = field(default_factory=lambda: list(DEFAULT_JOB_STATUS_FILTERS))
     notification_types: list[str] = field(default_factory=lambda: list(DEFAULT_NOTIFICATION_TYPES))
+    teams_incident_window_seconds: int = DEFAULT_INCIDENT_WINDOW_S
     updated_at: str | None = None
     updated_by: str = ""
 
@@ -176,12 +182,17 @@ def _from_row(row: TeamsSettings | None) -> TeamsConfig:
         monitored_tws_instances=json.loads(row.monitored_tws_instances_json or "[]"),
         job_status_filters=json.loads(row.job_status_filters_json or "[]"),
         notification_types=json.loads(row.notification_types_json or "[]"),
+        teams_incident_window_seconds=int(row.teams_incident_window_seconds),
         updated_at=row.updated_at.isoformat() if row.updated_at else None, updated_by=row.updated_by,
     )
 
 
-def load() -> TeamsConfig:
-    """The saved configuration (defaults when never saved)."""
+def load(conn=None) -> TeamsConfig:
+    """The saved configuration (defaults when never saved); read through `conn` when given (inside a poll's
+    transaction)."""
+    if conn is not None:
+        with Session(bind=conn) as db:
+            return _from_row(db.get(TeamsSettings, 1))
     with session_scope() as db:
         return _from_row(db.get(TeamsSettings, 1))
 
@@ -202,6 +213,7 @@ def view(config: TeamsConfig | None = None) -> dict[str, Any]:
         "monitored_tws_instances": list(config.monitored_tws_instances),
         "job_status_filters": list(config.job_status_filters),
         "notification_types": list(config.notification_types),
+        "teams_incident_window_seconds": config.teams_incident_window_seconds,
         "updated_at": config.updated_at,
         "updated_by": config.updated_by,
     }
@@ -278,6 +290,13 @@ def check_update(body: TeamsConfigUpdate, current: TeamsConfig) -> dict[str, Any
             errors[name] = problem
         elif cleaned != getattr(current, name):
             changes[name] = cleaned
+    if body.teams_incident_window_seconds is not None:
+        value = body.teams_incident_window_seconds
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INCIDENT_WINDOW_S:
+            errors["teams_incident_window_seconds"] = (f"must be a whole number of seconds from 0 (no incidents: one "
+                                                       f"card per event) to {MAX_INCIDENT_WINDOW_S}")
+        elif value != current.teams_incident_window_seconds:
+            changes["teams_incident_window_seconds"] = value
     if body.monitored_tws_instances is not None:
         names: list[str] = []
         bad = [str(n)[:40] for n in body.monitored_tws_instances if not _INSTANCE_NAME.match(str(n).strip())]

@@ -1,7 +1,14 @@
 """Posts queued cards to the Teams webhook, one dispatcher thread per worker.
 
 `Dispatcher.deliver_due(now)` claims due rows of the outbox, posts each and records the outcome; the thread calls
-it every POLL_INTERVAL seconds or when woken by the sink. Tests call it directly with an injected clock.
+it every POLL_INTERVAL seconds or when woken by the sink. Tests call it directly with an injected clock (`now`
+for the whole round, or a `clock` read before each row). Before posting a row it renews the row's lease
+(`outbox.renew`): a row another dispatcher took over meanwhile is not posted (issue 16 #3). A row whose dispatcher
+died while posting it is reported `unconfirmed`, never posted twice (`outbox.settle_abandoned`).
+
+Teams switched off (or no usable webhook URL): nothing is claimed, rows wait (held), and rows held longer than
+`outbox.HOLD_WHILE_OFF` become `expired` — reported on the Teams page, never silently dropped. With the System
+Configuration switch `tws_teams_notifications_enabled` off, only the TWS cards wait (alerts still go).
 
 Retry policy: 429 (after its `Retry-After`, capped), 408, 5xx and connection errors/timeouts are retried with
 exponential backoff (BACKOFF_BASE · 2^(attempt-1), at most BACKOFF_CAP) up to MAX_ATTEMPTS attempts in all, then
@@ -105,6 +112,22 @@ def backoff_s(attempt: int) -> float:
     return min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempt - 1))
 
 
+ALL_KINDS = ("tws_event", "incident", "alert", "test")
+TWS_KINDS = ("tws_event", "incident")
+
+
+def sendable_kinds(config, url: str | None) -> tuple[str, ...] | None:
+    """Which kinds of card may be posted now (None: all). Teams off or no usable URL: none (they are held);
+    the System Configuration switch of TWS notifications off: alerts only."""
+    if not (config.enabled and url):
+        return ()
+    from resync_app.config.store import setting
+
+    if not setting("tws_teams_notifications_enabled"):
+        return tuple(k for k in ALL_KINDS if k not in TWS_KINDS)
+    return None
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -113,10 +136,13 @@ class Dispatcher:
     """Claims and posts due cards; `start()` runs it in a daemon thread."""
 
     def __init__(self, name: str | None = None, poster: Callable[..., PostResult] = post_card,
-                 poll_interval_s: float = POLL_INTERVAL_S) -> None:
+                 poll_interval_s: float = POLL_INTERVAL_S, clock: Callable[[], datetime] | None = None,
+                 claim_stale: timedelta = outbox.CLAIM_STALE) -> None:
         self.name = name or worker_name()
         self._poster = poster
         self._poll = poll_interval_s
+        self._clock = clock or (lambda: utcnow())  # looked up at each call (tests may patch `utcnow`)
+        self._stale = claim_stale
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -126,25 +152,38 @@ class Dispatcher:
     # ---- one round (deterministic; tests call it with their clock) --------------------------------------
 
     def deliver_due(self, now: datetime | None = None) -> list[dict[str, Any]]:
-        """Claim the rows due at `now`, post them and record each outcome; returns what happened per row."""
-        now = now or utcnow()
-        claims = outbox.claim(self.name, now, BATCH)
-        if not claims:
-            return []
+        """Claim the rows due at `now`, post them and record each outcome; returns what happened per row (rows
+        another dispatcher took over before they were posted are left out)."""
+        fixed = now
+        now = now or self._clock()
         config = teams_config.load()
         url = config.webhook_url() if config.has_webhook else None
+        kinds = sendable_kinds(config, url)
+        if outbox.settle_abandoned(now, self._stale):
+            feed.publish(teams_config.TOPIC, {"what": "deliveries"})
+        if kinds is not None:  # some cards are held while Teams is off: those held too long expire
+            if outbox.expire_held(now, tuple(k for k in ALL_KINDS if k not in kinds)):
+                feed.publish(teams_config.TOPIC, {"what": "deliveries"})
+            if not kinds:
+                return []
+        from resync_app.teams.incident_cards import render
+
+        claims = outbox.claim(self.name, now, BATCH, stale=self._stale, kinds=kinds, render=render)
+        if not claims:
+            return []
         outcomes = []
         for claim in claims:
-            outcomes.append(self._deliver(claim, config, url, now))
+            outcome = self._deliver(claim, url, fixed or self._clock())
+            if outcome is not None:
+                outcomes.append(outcome)
         feed.publish(teams_config.TOPIC, {"what": "deliveries"})
         return outcomes
 
-    def _deliver(self, claim: outbox.Claimed, config, url: str | None, now: datetime) -> dict[str, Any]:
-        if not config.enabled:
-            status, code, error, retry_at = "skipped", None, "Teams notifications were turned off before delivery", None
-        elif not url:
-            status, code, error, retry_at = "failed", None, "No webhook URL is configured", None
-        elif claim.attempt > MAX_ATTEMPTS:  # reclaimed after its dispatcher died on the last attempt
+    def _deliver(self, claim: outbox.Claimed, url: str | None, now: datetime) -> dict[str, Any] | None:
+        if not outbox.renew(claim, self.name, now):
+            logger.info("Teams card %s: its lease was taken over by another dispatcher; not posted here", claim.id)
+            return None
+        if claim.attempt > MAX_ATTEMPTS:  # reclaimed after its dispatcher died on the last attempt
             status, code, error, retry_at = "failed", None, f"gave up after {MAX_ATTEMPTS} attempts", None
         else:
             if self._client is None:

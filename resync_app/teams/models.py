@@ -26,6 +26,7 @@ class TeamsSettings(SQLModel, table=True):
     monitored_tws_instances_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     job_status_filters_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     notification_types_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    teams_incident_window_seconds: int = Field(default=120)  # 0 = no incidents: one card per event
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_by: str = Field(default="", max_length=150)
 
@@ -33,7 +34,11 @@ class TeamsSettings(SQLModel, table=True):
 class TeamsDelivery(SQLModel, table=True):
     """One card to post (the outbox): unique per source, so a source event or alert becomes one card at most.
 
-    status: pending (due at `next_attempt_at`) → sending (claimed by one dispatcher) → sent | failed | skipped.
+    status: pending (due at `next_attempt_at`) → sending (claimed by one dispatcher) → posting (its post started)
+    → sent | failed | skipped | pending (a retry); posting → unconfirmed (its dispatcher died while posting: not
+    posted again, reported); pending → expired (held while Teams was off for longer than `outbox.HOLD_WHILE_OFF`:
+    never sent, counted).
+    An incident's card (`kind` incident) is queued with an empty `card_json`: it is rendered when first claimed.
     """
 
     __tablename__ = "teams_outbox"
@@ -41,8 +46,9 @@ class TeamsDelivery(SQLModel, table=True):
                       UniqueConstraint("source_key", name="uq_teams_outbox_source"))
 
     id: int | None = Field(default=None, primary_key=True)
-    source_key: str = Field(max_length=300)  # "tws:<event id>", "alert:<dedupe key>", "test:<uuid>"
-    kind: str = Field(max_length=16)  # tws_event | alert | test
+    # "tws:<event dedupe key>", "incident:<incident id>:<card number>", "alert:<dedupe key>", "test:<uuid>"
+    source_key: str = Field(max_length=300)
+    kind: str = Field(max_length=16)  # tws_event | incident | alert | test
     event_type: str = Field(default="", max_length=64)
     severity: str = Field(default="info", max_length=16)
     instance: str = Field(default="", max_length=100)

@@ -24,7 +24,8 @@ from resync_app.audit.service import record as audit_record
 from resync_app.db import session_scope, utcnow
 from resync_app.events import feed
 from resync_app.tws.client import Connection, validate_base_url
-from resync_app.tws.models import TwsInstance, TwsSettings
+from resync_app.tws.incarnation import new_incarnation
+from resync_app.tws.models import TwsInstance, TwsPlanJob, TwsPollerControl, TwsSettings, TwsSummary, TwsWorkstation
 
 logger = logging.getLogger("resync.tws.config")
 
@@ -69,6 +70,7 @@ class InstanceConfig:
     enabled: bool
     read_only: bool
     password_encrypted: str | None
+    incarnation: str = ""  # changes when the instance is re-created or pointed at another TWS (`incarnation.py`)
 
     @property
     def password_set(self) -> bool:
@@ -97,7 +99,8 @@ class InstanceConfig:
 def _config_of(row: TwsInstance) -> InstanceConfig:
     return InstanceConfig(name=row.name, display_name=row.display_name or row.name, base_url=row.base_url,
                           username=row.username, verify_tls=row.verify_tls, enabled=row.enabled,
-                          read_only=row.read_only, password_encrypted=row.password_encrypted)
+                          read_only=row.read_only, password_encrypted=row.password_encrypted,
+                          incarnation=row.incarnation)
 
 
 # ---- reading ----------------------------------------------------------------------------------------
@@ -339,6 +342,10 @@ def _apply(desired: list[dict[str, Any]], primary: str | None, actor: str, clien
                 for key in EDITABLE:
                     if getattr(row, key) != item[key]:
                         detail[key] = {"old": getattr(row, key), "new": item[key]}
+            if action == "tws.instance.update" and "base_url" in detail:
+                # Another TWS: a new incarnation, and the old one's snapshot goes in this same transaction
+                row.incarnation = new_incarnation()
+                drop_snapshot(db, item["name"], keep_control=True)
             for key in EDITABLE:
                 setattr(row, key, item[key])
             if item["password"] is not None and secrets_box.decrypt(row.password_encrypted) != item["password"]:
@@ -355,6 +362,7 @@ def _apply(desired: list[dict[str, Any]], primary: str | None, actor: str, clien
         if remove_missing:
             for name, row in rows.items():
                 db.delete(row)
+                drop_snapshot(db, name)  # with the instance, in the same transaction
                 audit_record(actor, "tws.instance.delete", name, {"base_url": row.base_url}, client, session=db)
                 changed.append(name)
         if settings.primary_instance != primary:
@@ -375,6 +383,18 @@ def _apply(desired: list[dict[str, Any]], primary: str | None, actor: str, clien
 
 class _Conflict(Exception):
     pass
+
+
+def drop_snapshot(db: Session, name: str, keep_control: bool = False) -> None:
+    """Delete an instance's snapshot (plan jobs, workstations, summary; and its poller control unless kept)."""
+    from sqlalchemy import delete
+
+    from resync_app.tws.incidents import close_all
+
+    models = (TwsPlanJob, TwsWorkstation, TwsSummary) + (() if keep_control else (TwsPollerControl,))
+    for model in models:
+        db.execute(delete(model).where(model.instance == name))
+    close_all(db.connection(), name)  # the next incarnation's events start incidents of their own
 
 
 def _write(make_plan, actor: str, client: str, remove_missing: bool = True) -> tuple[int, list[str]]:
@@ -451,7 +471,8 @@ def save_instance(body: Any, actor: str, client: str = "") -> dict[str, Any]:
 
 
 def delete_instance(name: str, actor: str, client: str = "") -> None:
-    """Remove one instance (404 if unknown); its snapshot rows go with the next cleanup."""
+    """Remove one instance (404 if unknown) and its snapshot, in one transaction (events and run history stay:
+    they are history, kept as long as the retention fields say)."""
 
     def plan(current: list[InstanceConfig], primary: str | None):
         if not any(inst.name == name for inst in current):

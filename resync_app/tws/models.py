@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from resync_app.db import UTCDateTime, utcnow
+from resync_app.tws.incarnation import new_incarnation
 
 
 def _ts(nullable: bool = True, index: bool = False) -> Column:
@@ -37,6 +38,9 @@ class TwsInstance(SQLModel, table=True):
     enabled: bool = Field(default=True)
     read_only: bool = Field(default=False)
     position: int = Field(default=0)
+    # Which TWS this row points at: new on create and on every base_url change (`tws/incarnation.py`). The snapshot
+    # remembers the incarnation it was built for; event keys are namespaced by it.
+    incarnation: str = Field(default_factory=new_incarnation, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     updated_by: str = Field(default="", max_length=150)
@@ -151,6 +155,7 @@ class TwsSummary(SQLModel, table=True):
     as_of: datetime | None = Field(default=None, sa_column=_ts())  # time of the last successful poll
     stale_since: datetime | None = Field(default=None, sa_column=_ts())  # first failed poll of the outage
     baseline_at: datetime | None = Field(default=None, sa_column=_ts())
+    incarnation: str = Field(default="", max_length=32)  # the instance incarnation this snapshot belongs to
     health: str = Field(default="healthy", max_length=10)
     health_seq: int = Field(default=0)
     running: int = Field(default=0)
@@ -213,6 +218,8 @@ class TwsEvent(SQLModel, table=True):
     status: str | None = Field(default=None, max_length=24)
     return_code: int | None = Field(default=None)
     dedupe_key: str = Field(max_length=400, unique=True)
+    incident_id: int | None = Field(default=None, index=True)  # the incident it belongs to (`tws/incidents.py`)
+    card_no: int | None = Field(default=None)  # Teams: None = no card; 0 = waiting for its incident's card; n = on card n
 
 
 class TwsJobRun(SQLModel, table=True):

@@ -288,9 +288,9 @@ class PollerService:
                     await record(poller_state="polling", leader=self.identity, interval_s=interval, mode=mode,
                                  next_poll_at=None)
                     last = await poll_instance(name, client, now=self._clock(), cache=self.cache,
-                                               leader=self.identity)
+                                               leader=self.identity, incarnation=config.incarnation)
                     last_end, last_wall = time.monotonic(), utcnow()
-                    failures = 0 if last.ok else failures + 1
+                    failures = 0 if last.ok or last.error_kind == "changed" else failures + 1
                     if last.ok:
                         await crawl_dependencies(name, client)  # the critical path, a few look-ups per poll
                     if wanted_now:

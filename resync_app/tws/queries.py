@@ -451,14 +451,16 @@ def parse_time(value: Any, param: str, errors: dict[str, str], naive_tz=timezone
 def event_dict(row: TwsEvent) -> dict[str, Any]:
     return {"id": row.id, "at": _iso(row.at), "instance": row.instance, "type": row.type, "severity": row.severity,
             "job": row.job, "job_id": row.job_id, "job_stream": row.job_stream, "workstation": row.workstation,
-            "status": row.status, "return_code": row.return_code, "message": row.message}
+            "status": row.status, "return_code": row.return_code, "message": row.message,
+            "incident_id": row.incident_id}
 
 
 def events(instance: str | None = None, *, severity: str | list[str] | None = None,
            type: str | list[str] | None = None, since: Any = None, until: Any = None, q: str | None = None,
            limit: Any = DEFAULT_LIMIT, offset: Any = 0, all_instances: bool = False,
-           count: bool = True) -> dict[str, Any]:
-    """`GET /api/v1/tws/events`: newest first. `instance` None = every instance (all_instances) or the primary."""
+           count: bool = True, incident: Any = None) -> dict[str, Any]:
+    """`GET /api/v1/tws/events`: newest first. `instance` None = every instance (all_instances) or the primary;
+    `incident`: only the events of that incident."""
     errors: dict[str, str] = {}
     severities = [s.lower() for s in _split(severity)]
     if any(s not in SEVERITIES for s in severities):
@@ -471,9 +473,10 @@ def events(instance: str | None = None, *, severity: str | list[str] | None = No
     page_size, start = _limit(limit, errors), _offset(offset, errors)
     if q is not None and len(q) > 200:
         errors["q"] = "at most 200 characters"
+    incident_id = _incident_id(incident, errors)
     if errors:
         raise QueryInvalid(errors)
-    where = []
+    where = [] if incident_id is None else [TwsEvent.incident_id == incident_id]
     name = None
     if instance or not all_instances:
         name = resolve_instance(instance)
@@ -500,6 +503,16 @@ def events(instance: str | None = None, *, severity: str | list[str] | None = No
         total = db.execute(count_query).scalar_one() if count else None
         return {"instance": name, "count": total, "limit": page_size, "offset": start,
                 "results": [event_dict(row) for row in rows]}
+
+
+def _incident_id(value: Any, errors: dict[str, str]) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        errors["incident"] = "must be an incident id (a whole number)"
+        return None
 
 
 def latest_event_id() -> int:

@@ -5,10 +5,12 @@ directly with the simulator's virtual clock. Only jobs whose stored fields chang
 derived flags changed (late, stuck, deadline risk) are written, so a poll of an unchanged 50 000-job plan writes a
 summary row and a poll-log row. Everything a poll stores — snapshot rows, events, run history, summary — commits in
 one transaction; events are inserted with ON CONFLICT DO NOTHING on their dedupe key, so a second poller or a
-repeated poll can never store one twice. After the commit the new events go to `notify.emit_tws_events` once and
-the feed topics `tws.snapshot` / `tws.events` tell live pages.
+repeated poll can never store one twice; their incidents and Teams cards are written in that same transaction
+(`poll_commit.seal`). After the commit the new events go to `notify.emit_tws_events` once and the feed topics
+`tws.snapshot` / `tws.events` tell live pages.
 
-The first successful poll of an instance is its baseline: stored, counted, never notified.
+The first successful poll of an instance — of each incarnation: created, re-created or pointed at another TWS — is
+its baseline: stored, counted, never notified.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from resync_app import metrics, notify
 from resync_app.db import get_engine, session_scope, utcnow
 from resync_app.events import feed
-from resync_app.tws import detect, stream_deps
+from resync_app.tws import detect, poll_commit, stream_deps
 from resync_app.tws.detect import Candidate, DurationStats, Known, Thresholds
 from resync_app.tws.errors import TWSError
+from resync_app.tws.incarnation import event_key
+from resync_app.tws.poll_commit import InstanceChanged
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
 from resync_app.tws.node_refs import is_stream, node_ref
 from resync_app.tws.plan_fields import (
@@ -77,6 +81,7 @@ class InstanceMemory:
 
     poll_seq: int = -1
     jobs: dict[str, Known] = field(default_factory=dict)
+    incarnation: str = ""
     th: Thresholds | None = None  # the thresholds the flags were computed with
 
 
@@ -289,29 +294,31 @@ def _dialect_insert(table):
     return (postgresql.insert if get_engine().dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-def _insert_events(db, candidates: list[Candidate], now: datetime, instance: str) -> list[notify.TwsEventNotice]:
-    """Insert the candidates that are new (by dedupe key) and return them as notices, in order."""
+def _insert_events(db, candidates: list[Candidate], now: datetime, instance: str, incarnation: str = ""
+                   ) -> list[notify.TwsEventNotice]:
+    """Insert the candidates that are new (by dedupe key, namespaced by the incarnation) and return them as
+    notices, in order."""
     if not candidates:
         return []
     unique: dict[str, Candidate] = {}
     for candidate in candidates:
-        unique.setdefault(candidate.dedupe_key, candidate)
+        unique.setdefault(event_key(incarnation, candidate.dedupe_key), candidate)
     table = TwsEvent.__table__
     stmt = _dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
         table.c.id, table.c.dedupe_key)
     rows = [{"at": now, "instance": instance, "type": c.type, "severity": c.severity, "message": c.message,
              "job": c.job, "job_id": c.job_id, "job_stream": c.job_stream, "workstation": c.workstation,
-             "status": c.status, "return_code": c.return_code, "dedupe_key": c.dedupe_key}
-            for c in unique.values()]
+             "status": c.status, "return_code": c.return_code, "dedupe_key": key}
+            for key, c in unique.items()]
     inserted: dict[str, int] = {}
     for start in range(0, len(rows), _CHUNK):
         for event_id, key in db.execute(stmt, rows[start:start + _CHUNK]):
             inserted[key] = event_id
     notices = [
-        notify.TwsEventNotice(id=inserted[c.dedupe_key], at=now, instance=instance, type=c.type, severity=c.severity,
+        notify.TwsEventNotice(id=inserted[key], at=now, instance=instance, type=c.type, severity=c.severity,
                               message=c.message, job=c.job, job_id=c.job_id, job_stream=c.job_stream,
-                              workstation=c.workstation, status=c.status, return_code=c.return_code)
-        for c in unique.values() if c.dedupe_key in inserted
+                              workstation=c.workstation, status=c.status, return_code=c.return_code, dedupe_key=key)
+        for key, c in unique.items() if key in inserted
     ]
     notices.sort(key=lambda n: n.id)
     return notices
@@ -344,16 +351,22 @@ def _publish(instance: str, seq: int, notices: list[notify.TwsEventNotice], *, o
 
 
 async def poll_instance(instance: str, client, *, now: datetime | None = None, cache: SnapshotCache | None = None,
-                        leader: str = "", th: Thresholds | None = None) -> PollResult:
+                        leader: str = "", th: Thresholds | None = None, incarnation: str | None = None
+                        ) -> PollResult:
     """Poll one instance through `client` (an open HWAClient) and store the outcome; never raises for TWS
-    trouble (an outage becomes the stale state and one event)."""
+    trouble (an outage becomes the stale state and one event). `incarnation`: the instance configuration the
+    client was made from (the poller passes it; None = whatever the instance is now). A poll whose instance was
+    re-created or re-pointed meanwhile stores nothing (`error_kind` "changed")."""
     started = time.perf_counter()
     now = now or utcnow()
     th = th or thresholds()
-    seq, baseline, needs_engine = await asyncio.to_thread(_begin, instance)
     cache = cache or SnapshotCache()
+    try:
+        seq, baseline, needs_engine, incarnation = await asyncio.to_thread(_begin, instance, incarnation)
+    except InstanceChanged:
+        return _changed(instance, cache, started)
     memory = cache.get(instance)
-    if memory is None or memory.poll_seq != seq - 1:
+    if memory is None or memory.poll_seq != seq - 1 or memory.incarnation != incarnation:
         memory = await asyncio.to_thread(_load_memory, instance, seq - 1)
     collector = _Collector(instance, memory, now, th, baseline, seq)
     try:
@@ -364,18 +377,38 @@ async def poll_instance(instance: str, client, *, now: datetime | None = None, c
                 collector.add_page(page)
     except TWSError as exc:
         cache.forget(instance)
-        return await asyncio.to_thread(_store_failure, instance, now, exc.kind, str(exc), started, leader)
+        return await _stored_failure(instance, now, exc.kind, str(exc), started, leader, incarnation, cache)
     except Exception as exc:  # a bug or a surprise answer must not kill the poller: recorded like an outage
         logger.exception("poll of %s failed unexpectedly", instance)
         cache.forget(instance)
-        return await asyncio.to_thread(_store_failure, instance, now, "error", f"{type(exc).__name__}: {exc}"[:300],
-                                       started, leader)
+        return await _stored_failure(instance, now, "error", f"{type(exc).__name__}: {exc}"[:300], started, leader,
+                                     incarnation, cache)
     keys = sorted({view.key for view, *_ in collector.critical})
     at_risk = collector.settle_critical(await asyncio.to_thread(_duration_stats, instance, keys))
-    result = await asyncio.to_thread(_store_success, instance, collector, workstations, engine, now, th, at_risk,
-                                     started, leader)
-    cache.put(instance, InstanceMemory(poll_seq=result.poll_seq, jobs=collector.seen, th=th))
+    try:
+        result = await asyncio.to_thread(_store_success, instance, collector, workstations, engine, now, th, at_risk,
+                                         started, leader, incarnation)
+    except InstanceChanged:
+        return _changed(instance, cache, started)
+    cache.put(instance, InstanceMemory(poll_seq=result.poll_seq, jobs=collector.seen, th=th, incarnation=incarnation))
     return result
+
+
+async def _stored_failure(instance: str, now: datetime, kind: str, message: str, started: float, leader: str,
+                          incarnation: str, cache: SnapshotCache) -> PollResult:
+    try:
+        return await asyncio.to_thread(_store_failure, instance, now, kind, message, started, leader, incarnation)
+    except InstanceChanged:
+        return _changed(instance, cache, started)
+
+
+def _changed(instance: str, cache: SnapshotCache, started: float) -> PollResult:
+    """The outcome of a poll whose instance was re-configured while it ran: nothing stored."""
+    cache.forget(instance)
+    logger.info("poll of %s discarded: the instance was re-created or re-pointed meanwhile", instance)
+    return PollResult(instance=instance, ok=False, duration_ms=(time.perf_counter() - started) * 1000,
+                      error="The instance was re-created or pointed at another TWS during this poll: nothing of it "
+                            "was stored.", error_kind="changed")
 
 
 async def crawl_dependencies(instance: str, client, budget: int = DEPS_PER_POLL) -> int:
@@ -473,16 +506,21 @@ async def prefetched(pages, depth: int = 1):
         await asyncio.gather(task, return_exceptions=True)
 
 
-def _begin(instance: str) -> tuple[int, bool, bool]:
-    """(this poll's sequence number, is it the baseline, is the engine info wanted)."""
+def _begin(instance: str, incarnation: str | None = None) -> tuple[int, bool, bool, str]:
+    """(this poll's sequence number, is it the baseline, is the engine info wanted, its incarnation). A snapshot of
+    another incarnation is dropped first: the first poll after a create, a re-create or a new base_url is a
+    baseline."""
     with session_scope() as db:
+        incarnation = poll_commit.resolve(db, instance, incarnation)
         summary = _summary(db, instance)
+        summary.incarnation = incarnation
         return (summary.poll_seq + 1, summary.baseline_at is None,
-                summary.baseline_at is None or summary.stale_since is not None or summary.engine_info in ("", "{}"))
+                summary.baseline_at is None or summary.stale_since is not None or summary.engine_info in ("", "{}"),
+                incarnation)
 
 
-def _store_failure(instance: str, now: datetime, kind: str, message: str, started: float, leader: str
-                   ) -> PollResult:
+def _store_failure(instance: str, now: datetime, kind: str, message: str, started: float, leader: str,
+                   incarnation: str = "") -> PollResult:
     duration_ms = (time.perf_counter() - started) * 1000
     with session_scope() as db:
         summary = _summary(db, instance)
@@ -500,7 +538,8 @@ def _store_failure(instance: str, now: datetime, kind: str, message: str, starte
         summary.updated_at = now
         seq = summary.poll_seq
         notices = _insert_events(db, [detect.unreachable_event(instance, summary.stale_since, message)], now,
-                                 instance) if first else []
+                                 instance, incarnation) if first else []
+        notices = poll_commit.seal(db, instance, incarnation, notices, now)
         db.add(summary)
         db.add(TwsPollLog(instance=instance, at=now, ok=False, duration_ms=duration_ms, error_kind=kind[:40]))
     _publish(instance, seq, notices, ok=False, duration_ms=duration_ms)
@@ -510,7 +549,7 @@ def _store_failure(instance: str, now: datetime, kind: str, message: str, starte
 
 
 def _store_success(instance: str, c: _Collector, workstations, engine: dict | None, now: datetime, th: Thresholds,
-                   at_risk: int, started: float, leader: str) -> PollResult:
+                   at_risk: int, started: float, leader: str, incarnation: str = "") -> PollResult:
     counts = c.status_counts
     running = sum(counts[s] for s in RUNNING_STATUSES)
     completed = sum(counts[s] for s in SUCCESS_STATUSES)
@@ -596,7 +635,8 @@ def _store_success(instance: str, c: _Collector, workstations, engine: dict | No
                 index_elements=["instance", "job_id", "run_number"])
             for start in range(0, len(c.runs), _CHUNK):
                 db.execute(stmt, c.runs[start:start + _CHUNK])
-        notices = _insert_events(db, candidates, now, instance)
+        notices = _insert_events(db, candidates, now, instance, incarnation)
+        notices = poll_commit.seal(db, instance, incarnation, notices, now)
         duration_ms = (time.perf_counter() - started) * 1000
         values = dict(
             as_of=now, stale_since=None, health=health, running=running, completed=completed, failed=failed,
@@ -604,7 +644,7 @@ def _store_success(instance: str, c: _Collector, workstations, engine: dict | No
             status_counts=json.dumps(dict(sorted(counts.items()))), failure_rate=round(rate, 4), failure_high=high,
             ws_linked=ws_linked, ws_unlinked=ws_down, ws_total=len(workstations), last_poll_at=now,
             last_poll_ms=duration_ms, consecutive_failures=0, polls_total=summary.polls_total + 1,
-            poll_seq=c.seq, updated_at=now)
+            poll_seq=c.seq, incarnation=incarnation, updated_at=now)
         if c.baseline:
             values["baseline_at"] = now
         if engine is not None:

@@ -178,6 +178,7 @@ PROACTIVE_EVENTS = [
     RawEvent(PROACTIVE, "/admin/proactive/", "command", {"instance": NAME, "command": "poll"}),
     RawEvent(PROACTIVE, "/admin/proactive/", "set_severity", {"value": "critical"}),
     RawEvent(PROACTIVE, "/admin/proactive/", "next_page", {}),
+    RawEvent(PROACTIVE, "/admin/proactive/", "show_incident", {"incident_id": 1}),
     RawEvent(PROACTIVE, "/admin/proactive/", "watch", {"watch_id": 1}),
 ]
 

@@ -82,19 +82,15 @@ def payload(pixel_url: str, who: str) -> str:
     would set `window.__pwned`, the frame would also create the admin `pwned_<who>`."""
     takeover = ("fetch('/api/v1/ui/users',{method:'POST',headers:{'Content-Type':'application/json'},"
                 f"body:JSON.stringify({{username:'pwned_{who}',password:'Pwned-pass-1234',role:'admin'}})}})")
-    # the model's Markdown is rendered, so its links are checked; the knowledge service's text is escaped (no link at
-    # all) and must stay under the 600 characters a snippet keeps (rag.SNIPPET_CHARS)
-    site_links = ("[elsewhere](//evil.example/x) [also elsewhere](/\\evil.example/y) [in the app](/monitoring)\n\n"
-                  if who == "model" else "")
     return (
         f"Answer from the {who}.\n\n"
         f"<iframe srcdoc=\"<script>parent.__pwned='iframe';{takeover}</script>\"></iframe>\n\n"
         "<script>window.__pwned='script'</script>\n\n"
         "<img src=x onerror=\"window.__pwned='img'\">\n\n"
         "[click me](javascript:window.__pwned='link') [data](data:text/html,<script>alert(1)</script>)\n\n"
-        f"{site_links}"
         f"![tracking pixel]({pixel_url}/pixel.png?from={who})\n\n"
-        "A fine link: [HCL docs](https://help.hcl-software.com/workload-automation)\n"
+        "A fine link: [HCL docs](https://help.hcl-software.com/workload-automation)\n\n"
+        "[elsewhere](//evil.example/x) [also elsewhere](/\\evil.example/y) [in the app](/monitoring)\n"
     )
 
 
@@ -156,7 +152,7 @@ def _assert_inert(page, answer, who: str, pixel, requests: list[str]) -> None:
     links = text.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.getAttribute('href'), a.rel])")
     assert any(href == "https://help.hcl-software.com/workload-automation" for _, href, _ in links), links
     assert all(href is None or re.match(r"^(?:https?://|/(?![/\\]))", href) for _, href, _ in links), links
-    if who == "model":
+    if who == "model":  # an in-app path stays a link (the knowledge service's Markdown is shown as written)
         assert ["in the app", "/monitoring"] in [[text, href] for text, href, _ in links], links
     origins = text.locator("a[href]").evaluate_all("els => els.map(a => new URL(a.href).host)")
     assert "evil.example" not in origins, origins  # no protocol-relative link leaves the site

@@ -3,8 +3,9 @@
 A real HTTP server (stdlib ``ThreadingHTTPServer`` on 127.0.0.1, ephemeral port, daemon thread) that answers like
 Teams' incoming webhooks do: ``POST <webhook path>`` with a JSON message → ``200`` and the body ``1``; a body that
 is not a message with attachments → ``400 Bad payload received by generic incoming webhook.``; any other path →
-``404``. It can be told to answer the next N posts with 429 (and a ``Retry-After``), 500, 400, … Every request is
-recorded; `cards` are the messages it accepted.
+``404``. It can be told to answer the next N posts with 429 (and a ``Retry-After``), 500, 400, …, and to be slow
+(`delay_s`: every answer waits that long, like a loaded Teams). Every request is recorded; `cards` are the messages
+it accepted.
 
     with WebhookReceiver() as hook:
         hook.fail_next(429, count=1, retry_after=7)
@@ -52,6 +53,7 @@ class WebhookReceiver:
         self._server: ThreadingHTTPServer | None = None
         self._port: int | None = None
         self._thread: threading.Thread | None = None
+        self.delay_s = 0.0  # each answer waits this long (a slow webhook)
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
 
@@ -170,6 +172,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.fake.delay_s > 0:
+            time.sleep(self.fake.delay_s)  # a slow webhook (the server's thread waits, not the test)
         status, text, extra = self.fake._answer(self.path, body, {k.lower(): v for k, v in self.headers.items()})
         data = text.encode()
         self.send_response(status)

@@ -1,6 +1,7 @@
 """Fixtures of the Teams tests: the real app (REST API, services started), a loopback Teams webhook, and helpers
-to configure Teams through the API, hand events to `notify.emit_tws_events` (the poller's entry point) and run a
-dispatcher round with an injected clock.
+to configure Teams through the API, hand events over the way the poller does (`notify.write_tws_events` in the
+transaction that stores them, then `notify.emit_tws_events` after its commit) and run a dispatcher round with an
+injected clock.
 
 The worker's own dispatcher thread is replaced by one that does not run by itself (same code, `deliver_due` called
 by the test), so every delivery happens when and at the time the test says.
@@ -31,12 +32,13 @@ def make_event(event_id: int | None = None, type: str = "job_abended", severity:
                return_code: int | None = 12, **extra: Any):
     from resync_app.notify import TwsEventNotice
 
+    event_id = next(_ids) if event_id is None else event_id
     defaults = {"job_id": "J-42", "job_stream": "PAYROLL", "workstation": "CPU_LNX1",
                 "message": f"{job or 'event'}: {type.replace('_', ' ')}",
-                "at": datetime(2026, 12, 1, 8, 30, tzinfo=timezone.utc)}
+                "at": datetime(2026, 12, 1, 8, 30, tzinfo=timezone.utc), "dedupe_key": f"test/{instance}:{event_id}"}
     defaults.update(extra)
-    return TwsEventNotice(id=next(_ids) if event_id is None else event_id, type=type, severity=severity,
-                          instance=instance, job=job, status=status, return_code=return_code, **defaults)
+    return TwsEventNotice(id=event_id, type=type, severity=severity, instance=instance, job=job, status=status,
+                          return_code=return_code, **defaults)
 
 
 class TeamsHarness:
@@ -69,8 +71,12 @@ class TeamsHarness:
 
     @staticmethod
     def emit(*events) -> None:
+        """Hand `events` over as a poll does: written in a transaction (Teams queues there), announced after it."""
         from resync_app import notify
+        from resync_app.db import get_engine
 
+        with get_engine().begin() as conn:
+            notify.write_tws_events(conn, list(events))
         notify.emit_tws_events(list(events))
 
     @staticmethod

@@ -26,11 +26,16 @@ if __name__ == "__main__":
     service.on_tws_events(events)
     dispatcher = Dispatcher(f"process-{os.getpid()}")
     sent = idle = 0
+    first = last = 0.0
     while idle < 5:  # a few empty rounds in a row: what is left is claimed by the other process
+        started = time.time()
         outcomes = dispatcher.deliver_due()
-        sent += sum(1 for o in outcomes if o["status"] == "sent")
+        done = sum(1 for o in outcomes if o["status"] == "sent")
+        if done:
+            first, last = first or started, time.time()
+        sent += done
         idle = 0 if outcomes else idle + 1
         if not outcomes:
             time.sleep(0.05)
     dispatcher.stop()
-    print(f"sent={sent}")
+    print(f"first={first:.3f} last={last:.3f} sent={sent}")

@@ -10,7 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from resync_app.db import utcnow
+from sqlalchemy import update
+
+from resync_app.db import get_engine, utcnow
+from resync_app.teams.models import TeamsDelivery
 from tests.teams.conftest import later, make_event
 
 
@@ -55,7 +58,8 @@ def test_matching_event_gives_exactly_one_adaptive_card(teams, hook, monkeypatch
     assert teams.deliver(later(utcnow(), 3600)) == []  # nothing left: one card only
     assert len(hook.requests) == 1
     [row] = teams.rows()
-    assert (row["status"], row["attempts"], row["status_code"], row["source_key"]) == ("sent", 1, 200, "tws:7001")
+    assert (row["status"], row["attempts"], row["status_code"], row["source_key"]) == ("sent", 1, 200,
+                                                                                     "tws:test/prod:7001")
 
 
 def test_no_console_link_without_public_url(teams, hook, monkeypatch):
@@ -102,22 +106,24 @@ def test_events_the_filters_exclude_give_no_card(teams, hook, case):
     assert [o["status"] for o in teams.deliver()] == ["sent"] and len(hook.cards) == 1
 
 
-def test_teams_disabled_or_tws_notifications_off_give_no_card(teams, hook):
+def test_tws_notifications_off_queue_nothing_and_teams_off_holds_cards(teams, hook):
     teams.system(tws_teams_notifications_enabled=True)
-    teams.configure(enabled=False, webhook_url=hook.url)
-    teams.emit(make_event())
-    assert teams.rows() == []
-
-    teams.configure(enabled=True)
-    teams.system(tws_teams_notifications_enabled=False)  # the System Configuration switch
+    teams.configure(enabled=True, webhook_url=hook.url)
+    teams.system(tws_teams_notifications_enabled=False)  # the System Configuration switch: TWS events are not sent
     teams.emit(make_event())
     assert teams.rows() == []
     assert teams.deliver() == [] and hook.requests == []
 
     teams.system(tws_teams_notifications_enabled=True)
-    teams.emit(make_event())
-    teams.deliver()
-    assert len(hook.cards) == 1
+    teams.configure(enabled=False)  # Teams' own switch: the card is queued and held, not posted
+    teams.emit(make_event(job="HELD_JOB"))
+    assert [r["status"] for r in teams.rows()] == ["pending"]
+    assert teams.deliver() == [] and hook.requests == []
+    assert teams.get()["delivery"]["held"] == 1
+
+    teams.configure(enabled=True)
+    assert [o["status"] for o in teams.deliver()] == ["sent"]
+    assert [facts_of(c)["Job"] for c in hook.cards] == ["HELD_JOB"]
 
 
 def test_empty_filters_mean_all(teams, hook):
@@ -174,6 +180,22 @@ def test_5xx_is_retried_with_exponential_backoff(teams, hook):
     assert len(hook.cards) == 1 and len(hook.requests) == 3
 
 
+def test_408_request_timeout_is_retried_with_backoff_then_one_card(teams, hook):
+    from resync_app.teams.dispatcher import BACKOFF_BASE_S
+
+    teams.enable()
+    hook.fail_next(408, count=1, body="Request Timeout")
+    teams.emit(make_event())
+    t0 = utcnow()
+    [first] = teams.deliver(t0)
+    assert (first["status"], first["status_code"]) == ("pending", 408)
+    assert first["next_attempt_at"] == t0 + timedelta(seconds=BACKOFF_BASE_S)
+    assert teams.deliver(later(t0, BACKOFF_BASE_S - 0.1)) == []
+    [second] = teams.deliver(later(t0, BACKOFF_BASE_S))
+    assert (second["status"], second["attempt"]) == ("sent", 2)
+    assert [r["status"] for r in hook.requests] == [408, 200] and len(hook.cards) == 1
+
+
 def test_unreachable_webhook_is_retried_up_to_the_cap_then_failed(teams, hook):
     from resync_app.teams.dispatcher import MAX_ATTEMPTS
 
@@ -226,12 +248,43 @@ def test_a_dead_dispatchers_claim_is_retried_once_stale(teams, hook):
     assert teams.rows()[0]["status"] == "sent"
 
 
-def test_rows_queued_before_teams_was_turned_off_are_skipped(teams, hook):
+def test_cards_queued_when_teams_is_turned_off_are_sent_when_it_is_back(teams, hook):
+    """Issue 16 #6: turning Teams off for a moment marked every queued card `skipped` for good."""
     teams.enable()
-    teams.emit(make_event())
+    teams.emit(make_event(job="QUEUED_BEFORE"))
     teams.configure(enabled=False)
-    [outcome] = teams.deliver()
-    assert outcome["status"] == "skipped" and hook.requests == []
+    teams.deliver()  # a dispatcher round while Teams is off
+    assert hook.requests == []
+    teams.configure(enabled=True)
+    teams.deliver()
+    assert [facts_of(c)["Job"] for c in hook.cards] == ["QUEUED_BEFORE"]
+    assert [r["status"] for r in teams.rows()] == ["sent"]
+
+
+def test_cards_held_longer_than_the_window_are_reported_not_sent(teams, hook):
+    from resync_app.teams import outbox
+
+    teams.enable()
+    teams.configure(enabled=False)
+    teams.emit(make_event(job="TOO_LATE"))
+    teams.emit(make_event(job="IN_TIME"))
+    [late, fresh] = teams.rows()
+    queued_at = late["created_at"]
+    # a round while Teams is still off, just after the first card's hold ran out (the second was queued later)
+    with get_engine().begin() as conn:  # the second card was queued 10 minutes later
+        conn.execute(update(TeamsDelivery.__table__).where(TeamsDelivery.__table__.c.id == fresh["id"])
+                     .values(created_at=queued_at + timedelta(minutes=10)))
+    assert teams.deliver(queued_at + outbox.HOLD_WHILE_OFF + timedelta(seconds=1)) == []
+    assert [r["status"] for r in teams.rows()] == ["expired", "pending"]
+    view = teams.get()["delivery"]
+    assert (view["not_sent"], view["held"], view["hold_while_off_minutes"]) == (1, 1, 60)
+    listed = teams.api.get("/api/v1/admin/teams-config/deliveries?status=expired", headers=teams.headers).json()
+    assert [r["error"] for r in listed["results"]] == ["not sent: Teams was off for more than 1 h after it was queued"]
+
+    teams.configure(enabled=True)
+    teams.deliver(queued_at + outbox.HOLD_WHILE_OFF + timedelta(minutes=2))
+    assert [facts_of(c)["Job"] for c in hook.cards] == ["IN_TIME"]  # the one still within its hour
+    assert [r["status"] for r in teams.rows()] == ["expired", "sent"]
 
 
 def test_two_dispatcher_threads_send_each_card_once(teams, hook):
@@ -331,7 +384,7 @@ def test_the_workers_dispatcher_thread_delivers_by_itself(teams, hook):
     try:
         teams.emit(make_event(event_id=9001))  # the sink wakes the thread: no test-driven round here
         assert hook.wait_for_cards(1, timeout=15), "the dispatcher thread did not deliver the card"
-        assert teams.rows()[0]["status"] in ("sent", "sending")
+        assert teams.rows()[0]["status"] in ("sent", "sending", "posting")
     finally:
         service.uninstall()
     assert len(hook.cards) == 1 and teams.rows()[0]["status"] == "sent"

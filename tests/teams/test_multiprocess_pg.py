@@ -1,5 +1,6 @@
-"""Two worker processes on one PostgreSQL database, both handed the same events, each with its own dispatcher:
-still exactly one card per event at the webhook."""
+"""Two worker processes on one PostgreSQL database, both handed the same events, each with its own dispatcher and
+a webhook that takes 20 ms per card: both dispatchers send cards at the same time (the race happens), and still
+exactly one card per event reaches the webhook."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def test_two_processes_send_one_card_per_event(database_url, hook, tmp_path):
             store.reset_store()
             assert store.get_store().update({"tws_teams_notifications_enabled": True}, "tests").success
             teams_config.update({"enabled": True, "webhook_url": hook.url}, "tests")
+            hook.delay_s = 0.02  # 60 cards take over a second: both processes are at work together
             go = tmp_path / "go"
             env = {**os.environ, "RESYNC_DATABASE_URL": url}
             procs = [subprocess.Popen([sys.executable, "-m", "tests.teams.dispatch_worker", str(EVENTS), str(go)],
@@ -34,8 +36,12 @@ def test_two_processes_send_one_card_per_event(database_url, hook, tmp_path):
             go.touch()
             outputs = [p.communicate(timeout=120)[0] for p in procs]
             assert [p.returncode for p in procs] == [0, 0], outputs
-            sent = [int(out.strip().rsplit("sent=", 1)[1]) for out in outputs]
+            figures = [dict(part.split("=") for part in out.strip().splitlines()[-1].split()) for out in outputs]
+            sent = [int(f["sent"]) for f in figures]
             print("cards sent per process:", sent)
+            assert all(n > 0 for n in sent), f"both dispatchers sent cards: {sent}"
+            (a_first, a_last), (b_first, b_last) = [(float(f["first"]), float(f["last"])) for f in figures]
+            assert a_first < b_last and b_first < a_last, "their sending overlapped in time"
             assert sum(sent) == EVENTS
             assert len(hook.requests) == EVENTS
             jobs = sorted(c["attachments"][0]["content"]["body"][-1]["facts"][1]["value"] for c in hook.cards)

@@ -1,6 +1,7 @@
 """End to end: the real poller against the simulator stores an event, Teams turns it into exactly one card at the
-loopback webhook, and the poll shows in the Prometheus figures. The poll is driven by the test (the simulator's
-virtual clock), the dispatcher round too (`deliver`), so nothing waits on time."""
+loopback webhook, and the poll shows in the Prometheus figures (compared before and after: the counters are
+process-wide). The poll is driven by the test (the simulator's virtual clock), the dispatcher round too
+(`deliver`), so nothing waits on time."""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from tests.tws.conftest import simulator, simulator_factory  # noqa: F401  (fixt
 NAME = "sim"
 
 
+def counter(api, name: str, **labels: str) -> float:
+    """A Prometheus sample now (0 before its first increment)."""
+    try:
+        return sample(api.get("/metrics").text, name, **labels)
+    except AssertionError:
+        return 0.0
+
+
 def facts(card: dict) -> dict[str, str]:
     body = card["attachments"][0]["content"]["body"]
     return {f["title"]: f["value"] for block in body if block.get("type") == "FactSet" for f in block["facts"]}
@@ -24,6 +33,9 @@ async def test_scripted_abend_gives_one_event_and_one_card(api, teams, hook, sim
     instances.create_instance({"name": NAME, "base_url": simulator.base_url, "username": simulator.username,
                                "password": simulator.password}, "tests")
     teams.enable(notification_types=["job_abended"], job_status_filters=["ABEND"], monitored_tws_instances=[NAME])
+    polls_before = counter(api, "resync_tws_polls_total", instance=NAME, outcome="ok")
+    critical_before = counter(api, "resync_tws_events_total", severity="critical")
+    critical = 0
     async with HWAClient(simulator.connection()) as client:
         await snapshot.poll_instance(NAME, client, now=simulator.now)  # the baseline: no event, no card
         assert teams.deliver() == [] and hook.cards == []
@@ -32,9 +44,11 @@ async def test_scripted_abend_gives_one_event_and_one_card(api, teams, hook, sim
         simulator.script_job(job["id"], "abend")
         simulator.run_until(lambda s: s.job_info(job["id"])["status"] == "ABEND")
         result = await snapshot.poll_instance(NAME, client, now=simulator.now)
+        critical += sum(e.severity == "critical" for e in result.events)
         [abend] = [e for e in result.events if e.type == "job_abended"]
         simulator.advance(minutes=5)
-        await snapshot.poll_instance(NAME, client, now=simulator.now)  # seen again: no second event
+        again = await snapshot.poll_instance(NAME, client, now=simulator.now)  # seen again: no second event
+        critical += sum(e.severity == "critical" for e in again.events)
 
     outcomes = teams.deliver()
     assert [o["status"] for o in outcomes] == ["sent"]
@@ -44,11 +58,13 @@ async def test_scripted_abend_gives_one_event_and_one_card(api, teams, hook, sim
     got = facts(card)
     assert (got["Instance"], got["Job"], got["Status"]) == (NAME, job["name"], "ABEND")
     assert got["Return code"] == str(simulator.job_info(job["id"])["return_code"])
-    assert [row["source_key"] for row in teams.rows()] == [f"tws:{abend.id}"]
+    # the abend opened an incident of its workstation; alone on it, its card is the event's own card
+    assert abend.incident_id is not None
+    assert [row["source_key"] for row in teams.rows()] == [f"incident:{abend.incident_id}:1"]
 
-    text = api.get("/metrics").text
-    assert sample(text, "resync_tws_polls_total", instance=NAME, outcome="ok") >= 3
-    assert sample(text, "resync_tws_events_total", severity="critical") >= 1
+    assert critical >= 1
+    assert counter(api, "resync_tws_polls_total", instance=NAME, outcome="ok") - polls_before == 3
+    assert counter(api, "resync_tws_events_total", severity="critical") - critical_before == critical
 
 
 def title(card: dict) -> str:
@@ -64,7 +80,9 @@ async def test_stuck_late_and_unlinked_each_give_one_event_and_one_card(api, tea
                                "password": simulator.password}, "tests")
     teams.system(tws_job_stuck_threshold_minutes=30, tws_job_late_threshold_minutes=15)
     wanted = ("job_stuck", "job_late", "workstation_unlinked")
-    teams.enable(notification_types=list(wanted), job_status_filters=[], monitored_tws_instances=[NAME])
+    # one card per event here (no incidents): each change is checked on its own card
+    teams.enable(notification_types=list(wanted), job_status_filters=[], monitored_tws_instances=[NAME],
+                 teams_incident_window_seconds=0)
     roots = simulator.find_jobs(root=True)
     stuck_job, late_job = roots[0], roots[1]
     events: list = []
@@ -101,7 +119,7 @@ async def test_stuck_late_and_unlinked_each_give_one_event_and_one_card(api, tea
     assert [o["status"] for o in outcomes] == ["sent"] * len(events)
     assert teams.deliver(later(unlinked.at, 3600)) == []
     assert len(hook.cards) == len(events)
-    assert sorted(row["source_key"] for row in teams.rows()) == sorted(f"tws:{e.id}" for e in events)
+    assert sorted(row["source_key"] for row in teams.rows()) == sorted(f"tws:{e.dedupe_key}" for e in events)
     titles = [title(card) for card in hook.cards]
     for expected in (f"Job stuck: {stuck_job['name']}", f"Job late: {late_job['name']}",
                      "Workstation unlinked: CPU_LINUX01"):

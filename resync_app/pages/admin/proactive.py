@@ -8,7 +8,7 @@ import reflex as rx
 from resync_app.components.blocks import MUTED
 from resync_app.components.layout import admin_page
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
-from resync_app.state.proactive import ALL, RANGE_LABELS, EventRow, PollerCard, ProactiveState as S
+from resync_app.state.proactive import ALL, RANGE_LABELS, EventRow, IncidentRow, PollerCard, ProactiveState as S
 
 STATE_COLORS = (("polling", "blue"), ("waiting", "green"), ("backoff", "red"), ("paused", "amber"),
                 ("disabled", "gray"))
@@ -121,11 +121,58 @@ def _event_row(row: EventRow) -> rx.Component:
         rx.table.cell(row.at, white_space="nowrap"),
         rx.table.cell(rx.badge(row.severity, color_scheme=rx.match(row.severity, ("critical", "red"),
                                                                     ("warning", "amber"), "gray"))),
-        rx.table.cell(rx.code(row.type, size="1")),
+        rx.table.cell(rx.vstack(
+            rx.code(row.type, size="1"),
+            rx.cond(row.incident_id > 0,
+                    rx.button(rx.icon("layers", size=11), "incident #", row.incident_id, size="1", variant="ghost",
+                              on_click=S.show_incident(row.incident_id), data_action="show-incident",
+                              data_incident=row.incident_id)),
+            spacing="1", align="start")),
         rx.table.cell(row.instance),
         rx.table.cell(rx.cond(row.job != "", row.job, row.workstation)),
         rx.table.cell(row.message),
         custom_attrs={"data-event-type": row.type, "data-event-id": row.id},
+    )
+
+
+def _severity(value) -> rx.Component:
+    return rx.badge(value, color_scheme=rx.match(value, ("critical", "red"), ("warning", "amber"), "gray"))
+
+
+def _incident_row(row: IncidentRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text("#", row.id, size="1", color=MUTED)),
+        rx.table.cell(_severity(row.severity)),
+        rx.table.cell(rx.text(row.title, weight="medium")),
+        rx.table.cell(rx.text(row.instance, " · ", row.cause, size="1")),
+        rx.table.cell(row.events),
+        rx.table.cell(rx.text(row.first, " → ", row.last, size="1", white_space="nowrap")),
+        rx.table.cell(rx.button("Events", size="1", variant="soft", on_click=S.show_incident(row.id),
+                                data_action="show-incident")),
+        custom_attrs={"data-incident-id": row.id},
+    )
+
+
+def _incidents() -> rx.Component:
+    """The latest incidents in the selected range: events of one cause, grouped (`teams_incident_window_seconds`)."""
+    return rx.vstack(
+        rx.hstack(rx.icon("layers", size=16, color=rx.color("indigo", 11)), rx.text("Incidents", weight="bold"),
+                  rx.text("events of one workstation, job stream or instance, grouped", size="1", color=MUTED),
+                  rx.spacer(),
+                  rx.cond(S.incident != 0,
+                          rx.badge("showing the events of incident #", S.incident, " ",
+                                   rx.icon("x", size=12, on_click=S.show_incident(0), cursor="pointer",
+                                           data_action="clear-incident"),
+                                   color_scheme="indigo", id="incident-filter")),
+                  width="100%", align="center"),
+        rx.cond(S.incidents.length() > 0,
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                                   ("", "Severity", "Incident", "Where", "Events", "When", "")])),
+                    rx.table.body(rx.foreach(S.incidents, _incident_row)),
+                    width="100%", size="1", id="incidents-table"),
+                rx.text("No incident in this range.", size="1", color=MUTED, id="incidents-empty")),
+        width="100%", spacing="2",
     )
 
 
@@ -136,6 +183,7 @@ def _events() -> rx.Component:
                       rx.text("live · updated ", S.updated, size="1", color=MUTED, id="events-updated"),
                       width="100%", align="center"),
             _filters(),
+            _incidents(),
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                                ("When", "Severity", "Type", "Instance", "Job / workstation",

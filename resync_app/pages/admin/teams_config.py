@@ -14,7 +14,8 @@ from resync_app.components.client_call import call_js
 S = TeamsConfigState
 COMMON_STATUSES = ("ABEND", "FAIL", "ERROR", "CANCELLED", "CANCL", "STUCK", "EXEC", "SUCC", "HOLD", "WAIT", "READY")
 TYPE_LABELS = {**EVENT_TITLES, LLM_BUDGET: "LLM budget alert"}
-STATUS_COLOR = {"sent": "green", "failed": "red", "pending": "amber", "sending": "blue", "skipped": "gray"}
+STATUS_COLOR = {"sent": "green", "failed": "red", "pending": "amber", "sending": "blue", "posting": "blue",
+                "skipped": "gray", "expired": "orange", "unconfirmed": "gray"}
 
 # The form's submit, run in the browser: every field (with the webhook URL, if one was typed) goes to the server
 # over HTTP with the session cookie; the URL field is cleared on success. Only the outcome (field errors, never
@@ -37,6 +38,10 @@ SAVE_TEAMS_JS = """(async () => {
     job_status_filters: fd.getAll('job_status_filters').map(String),
     notification_types: fd.getAll('notification_types').map(String),
   };
+  const windowText = String(fd.get('teams_incident_window_seconds') || '').trim();
+  if (windowText !== '') {
+    body.teams_incident_window_seconds = /^[0-9]+$/.test(windowText) ? Number(windowText) : windowText;
+  }
   if (url) { body.webhook_url = url; } else if (fd.get('remove_destination') === 'on') { body.webhook_url = ''; }
   try {
     const answer = await fetch('/api/v1/ui/teams-config', {method: 'PUT', credentials: 'same-origin',
@@ -126,6 +131,14 @@ def _selection() -> rx.Component:
                       _choices("job_status_filters", others, columns="6")),
         _error("job_status_filters"),
         rx.divider(),
+        _label("Incident window (seconds)",
+               "Events of one instance that share a cause (a workstation, a job stream, or the instance itself) "
+               "within this many seconds are one incident and one card listing them; events after the card give "
+               "at most one follow-up card per window. 0 = one card per event."),
+        rx.input(name="teams_incident_window_seconds", default_value=S.incident_window, type="number",
+                 width="10em", data_field="teams_incident_window_seconds"),
+        _error("teams_incident_window_seconds"),
+        rx.divider(),
         _label("Monitored TWS instances", "Instance names separated by commas. Empty = every instance."),
         rx.input(name="monitored_tws_instances", default_value=S.instances_text, width="100%",
                  placeholder="prod, dr", data_field="monitored_tws_instances"),
@@ -197,12 +210,31 @@ def _deliveries() -> rx.Component:
         rx.badge("sent 24 h: ", S.sent_24h, color_scheme="green"),
         rx.badge("failed 24 h: ", S.failed_24h, color_scheme="red"),
         rx.badge("waiting: ", S.waiting, color_scheme="amber"),
+        rx.badge("not sent: ", S.not_sent, color_scheme="orange", id="not-sent-count"),
         rx.text("last: ", S.last_delivery, size="1", color=MUTED),
         spacing="2", align="center", id="delivery-stats",
+    )
+    unsent = rx.vstack(
+        rx.cond(S.held > 0, rx.callout(
+            rx.text(S.held, " card(s) wait for Teams to be switched on: each is sent if Teams is on again within ",
+                    S.hold_minutes, " minutes of its queueing, else reported here as not sent."),
+            icon="pause", color_scheme="amber", size="1", width="100%", id="held-cards")),
+        rx.cond(S.not_sent > 0, rx.callout(
+            rx.text(S.not_sent, " card(s) were not sent: Teams was off for more than ", S.hold_minutes,
+                    " minutes after they were queued (status ", rx.code("expired"), " below). The events are in "
+                    "the event stream of Proactive Monitoring."),
+            icon="bell-off", color_scheme="orange", size="1", width="100%", id="not-sent-cards")),
+        rx.cond(S.unconfirmed > 0, rx.callout(
+            rx.text(S.unconfirmed, " card(s) in the last 24 h are unconfirmed: the worker posting them stopped before "
+                    "Teams answered. Teams has almost always shown them already; they are not posted again, so "
+                    "that none is shown twice."),
+            icon="circle-help", color_scheme="gray", size="1", width="100%", id="unconfirmed-cards")),
+        width="100%", spacing="2",
     )
     return section(
         "Recent deliveries", "Every card queued, with its outcome. Refreshes by itself.",
         figures,
+        unsent,
         rx.cond(S.delivery_count > 0,
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
