@@ -45,8 +45,8 @@ async def _fast_path_all(questions: list[dict]) -> tuple[list[Any], float]:
     from resync_app.assistant.rag import RagClient, knowledge_search
     from tests.assistant.plan_double import NOW, MemoryPlan
 
-    async def builtin(query: str, limit: int):
-        return await knowledge_search(query, limit, rag=RagClient(url=""))
+    async def builtin(query: str, limit: int, **options):
+        return await knowledge_search(query, limit, rag=RagClient(url=""), **options)
 
     plan = MemoryPlan()
     answers, samples = [], []

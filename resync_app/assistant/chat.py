@@ -83,11 +83,13 @@ class Reply:
     confirm: dict[str, Any] | None = None
     language: str = lang.EN  # of the question, and so of a fast-path answer ("en" or "pt-BR")
     learned_id: int | None = None  # answered from this approved entry (learning from operators)
+    answered_from: str = turns.MODEL  # plan | knowledge | learned | model (`turns`)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["footer"] = footer(self.fast_path, self.model, self.route_reason, self.tokens, self.cost_usd,
-                                self.outcome, knowledge=self.intent == "knowledge", learned_id=self.learned_id)
+                                self.outcome, answered=self.answered_from, learned_id=self.learned_id,
+                                language=self.language)
         return data
 
 
@@ -121,6 +123,7 @@ async def stream(message: Any, conversation_id: Any = None, user: str | None = N
             reply.intent, reply.confirm = fast.intent.name, _with_instance_state(fast.confirm)
             reply.language = fast.intent.lang
             reply.learned_id = fast.intent.get("entry") if fast.source == learned_search.SOURCE else None
+            reply.answered_from = turns.answered_from(fast.source)
             yield {"type": "delta", "text": fast.text}
         else:
             async for event in _ask_model(message, conversation_id, reply, instance, signed_in=user is not None):
@@ -224,7 +227,8 @@ async def _ask_model(message: str, conversation_id: str, reply: Reply, instance:
             text.append("\n\n")
     reply.answer = "".join(text).strip() or "The model gave no answer."
     if unsigned is not None:
-        note = sign_in_to_act(unsigned["action"], name(unsigned.get("job") or unsigned.get("job_id")))
+        note = sign_in_to_act(unsigned["action"], name(unsigned.get("job") or unsigned.get("job_id")),
+                              lang.wording(reply.language))
         reply.answer = f"{reply.answer}\n\n{note}"
         yield {"type": "delta", "text": f"\n\n{note}"}
 
@@ -250,7 +254,8 @@ def _with_instance_state(proposal: dict[str, Any] | None) -> dict[str, Any] | No
 def _store(message: str, reply: Reply, user: str | None) -> int:
     return turns.store(reply.conversation_id, message, reply.answer, fast_path=reply.fast_path, model=reply.model,
                        route_reason=reply.route_reason, tokens=reply.tokens, cost_usd=round(reply.cost_usd, 8),
-                       outcome=reply.outcome, username=user, learned_id=reply.learned_id)
+                       outcome=reply.outcome, username=user, learned_id=reply.learned_id,
+                       answered=reply.answered_from, language=reply.language)
 
 
 def may_act(principal: Any) -> bool:

@@ -38,7 +38,7 @@ SHOWN_ROWS = 10
 SCAN_ROWS = 500
 PLAN_FOOTER = "answered from the plan, no model used"
 
-KnowledgeSearch = Callable[[str, int], Awaitable[KnowledgeAnswer]]
+KnowledgeSearch = Callable[..., Awaitable[KnowledgeAnswer]]  # (query, limit, builtin=…): rag.knowledge_search
 
 
 @dataclass
@@ -519,7 +519,7 @@ async def _action_request(intent: Intent, reads: _Reads, ctx: _Context) -> tuple
         return missing + w.t(" Nothing was done."), None
     action, status = intent.get("action"), str(job.get("status") or "")
     if not ctx.may_act:
-        return f"{_headline(job, w)}\n\n{sign_in_to_act(action, qualified(job))}", None
+        return f"{_headline(job, w)}\n\n{sign_in_to_act(action, qualified(job), w)}", None
     note = _action_note(action, status)
     lines = [_headline(job, w), "", w.t("**{Action} {job}?** Nothing has been done yet: confirm to {action} it (needs a "
                                         "signed-in operator).", Action=w.term(action).capitalize(), job=qualified(job),
@@ -535,7 +535,8 @@ async def _action_request(intent: Intent, reads: _Reads, ctx: _Context) -> tuple
 
 async def _knowledge(intent: Intent, search: KnowledgeSearch, kb: KnowledgeBase) -> FastAnswer | None:
     w = wording(intent.lang)
-    found = await search(intent.get("query"), 3)
+    query, asked = intent.get("query"), intent.get("question")  # asked: a Portuguese question as typed (`rag`)
+    found = await (search(asked, 3, builtin=query) if asked else search(query, 3))
     if not found.hits:
         return None
     top, others = found.hits[0], found.hits[1:]

@@ -22,7 +22,7 @@ Intents and their arguments (arguments that are None are left out of `Intent.arg
 | `summary` | | "how is TWS doing?" |
 | `deadline_threats` | job? (None: every critical job at risk) | "what threatens PAYROLL_DAILY's deadline?" |
 | `action_request` | action (rerun/hold/release/cancel), job, stream?, workstation? | "rerun PAYROLL_DAILY" |
-| `knowledge` | query | "what does ABEND mean?" |
+| `knowledge` | query, question? (a Portuguese question as asked) | "what does ABEND mean?" |
 | `shift_report` | since? | "what happened in my shift?" (assistant/shift.py) |
 
 `status` is a list of HWA plan statuses (`JobInPlanStatus` of the REST API v2: ABEND, SUCC, CANCL, …): "failed"
@@ -329,7 +329,11 @@ def parse(text: str) -> Intent | None:
     text = normalize(text)
     language = lang.detect(text)
     intent = _parse(lang.for_parser(text, language))
-    return replace(intent, lang=language) if intent is not None and language != lang.EN else intent
+    if intent is None or language == lang.EN:
+        return intent
+    if intent.name == "knowledge":  # `query` is the rewriting (what finds a built-in document); `question` as asked
+        intent = replace(intent, args={**intent.args, "question": text.rstrip("?!. ")})
+    return replace(intent, lang=language)
 
 
 def _parse(text: str) -> Intent | None:

@@ -29,3 +29,5 @@ class ChatTurn(SQLModel, table=True):
     feedback: int | None = Field(default=None)  # +1 / -1
     username: str | None = Field(default=None, max_length=150)
     learned_id: int | None = Field(default=None)  # answered from this approved entry (learned_answers.id)
+    answered_from: str | None = Field(default=None, max_length=16)  # plan | knowledge | learned | model
+    language: str | None = Field(default=None, max_length=8)  # of the question, so of the answer: en | pt-BR

@@ -18,8 +18,8 @@ from tests.assistant.rag_server import FakeRagServer
 from tests.assistant.test_intents import load_questions
 
 
-async def builtin_only(query: str, limit: int):
-    return await knowledge_search(query, limit, rag=RagClient(url=""))
+async def builtin_only(query: str, limit: int, **options):
+    return await knowledge_search(query, limit, rag=RagClient(url=""), **options)
 
 
 async def ask(message: str, reader=None, **kwargs) -> FastAnswer | None:

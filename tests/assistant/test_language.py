@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from resync_app.assistant import fastpath, lang
+from resync_app.assistant import fastpath, lang, turns
+from resync_app.assistant.lang import pt_br_chat as chat_words
+from resync_app.assistant.lang.pt_br_answers import PORTUGUESE
+from resync_app.assistant.shift import OPEN_WORDS, TOTAL_WORDS
 from resync_app.assistant.intents import parse
 from resync_app.assistant.kb import load_documents
 from resync_app.assistant.lang.pt_br_answers import KNOWLEDGE_DIR, MESSAGES, NOUNS, STATUS_PHRASES, TERMS
@@ -80,6 +83,8 @@ def _message_ids(path: Path) -> set[str]:
     """The literal message ids of `w.t("…")` and `w.headers("…", …)` calls, and the notes `_action_note` returns."""
     ids = set()
     for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "said":
+            ids.add(node.args[1].value)  # the chat page's per-answer pieces: said(line, "…")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr == "t" and node.args and isinstance(node.args[0], ast.Constant):
                 ids.add(node.args[0].value)
@@ -91,16 +96,46 @@ def _message_ids(path: Path) -> set[str]:
     return ids
 
 
+WORDED = ("assistant/fastpath.py", "api/chat.py", "assistant/acting.py", "assistant/learned_search.py",
+          "assistant/shift.py", "assistant/turns.py", "state/chat.py", "pages/operator/chat.py")
+
+
 def test_the_portuguese_catalogue_holds_every_message_of_the_fast_path():
-    """A message added to fastpath.py (or the chat route) without its Portuguese text would answer a Portuguese
-    question with an English sentence: this fails first."""
-    ids = _message_ids(ROOT / "resync_app/assistant/fastpath.py") | _message_ids(ROOT / "resync_app/api/chat.py")
-    ids |= {fastpath.PLAN_FOOTER, "running for", "{} behind", "running", "completed", "failed", "pending", "late",
-            "stuck", "total"}  # ids passed as variables: the footer, the running-for column, the summary's keys
-    assert len(ids) > 70
-    assert sorted(ids - set(MESSAGES)) == []
+    """A message added to fastpath.py (or another module that words a fast-path answer or a piece of it: the chat
+    route, the sign-in sentence, an approved answer's frame, the shift report, the footer, the chat page's
+    per-answer pieces) without its Portuguese text would answer a Portuguese question with an English sentence:
+    this fails first."""
+    ids = set().union(*(_message_ids(ROOT / "resync_app" / path) for path in WORDED))
+    ids |= {fastpath.PLAN_FOOTER, turns.KNOWLEDGE_FOOTER, turns.LEARNED_FOOTER, "running for", "{} behind", "running",
+            "completed", "failed", "pending", "late", "stuck", "total",
+            "The answer failed; it has been logged."}  # ids passed as variables: the footers, the running-for
+    # column, the summary's keys, the chat page's footer of a failed answer
+    ids |= {word for _, word in TOTAL_WORDS}  # the shift report's columns
+    catalogue = PORTUGUESE.messages
+    assert len(ids) > 110
+    assert sorted(ids - set(catalogue)) == []
     for msgid in ids:  # a translation uses only the values the English message is given ("No {events}" adds one)
-        assert _fields(MESSAGES[msgid]) <= _fields(msgid) | ({"event"} if "{events}" in msgid else set()), msgid
+        assert _fields(catalogue[msgid]) <= _fields(msgid) | ({"event"} if "{events}" in msgid else set()), msgid
+
+
+def test_the_chat_catalogue_does_not_reword_the_answers_catalogue():
+    """`pt_br_chat` adds messages; one that `pt_br_answers` already holds must say the same."""
+    assert {k: v for k, v in chat_words.MESSAGES.items() if MESSAGES.get(k, v) != v} == {}
+    assert {k: v for k, v in chat_words.NOUNS.items() if NOUNS.get(k, v) != v} == {}
+    assert {k: v for k, v in chat_words.TERMS.items() if TERMS.get(k, v) != v} == {}
+
+
+def test_the_shift_reports_words_have_portuguese_nouns():
+    for _, word in OPEN_WORDS:
+        assert word in PORTUGUESE.nouns, word
+    assert PORTUGUESE.n(1, "rerun") == "1 reexecução" and PORTUGUESE.n(2, "held", "held") == "2 em hold"
+    assert lang.wording("en").n(2, "held", "held") == "2 held" and lang.wording("en").n(2, "rerun") == "2 reruns"
+
+
+def test_a_confirmed_actions_message_reads_in_portuguese():
+    assert PORTUGUESE.term("Rerun of job PAYROLL_DAILY sent to sim.") == ("Pedido de reexecução do job PAYROLL_DAILY "
+                                                                         "enviado para sim.")
+    assert lang.wording("en").term("Rerun of job PAYROLL_DAILY sent to sim.") == "Rerun of job PAYROLL_DAILY sent to sim."
 
 
 def test_the_portuguese_vocabulary_covers_the_plan():

@@ -153,13 +153,36 @@ async def test_a_knowledge_service_answer_is_framed_in_portuguese_and_shown_as_i
     with FakeRagServer() as rag:
         rag.results = [{"id": "kb-7", "title": "Runbook: ABEND", "text": "Ligue para o DBA de plantão.", "score": 9}]
 
-        async def via_rag(query, limit):
-            return await knowledge_search(query, limit, rag=RagClient(url=rag.url, timeout=5, max_retries=0))
+        async def via_rag(query, limit, **options):
+            return await knowledge_search(query, limit, rag=RagClient(url=rag.url, timeout=5, max_retries=0),
+                                          **options)
 
         result = await ask("o que significa ABEND?", knowledge=via_rag)
+        sent = [search["query"] for search in rag.searches()]
     assert result.source == "knowledge:rag" and result.intent.lang == "pt-BR"
     assert result.text == ("**Runbook: ABEND**\n\nLigue para o DBA de plantão.\n\n"
                            "_Do serviço de conhecimento (RAG) · sem uso de modelo._")
+    assert sent == ["o que significa ABEND"]  # the question as asked, not the parser's English rewriting
+
+
+async def test_when_the_knowledge_service_finds_nothing_the_builtin_base_reads_the_rewriting():
+    with FakeRagServer() as rag:
+        rag.results = []
+
+        async def via_rag(query, limit, **options):
+            return await knowledge_search(query, limit, rag=RagClient(url=rag.url, timeout=5, max_retries=0),
+                                          **options)
+
+        result = await ask("como reexecutar um job?", knowledge=via_rag)
+        sent = [search["query"] for search in rag.searches()]
+    assert sent == ["como reexecutar um job"]
+    assert result.source == "knowledge:builtin" and "(`action-rerun`) · sem uso de modelo._" in result.text
+
+
+async def test_the_models_knowledge_tool_finds_builtin_documents_for_a_portuguese_query():
+    """The model may search in Portuguese: the built-in base (English index) is searched through the rewriting."""
+    found = await knowledge_search("o que fazer quando uma estação está deslinkada?", 3, rag=RagClient(url=""))
+    assert found.source == "builtin" and found.hits[0].id == "troubleshoot-unlinked"
 
 
 # Phrasings written after the rules (to check that they generalise); those that failed at first were fixed with

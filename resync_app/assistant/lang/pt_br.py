@@ -114,6 +114,12 @@ _RULES = [
     (r"\btempos? de execucao\b", "RUN TIMES"),
     (r"\bvisao geral\b", "OVERVIEW"),
     (r"\bpassagem de (?:turno|plantao)\b", "HANDOVER"),
+    # the shift report: "resumo do turno" is the shift summary; a named shift ("turno da noite") is not ours
+    (r"\b(resumo|sumario|relatorio) d[oa] (?:meu |nosso |(?:d?est|d?ess)e )?(?:turno|plantao)\b",
+     lambda m: "SHIFT REPORT" if m.group(1) == "relatorio" else "SHIFT SUMMARY"),
+    (r"\b(?:turno|plantao) d[ae] (noite|madrugada|manha|tarde|dia)\b",
+     lambda m: {"noite": "NIGHT", "madrugada": "NIGHT", "manha": "MORNING", "tarde": "AFTERNOON"}.get(
+         m.group(1), "DAY") + " SHIFT"),
     (r"\bsituacao geral\b", "OVERALL STATUS"),
     (r"\besta(?:cao|coes) de trabalho\b", lambda m: "WORKSTATIONS" if m.group(0).startswith("estacoes")
      else "WORKSTATION"),
@@ -265,7 +271,8 @@ for _english, _words in [
 # English word order after the rewrite: the adjective before the noun ("jobs late" → "late jobs")
 _ADJECTIVES = (r"late|stuck|critical|failed|abended|cancelled|running|held|waiting|ready|suspended|succeeded|"
                r"finished|linked|unlinked|released|offline|online")
-_AFTER = [(rf"\b(jobs?|streams?|workstations?|agents?) ({_ADJECTIVES})\b", r"\2 \1")]
+_AFTER = [(rf"\b(jobs?|streams?|workstations?|agents?) ({_ADJECTIVES})\b", r"\2 \1"),
+          (r"\b(on|in|of|during) shift\b", r"\1 the shift")]  # "no turno": the article the rewrite drops
 
 DETECT_WORDS = _DETECT | (frozenset(_WORDS) - _ALSO_ENGLISH)
 

@@ -1,6 +1,7 @@
 """The fast path's answers in Brazilian Portuguese: the catalogue of `fastpath.py`'s English messages (see
 `wording`), the plan's vocabulary (status phrases, risk levels, event types, threat reasons) and dates in the
-Brazilian form (03/03/2025 14:05). Names, status codes, figures and plan text are never translated.
+Brazilian form (03/03/2025 14:05). Names, status codes, figures and plan text are never translated. The words of
+the chat's other answers and of its per-answer pieces are in `pt_br_chat`; `PORTUGUESE` holds both.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from resync_app.assistant.lang import pt_br_chat as chat
 from resync_app.assistant.lang.wording import Wording
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge" / "pt-BR"
@@ -194,5 +196,7 @@ STATUS_PHRASES = {  # every code of tws/statuses.py's table (main), also those t
     "USER STAT": "um status definido por um usuário, não pelo engine",
 }
 
-PORTUGUESE = Wording("pt-BR", messages=MESSAGES, nouns=NOUNS, terms=TERMS, status_phrases=STATUS_PHRASES,
-                     term_patterns=TERM_PATTERNS, day_format="%d/%m/%Y %H:%M", knowledge_dir=KNOWLEDGE_DIR)
+PORTUGUESE = Wording("pt-BR", messages={**MESSAGES, **chat.MESSAGES}, nouns={**NOUNS, **chat.NOUNS},
+                     terms={**TERMS, **chat.TERMS}, status_phrases=STATUS_PHRASES,
+                     term_patterns=TERM_PATTERNS + chat.TERM_PATTERNS, day_format="%d/%m/%Y %H:%M",
+                     knowledge_dir=KNOWLEDGE_DIR)

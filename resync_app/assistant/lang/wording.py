@@ -37,7 +37,7 @@ class Wording:
     nouns: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     terms: Mapping[str, str] = field(default_factory=dict)
     status_phrases: Mapping[str, str] = field(default_factory=dict)
-    term_patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
+    term_patterns: tuple[tuple[re.Pattern[str], Any], ...] = ()  # replacement: a template or a function
     day_format: str = fmt.DAY_FORMAT
     knowledge_dir: Path | None = None
 
