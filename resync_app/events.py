@@ -110,14 +110,22 @@ class ChangeFeed:
     async def wait_for(self, topic: str, seen: int, timeout: float) -> int:
         """Wait until the topic's sequence passes `seen` (or `timeout` s); return the current sequence."""
         event = asyncio.Event()
+        waiter = (asyncio.get_running_loop(), event)
         with self._lock:
             if self._seq[topic] > seen:
                 return self._seq[topic]
-            self._waiters[topic].append((asyncio.get_running_loop(), event))
+            self._waiters[topic].append(waiter)
         try:
             await asyncio.wait_for(event.wait(), timeout)
         except asyncio.TimeoutError:
             pass
+        finally:  # timed out or cancelled: no publish took the waiter, so it must not stay behind
+            with self._lock:
+                waiters = self._waiters.get(topic)
+                if waiters is not None and waiter in waiters:
+                    waiters.remove(waiter)
+                if not waiters:
+                    self._waiters.pop(topic, None)
         return self._seq[topic]
 
     # ---- the Redis relay -------------------------------------------------------------------------

@@ -51,6 +51,9 @@ def startup() -> None:
         from resync_app.tws import service as tws_service
 
         tws_service.startup()  # the default simulator instance, and this worker's poller election loop
+        from resync_app.api.ops import log_metrics_protection
+
+        log_metrics_protection()  # how GET /metrics is protected, or that it is not
         logger.info("resync started: configuration version %s, database %s", store.version,
                     settings.database_url.split("://", 1)[0])
         _started = True

@@ -13,7 +13,7 @@ from resync_app.api import (admin, auth, chat, health, health_admin, learning, l
 from resync_app.web import errors
 from resync_app.web.csp import SecurityHeadersMiddleware
 from resync_app.web.middleware import EdgeMiddleware
-from resync_app.api.input_guard import RejectNulMiddleware
+from resync_app.api.input_guard import InputGuardMiddleware
 
 logger = logging.getLogger("resync.api")
 
@@ -53,7 +53,7 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     )
     for router in _routers():
         api.include_router(router)
-    api.add_middleware(RejectNulMiddleware)  # NUL in any text that enters: a clear 4xx, never a database 500
+    api.add_middleware(InputGuardMiddleware)  # body size, JSON depth, NUL: a clear 4xx before any route parses
 
     errors.install(api)  # database / Redis unreachable → 503 with a detail
     api.add_middleware(EdgeMiddleware)  # rate limits and request metrics, around everything Reflex mounts in

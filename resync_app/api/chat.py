@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
-from resync_app.api.deps import operator_read, signed_in_user
+from resync_app.api.deps import client_address, operator_read, signed_in_user
 from resync_app.assistant import chat, learned, turns
 from resync_app.assistant.lang import wording
 
@@ -50,7 +50,7 @@ async def ask(body: ChatRequest, request: Request) -> dict[str, Any]:
     `footer`, `outcome`, `confirm`). No usable provider or budget spent, and no fast-path answer → 503."""
     user = await run_in_threadpool(_asker, request)
     try:
-        reply = await chat.answer(body.message, body.conversation_id, user)
+        reply = await chat.answer(body.message, body.conversation_id, user, client=client_address(request))
     except chat.ChatInputError as exc:
         raise HTTPException(422, detail=str(exc)) from None
     except chat.ChatUnavailable as exc:

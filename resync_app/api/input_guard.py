@@ -1,8 +1,10 @@
-"""Refuse NUL characters wherever text enters the REST API (URL path, query string, JSON and form bodies).
+"""The input guard of the REST API: every request body is read here once, checked, and replayed to the route.
 
-PostgreSQL cannot store NUL in text, and no field of this API has a use for it: a request carrying one gets a
-clear 4xx here (400 for the URL, 422 for the body) before any route sees it, instead of a 500 from the
-database later. Bodies are read once and replayed to the route.
+- Size and nesting (`api/body_limits.py`): a body over 1 MiB → 413, JSON nested more than 32 levels → 422, before
+  any parser or validator sees it (deep nesting was a 500).
+- NUL characters wherever text enters (URL path, query string, JSON and form bodies): PostgreSQL cannot store NUL
+  in text, and no field of this API has a use for it: a clear 4xx here (400 for the URL, 422 for the body)
+  instead of a 500 from the database later.
 """
 
 from __future__ import annotations
@@ -14,34 +16,43 @@ from urllib.parse import parse_qsl, unquote
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from resync_app.api.body_limits import (
+    MAX_BODY_BYTES, TOO_DEEP, TOO_LARGE, declared_too_large, json_too_deep, parsed_as_json,
+)
+
 MESSAGE = "Text may not contain NUL characters (\\u0000)."
 
 
 def has_nul(value: Any) -> bool:
-    """Whether a string anywhere in a JSON-like value (keys included) holds a NUL character."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(has_nul(v) for v in value)
+    """Whether a string anywhere in a JSON-like value (keys included) holds a NUL character (iterative: any depth)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
     return False
 
 
 def _body_has_nul(content_type: str, body: bytes) -> bool:
     if not body:
         return False
-    if "json" in content_type:
+    if "json" in content_type or parsed_as_json(content_type):
         try:
             return has_nul(json.loads(body))
-        except ValueError:
+        except (ValueError, RecursionError):
             return False  # not JSON: the route answers 422 itself
     if "x-www-form-urlencoded" in content_type:
         return any(has_nul(k) or has_nul(v) for k, v in parse_qsl(body.decode("latin-1"), keep_blank_values=True))
     return b"\x00" in body
 
 
-class RejectNulMiddleware:
+class InputGuardMiddleware:
     """ASGI middleware of the REST API (see the module docstring)."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -56,20 +67,31 @@ class RejectNulMiddleware:
                 has_nul(k) or has_nul(v) for k, v in parse_qsl(query, keep_blank_values=True)):
             await JSONResponse({"detail": MESSAGE}, status_code=400)(scope, receive, send)
             return
-        if scope.get("method") not in ("POST", "PUT", "PATCH"):
+        if scope.get("method") not in ("POST", "PUT", "PATCH", "DELETE"):
             await self.app(scope, receive, send)
             return
+        headers = scope.get("headers") or []
+        if declared_too_large(headers):
+            await JSONResponse({"detail": TOO_LARGE}, status_code=413)(scope, receive, send)
+            return
         messages: list[Message] = []
-        body = b""
+        body = bytearray()
         while True:
             message = await receive()
             messages.append(message)
             if message["type"] != "http.request":
                 break
             body += message.get("body", b"")
+            if len(body) > MAX_BODY_BYTES:
+                await JSONResponse({"detail": TOO_LARGE}, status_code=413)(scope, receive, send)
+                return
             if not message.get("more_body"):
                 break
-        content_type = dict(scope.get("headers") or []).get(b"content-type", b"").decode("latin-1").lower()
+        body = bytes(body)
+        content_type = dict(headers).get(b"content-type", b"").decode("latin-1").lower()
+        if body and ("json" in content_type or parsed_as_json(content_type)) and json_too_deep(body):
+            await JSONResponse({"detail": TOO_DEEP}, status_code=422)(scope, receive, send)
+            return
         if _body_has_nul(content_type, body):
             await JSONResponse({"detail": MESSAGE}, status_code=422)(scope, receive, send)
             return

@@ -109,9 +109,10 @@ def check_message(message: Any, conversation_id: Any) -> tuple[str, str]:
 
 
 async def stream(message: Any, conversation_id: Any = None, user: str | None = None,
-                 instance: str | None = None) -> AsyncIterator[dict[str, Any]]:
+                 instance: str | None = None, client: str | None = None) -> AsyncIterator[dict[str, Any]]:
     """Events of one turn: `start` {conversation_id}, `delta` {text}, `tool` {name, arguments}, then `done`
-    {reply}. `aclose()` stops it: the partial answer is stored as "stopped"."""
+    {reply}. `aclose()` stops it: the partial answer is stored as "stopped". `client`: the asker's address (the
+    per-client cap of stored turns when no one is signed in)."""
     message, conversation_id = check_message(message, conversation_id)
     reply = Reply(conversation_id, language=lang.detect(message))
     yield {"type": "start", "conversation_id": conversation_id}
@@ -128,7 +129,7 @@ async def stream(message: Any, conversation_id: Any = None, user: str | None = N
         else:
             async for event in _ask_model(message, conversation_id, reply, instance, signed_in=user is not None):
                 yield event
-        reply.turn_id = _store(message, reply, user)
+        reply.turn_id = _store(message, reply, user, client)
         ended = ""
         yield {"type": "done", "reply": reply.as_dict()}
     except Exception:
@@ -137,14 +138,14 @@ async def stream(message: Any, conversation_id: Any = None, user: str | None = N
     finally:
         if ended:  # stopped (or failed) before the end: keep what was said
             reply.outcome = ended if reply.outcome == "ok" else reply.outcome
-            _store(message, reply, user)
+            _store(message, reply, user, client)
 
 
 async def answer(message: Any, conversation_id: Any = None, user: str | None = None,
-                 instance: str | None = None) -> dict[str, Any]:
+                 instance: str | None = None, client: str | None = None) -> dict[str, Any]:
     """The whole reply of one turn; raises ChatUnavailable for a refusal (no provider, budget spent)."""
     reply: dict[str, Any] = {}
-    async for event in stream(message, conversation_id, user, instance):
+    async for event in stream(message, conversation_id, user, instance, client):
         if event["type"] == "done":
             reply = event["reply"]
     if reply.get("outcome") == "refused":
@@ -251,10 +252,10 @@ def _with_instance_state(proposal: dict[str, Any] | None) -> dict[str, Any] | No
     return {**proposal, "read_only": bool(read_only)}
 
 
-def _store(message: str, reply: Reply, user: str | None) -> int:
+def _store(message: str, reply: Reply, user: str | None, client: str | None = None) -> int:
     return turns.store(reply.conversation_id, message, reply.answer, fast_path=reply.fast_path, model=reply.model,
                        route_reason=reply.route_reason, tokens=reply.tokens, cost_usd=round(reply.cost_usd, 8),
-                       outcome=reply.outcome, username=user, learned_id=reply.learned_id,
+                       outcome=reply.outcome, username=user, learned_id=reply.learned_id, client=client,
                        answered=reply.answered_from, language=reply.language)
 
 

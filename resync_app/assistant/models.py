@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from resync_app.db import UTCDateTime, utcnow
@@ -14,6 +14,7 @@ class ChatTurn(SQLModel, table=True):
     """One question asked in a conversation and how it was answered."""
 
     __tablename__ = "chat_turns"
+    __table_args__ = (Index("ix_chat_turns_client_key_id", "client_key", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(max_length=64, index=True)
@@ -29,5 +30,6 @@ class ChatTurn(SQLModel, table=True):
     feedback: int | None = Field(default=None)  # +1 / -1
     username: str | None = Field(default=None, max_length=150)
     learned_id: int | None = Field(default=None)  # answered from this approved entry (learned_answers.id)
+    client_key: str | None = Field(default=None, max_length=200)  # "user:NAME" or "ip:ADDRESS" (turn_retention)
     answered_from: str | None = Field(default=None, max_length=16)  # plan | knowledge | learned | model
     language: str | None = Field(default=None, max_length=8)  # of the question, so of the answer: en | pt-BR

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from resync_app.assistant import turn_retention
 from resync_app.assistant.fastpath import PLAN_FOOTER
 from resync_app.assistant.lang import wording
 from resync_app.assistant.models import ChatTurn
@@ -55,17 +56,23 @@ def context(conversation_id: str, turns: int = CONTEXT_TURNS) -> list[dict[str, 
 
 def store(conversation_id: str, question: str, answer: str, *, fast_path: bool, model: str | None = None,
           route_reason: str | None = None, tokens: int = 0, cost_usd: float = 0.0, outcome: str = "ok",
-          username: str | None = None, learned_id: int | None = None, answered: str | None = None,
-          language: str = "en") -> int:
-    """Record one turn (`answered`: what answered it, PLAN … MODEL; `language`: the question's); its id."""
+          username: str | None = None, learned_id: int | None = None, client: str | None = None,
+          answered: str | None = None, language: str = "en") -> int:
+    """Record one turn (`answered`: what answered it, PLAN … MODEL; `language`: the question's); its id. The
+    asker's oldest turns beyond the per-client cap go, and turns past the retention window are pruned now and then
+    (`turn_retention`)."""
+    key = turn_retention.client_key(username, client)
     with session_scope() as db:
         row = ChatTurn(conversation_id=conversation_id, question=question, answer=answer, fast_path=fast_path,
                        model=model, route_reason=route_reason, tokens=int(tokens), cost_usd=float(cost_usd or 0.0),
-                       outcome=outcome, username=username, learned_id=learned_id,
+                       outcome=outcome, username=username, learned_id=learned_id, client_key=key,
                        answered_from=answered or (PLAN if fast_path else MODEL), language=language)
         db.add(row)
         db.flush()
-        return int(row.id)
+        turn_id = int(row.id)
+        turn_retention.enforce_cap(db, key)
+    turn_retention.maybe_prune()
+    return turn_id
 
 
 def footer(fast_path: bool, model: str | None, route_reason: str | None, tokens: int, cost_usd: float,

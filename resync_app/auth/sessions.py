@@ -81,6 +81,24 @@ def resolve(raw: str | None, kind: str, touch: bool = True) -> Principal | None:
         return Principal.of(user)
 
 
+def live_sessions(raws: list[str]) -> set[str]:
+    """Which of these raw browser-session cookies are still live (the rule of `resolve`: not expired, not idle
+    too long, not revoked, user not disabled), in ONE query for all of them and without extending any."""
+    wanted = {hash_token(raw): raw for raw in set(raws) if raw and len(raw) <= 256}
+    if not wanted:
+        return set()
+    now = utcnow()
+    with session_scope() as db:
+        rows = db.exec(
+            select(AuthSession.token_hash)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash.in_(list(wanted)), AuthSession.kind == "session",
+                   AuthSession.expires_at > now, AuthSession.last_seen_at >= now - SESSION_IDLE,
+                   User.disabled == False)  # noqa: E712 - SQL, not Python
+        ).all()
+    return {wanted[token_hash] for token_hash in rows}
+
+
 def revoke(raw: str | None) -> Principal | None:
     """End one session/token; return whose it was."""
     if not raw:

@@ -14,11 +14,15 @@ packet once and writes it to each socket: O(clients), nothing per client but the
   `leave` (`on_unmount`). A producer whose room is empty ends; no per-tab loop exists at any time.
 - The backend copy of a tab's state keeps the values of its last `open`: pushed vars are display-only (nothing on
   the server reads them back) and `open` re-seeds them from the producer's latest build after a reconnect.
+- A session that ends (sign-out, expiry, disabled account, password reset) ends its pushes: `join` records the
+  session cookie of the tab's websocket, and before each push the producer asks the channel's `admit` which
+  members may still see it — ONE call (one query) for the whole room, not one per socket. The others leave the
+  room and are sent to `/login` (`leave_to`), before the push goes out.
 
 `Channel` says what to build (`build(topic)`, run in a thread), for which state, how often (`interval()`), which
-change-feed topic wakes it early (`wake`), and what client events to add to an update (`extra_events`, e.g.
-browser notifications). `FanOut(channel, rooms)` runs it; `rooms` is `SocketIORooms` (the app's event namespace)
-or, in tests and benchmarks, any object with the same four methods.
+change-feed topic wakes it early (`wake`), and who may stay in a room (`admit`, run in a thread). `FanOut(channel, rooms)` runs it;
+`rooms` is `SocketIORooms` (the app's event namespace) or, in tests and benchmarks, any object with the same
+methods.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import reflex as rx
 from reflex_base.constants.state import FIELD_MARKER
+from reflex_base.event import Event
 
 from resync_app.events import feed
 
@@ -43,6 +49,7 @@ class Rooms(Protocol):
     async def enter(self, sid: str, room: str) -> None: ...
     async def leave(self, sid: str, room: str) -> None: ...
     def members(self, room: str) -> int: ...
+    def sids(self, room: str) -> list[str]: ...
     async def emit(self, room: str, data: dict[str, Any]) -> None: ...
 
 
@@ -59,10 +66,14 @@ class SocketIORooms:
         await self.namespace.leave_room(sid, room)
 
     def members(self, room: str) -> int:
+        return len(self.sids(room))
+
+    def sids(self, room: str) -> list[str]:
         server = self.namespace.server
-        return len(server.manager.rooms.get(self.namespace.namespace, {}).get(room, {})) if server else 0
+        return list(server.manager.rooms.get(self.namespace.namespace, {}).get(room, {})) if server else []
 
     async def emit(self, room: str, data: dict[str, Any]) -> None:
+        """To a room, or to one socket (its sid is a room of its own)."""
         await self.namespace.emit(EVENT, data, room=room)
 
 
@@ -94,7 +105,8 @@ class Channel:
     build: Callable[[str], dict[str, Any]]  # topic → {var: value}; runs in a worker thread
     interval: Callable[[], float]  # seconds between two builds
     wake: str | None = None  # a change-feed topic that triggers a build before the interval is over
-    extra_events: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]] | None = None  # (old, new wire)
+    admit: Callable[[dict[str, str | None]], set[str]] | None = None  # {sid: session cookie} -> the sids that stay
+    leave_to: str = "/login"  # where a socket whose session ended is sent
 
 
 @dataclasses.dataclass
@@ -107,6 +119,8 @@ class Producer:
     builds: int = 0
     pushes: int = 0
     last_push_at: float = 0.0
+    cookies: dict[str, str | None] = dataclasses.field(default_factory=dict)  # sid -> its handshake's session
+    dropped: int = 0  # sockets sent away because their session ended
 
 
 class FanOut:
@@ -129,9 +143,10 @@ class FanOut:
         values = await asyncio.to_thread(self.channel.build, topic)
         return values, {key: to_wire(value) for key, value in values.items()}
 
-    async def join(self, sid: str, topic: str) -> dict[str, Any]:
+    async def join(self, sid: str, topic: str, cookie: str | None = None) -> dict[str, Any]:
         """Put this socket in the topic's room and return the latest values for the tab's state (built now when
-        no producer runs yet); the producer (started if needed) pushes every change from then on."""
+        no producer runs yet); the producer (started if needed) pushes every change from then on, while the
+        channel's `admit` lets the session `cookie` of the socket's handshake stay."""
         rooms = self.rooms
         async with self._lock:
             producer = self.producers.get(topic)
@@ -143,6 +158,7 @@ class FanOut:
                 if rooms is not None:
                     producer.task = asyncio.get_running_loop().create_task(self._run(producer, seen))
             if rooms is not None and sid:
+                producer.cookies[sid] = cookie
                 await rooms.enter(sid, producer.room)
             return producer.values
 
@@ -152,6 +168,8 @@ class FanOut:
             return
         producer = self.producers.get(topic)
         await rooms.leave(sid, self.room(topic))
+        if producer is not None:
+            producer.cookies.pop(sid, None)
         if producer is not None and rooms.members(producer.room) == 0 and producer.task is not None:
             producer.task.cancel()
 
@@ -177,6 +195,8 @@ class FanOut:
                 if rooms is None or rooms.members(producer.room) == 0:
                     return  # nobody watches: the producer ends (the next `join` starts another)
                 await self._tick(producer, rooms)
+                if rooms.members(producer.room) == 0:
+                    return  # every member's session ended
         except asyncio.CancelledError:
             pass
         except Exception:
@@ -193,18 +213,40 @@ class FanOut:
             return
         producer.builds += 1
         changed = {key: value for key, value in wire.items() if producer.wire.get(key) != value}
-        events = self.channel.extra_events(producer.wire, wire) if self.channel.extra_events else []
+        if changed and not await self._drop_ended(producer, rooms):
+            return  # the members could not be checked: no push now (the next tick pushes these changes)
         producer.values, producer.wire = values, wire
-        if not changed and not events:
+        if not changed or rooms.members(producer.room) == 0:
             return
-        update: dict[str, Any] = {"delta": {self.channel.state_name: {k + FIELD_MARKER: v for k, v in changed.items()}}}
-        if events:
-            update["events"] = events
-        await rooms.emit(producer.room, update)
+        await rooms.emit(producer.room,
+                         {"delta": {self.channel.state_name: {k + FIELD_MARKER: v for k, v in changed.items()}}})
         producer.pushes += 1
         producer.last_push_at = time.monotonic()
 
+    async def _drop_ended(self, producer: Producer, rooms: Rooms) -> bool:
+        """Before a push: the members that `admit` refuses (one call for the whole room) leave it and are sent to
+        `leave_to`. False when the check itself failed (e.g. the database is unreachable): then nobody is
+        dropped and nothing is pushed."""
+        sids = rooms.sids(producer.room)
+        producer.cookies = {sid: producer.cookies.get(sid) for sid in sids}  # forget sockets that disconnected
+        if self.channel.admit is None or not sids:
+            return True
+        try:
+            allowed = await asyncio.to_thread(self.channel.admit, dict(producer.cookies))
+        except Exception:
+            logger.exception("live room %s: the members' sessions could not be checked; no push", producer.room)
+            return False
+        ended = [sid for sid in sids if sid not in allowed]
+        for sid in ended:
+            await rooms.leave(sid, producer.room)
+            producer.cookies.pop(sid, None)
+            await rooms.emit(sid, {"events": [redirect(self.channel.leave_to)]})
+        if ended:
+            producer.dropped += len(ended)
+            logger.info("live room %s: %d socket(s) left, their session ended", producer.room, len(ended))
+        return True
 
-def call_script(javascript: str) -> dict[str, Any]:
-    """A client-side event to put in an update's `events` (Reflex runs `_call_script` in the browser)."""
-    return {"name": "_call_script", "payload": {"javascript_code": javascript, "callback": None}, "router_data": {}}
+
+def redirect(path: str) -> dict[str, Any]:
+    """A client-side redirect to put in an update's `events` (the event `rx.redirect` makes)."""
+    return dataclasses.asdict(Event.from_event_type(rx.redirect(path))[0])

@@ -20,9 +20,9 @@ from typing import Any
 import reflex as rx
 
 from resync_app.assistant import chat, lang, turns
-from resync_app.config.store import setting
-from resync_app.state import chat_window
+from resync_app.state import chat_window, event_limits
 from resync_app.state.guard import acting_user, current_user, operator_event, operator_read_event
+from resync_app.state.socket_client import client_address
 
 logger = logging.getLogger("resync.chat")
 FLUSH_S = 0.1
@@ -78,7 +78,7 @@ def _turn_id(value: Any) -> int | None:
 
 
 def _client(state: rx.State) -> str:
-    return state.router.session.client_ip or ""
+    return client_address(state)
 
 
 class ChatState(rx.State):
@@ -127,9 +127,7 @@ class ChatState(rx.State):
         if len(question) > chat.MAX_MESSAGE_CHARS:
             self.notice = f"A question has at most {chat.MAX_MESSAGE_CHARS} characters."
             return None
-        from resync_app.web.ratelimit import get_limiter
-
-        decision = get_limiter().check(_client(self), ["public"], setting)
+        decision = event_limits.check(self, "/api/v1/chat")  # the limits of the REST chat, same counters
         if not decision.allowed:
             self.notice = decision.detail()
             return None
@@ -165,9 +163,10 @@ class ChatState(rx.State):
             question, self._pending = self._pending, ""
             conversation = self.conversation_id if turns.valid_conversation_id(self.conversation_id) else None
             principal = current_user(self, touch=False)
+            client = _client(self)
         if not question:
             return
-        events = chat.stream(question, conversation, principal.username if principal else None)
+        events = chat.stream(question, conversation, principal.username if principal else None, client=client)
         buffer, tools, flushed, stopped = [], [], time.monotonic(), False
         try:
             async for event in events:

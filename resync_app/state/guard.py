@@ -4,7 +4,9 @@ Any client can call any event handler, so each admin handler is wrapped by `admi
 changes TWS by `operator_event`: the session cookie that came with the websocket handshake is resolved on the
 server; without a live session of the right role the handler body does not run. An anonymous client is sent to
 /login; an operator refused an admin handler is sent to the operator side (`/`). `operator_read_event` guards
-operator reads, closed to anonymous clients only under RESYNC_OPERATOR_LOGIN=required.
+operator reads, closed to anonymous clients only under RESYNC_OPERATOR_LOGIN=required; `live_viewers` is the same
+rule for the live fan-out's rooms (one query per room). `guarded` is the wrapper they share (the rate limits of
+`event_limits` use it too); which states they make admin or operator states: `roles`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from starlette.requests import cookie_parser
 from resync_app.auth import sessions
 from resync_app.auth.sessions import SESSION_COOKIE
 from resync_app.settings import get_settings, origin_of
+from resync_app.state import roles
+from resync_app.state.socket_client import client_address
 
 logger = logging.getLogger("resync.guard")
 _acting: contextvars.ContextVar[sessions.Principal | None] = contextvars.ContextVar("acting_user", default=None)
@@ -50,7 +54,8 @@ def session_token(cookie_header: str | None) -> str | None:
     return cookie_parser(cookie_header or "").get(SESSION_COOKIE) or None
 
 
-def _cookie_token(state: rx.State) -> str | None:
+def session_cookie(state: rx.State) -> str | None:
+    """The session cookie this client's websocket was opened with (None: anonymous)."""
     return session_token(state.router.headers.cookie)
 
 
@@ -68,7 +73,7 @@ def current_user(state: rx.State, touch: bool = True) -> sessions.Principal | No
     activity (background refreshes)."""
     if foreign_origin(state):
         return None
-    return sessions.resolve(_cookie_token(state), "session", touch=touch)
+    return sessions.resolve(session_cookie(state), "session", touch=touch)
 
 
 def current_admin(state: rx.State, touch: bool = True) -> sessions.Principal | None:
@@ -101,10 +106,8 @@ async def refresh_stops(state: rx.State, task: str) -> bool:
     ended or the client is gone. The session is checked without extending it: only user actions keep a
     session alive, and Reflex does not stop a background task when its tab closes."""
     if current_admin(state, touch=False) is None:
-        from resync_app.state.admin_data import clear_admin_data
-
         reason = "the session ended"
-        await clear_admin_data(state)  # what the tab shows goes too
+        await roles.reset_states(state, roles.admin_states())  # what the tab shows goes too
     elif not await client_connected(state):
         reason = "the client is gone"
     else:
@@ -152,8 +155,19 @@ async def still_viewing(state: rx.State, watch_id: int, route: str) -> bool:
     if not _newest_loop_on(state, watch_id, route):
         return False
     if operator_login_required() and current_user(state, touch=False) is None:
+        await roles.reset_states(state, roles.operator_states())  # what the tab shows goes too
         return False
     return await client_connected(state)
+
+
+def live_viewers(cookies: dict[str, str | None]) -> set[str]:
+    """Which of these clients (id -> the session cookie of its websocket handshake) may still see operator data:
+    all of them, unless RESYNC_OPERATOR_LOGIN=required; then those whose session is still live (ONE query for
+    all of them, without extending any session). The live fan-out asks this before every push."""
+    if not operator_login_required():
+        return set(cookies)
+    live = sessions.live_sessions([raw for raw in cookies.values() if raw])
+    return {client for client, raw in cookies.items() if raw and raw in live}
 
 
 def login_redirect(state: rx.State, default: str = "/admin"):
@@ -172,12 +186,12 @@ def admin_refusal(state: rx.State):
 
 
 def _refuse_admin(state: rx.State, handler: str):
-    logger.warning("refused admin event %s from %s: no admin session", handler, state.router.session.client_ip)
+    logger.warning("refused admin event %s from %s: no admin session", handler, client_address(state))
     return admin_refusal(state)
 
 
 def _refuse_operator(state: rx.State, handler: str):
-    logger.warning("refused operator event %s from %s: not signed in", handler, state.router.session.client_ip)
+    logger.warning("refused operator event %s from %s: not signed in", handler, client_address(state))
     return login_redirect(state, default="/")
 
 
@@ -190,16 +204,18 @@ def _for_reader(state: rx.State) -> sessions.Principal | bool | None:
     return current_user(state) if operator_login_required() else True
 
 
-def _guarded(fn, allowed, refuse, mark: str):
+def guarded(fn, allowed, refuse, mark: str, *, acting: bool = True):
     """Wrap a handler of any kind (plain, coroutine, generator, async generator) so that its body runs only when
-    `allowed(state)` names someone; the principal found is what `acting_user()` answers inside."""
+    `allowed(state)` is not None; otherwise what `refuse(state, handler name)` returns is the handler's answer.
+    With `acting`, the principal found is what `acting_user()` answers inside. The wrapper carries `mark`."""
     name = fn.__qualname__
 
     def admit(self):
         principal = allowed(self)
         if principal is None:
             return False
-        _acting.set(principal if isinstance(principal, sessions.Principal) else None)
+        if acting:
+            _acting.set(principal if isinstance(principal, sessions.Principal) else None)
         return True
 
     if inspect.isasyncgenfunction(fn):
@@ -244,51 +260,28 @@ def _guarded(fn, allowed, refuse, mark: str):
 def admin_event(fn):
     """Run `fn` only for a client with a live admin session; inside, `acting_admin()` names the admin. The
     wrapped handler is marked, so that its state counts as an admin state (`admin_states`)."""
-    return _guarded(fn, _for_admin, _refuse_admin, "_resync_admin_event")
+    return guarded(fn, _for_admin, _refuse_admin, roles.ADMIN_MARK)
 
 
 def admin_watch(fn):
     """`admin_event` for a page's live-refresh loop (a background handler its `load` starts): the session is
     checked without extending it, since a refresh loop is not a user action (the `load` that started it was)."""
-    return _guarded(fn, lambda state: current_admin(state, touch=False), _refuse_admin, "_resync_admin_event")
+    return guarded(fn, lambda state: current_admin(state, touch=False), _refuse_admin, roles.ADMIN_MARK)
 
 
 def operator_event(fn):
     """Run `fn` (something that changes TWS) only for a signed-in operator or admin; inside, `acting_user()`
     names them. Otherwise nothing runs and the client is sent to /login."""
-    return _guarded(fn, current_user, _refuse_operator, "_resync_operator_event")
+    return guarded(fn, current_user, _refuse_operator, roles.OPERATOR_MARK)
 
 
 def operator_read_event(fn):
     """Run `fn` (an operator read: loading a page's data) for anyone, unless RESYNC_OPERATOR_LOGIN=required and
     the client is anonymous (then nothing runs and it is sent to /login). `acting_user()` is not set here."""
-    return _guarded(fn, _for_reader, _refuse_operator, "_resync_operator_read_event")
+    return guarded(fn, _for_reader, _refuse_operator, roles.OPERATOR_READ_MARK)
 
 
 def public_event(fn):
     """Mark a handler of an admin state that anyone may call on purpose (e.g. the /login page's `on_load`)."""
-    fn._resync_public_event = True
+    setattr(fn, roles.PUBLIC_MARK, True)
     return fn
-
-
-def is_admin_handler(handler) -> bool:
-    return bool(getattr(handler.fn, "_resync_admin_event", False))
-
-
-def is_public_handler(handler) -> bool:
-    return bool(getattr(handler.fn, "_resync_public_event", False))
-
-
-def admin_states() -> list[type[rx.State]]:
-    """Every state of the app with a handler wrapped by `admin_event`, found in the state tree itself (so a
-    new admin state needs no list to be edited): the states whose data is an admin's."""
-    found = []
-
-    def walk(state: type[rx.State]) -> None:
-        for sub in sorted(state.get_substates(), key=lambda s: s.get_full_name()):
-            if any(is_admin_handler(h) for h in sub.event_handlers.values()):
-                found.append(sub)
-            walk(sub)
-
-    walk(rx.State)
-    return found

@@ -13,6 +13,7 @@ from resync_app.llm import budget
 from resync_app.state.formatting import money, when
 from resync_app.state.guard import acting_admin, admin_event
 from resync_app.state.litellm_config import LiteLLMConfigState
+from resync_app.state.socket_client import client_address
 
 
 @dataclasses.dataclass
@@ -93,7 +94,7 @@ class BudgetsState(LiteLLMConfigState):
     @rx.event
     @admin_event
     def acknowledge(self, alert_id: int):
-        if not budget.acknowledge(int(alert_id), acting_admin().username, self.router.session.client_ip):
+        if not budget.acknowledge(int(alert_id), acting_admin().username, client_address(self)):
             return rx.toast.error(f"No budget alert {alert_id}.")
         self._load()
         return rx.toast.success("Alert acknowledged.")

@@ -24,6 +24,7 @@ from resync_app.llm.ledger import ledger
 from resync_app.llm.providers import PROVIDERS
 from resync_app.state.formatting import compact, duration, money, percent  # noqa: F401  (re-exported)
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
+from resync_app.state.socket_client import client_address
 
 ROUTE = "/admin/litellm"
 TEST_PROMPT = "Reply with the single word: pong"
@@ -31,7 +32,8 @@ TEST_TIMEOUT_S = 30.0
 WATCH_TIMEOUT_S = 15.0
 MIN_REFRESH_S = 3.0
 ALL = "all"
-CARDS = ("providers", "models", "routing", "budgets")
+CARDS = {"providers": "ProvidersState", "models": "ModelsState", "routing": "RoutingState",
+         "budgets": "BudgetsState"}  # card -> its substate's class name
 
 
 def pydantic_errors(exc: ValidationError) -> dict[str, str]:
@@ -58,18 +60,10 @@ async def run_test(gateway, model: str) -> dict[str, Any]:
 
 
 def _card_class(name: str):
-    """The substate of one card (imported here: the card modules import this one)."""
-    if name == "providers":
-        from resync_app.state.litellm_providers import ProvidersState
-        return ProvidersState
-    if name == "models":
-        from resync_app.state.litellm_models import ModelsState
-        return ModelsState
-    if name == "routing":
-        from resync_app.state.litellm_routing import RoutingState
-        return RoutingState
-    from resync_app.state.litellm_budgets import BudgetsState
-    return BudgetsState
+    """The substate of one card, found among this state's substates (the card modules import this one, so this
+    one does not import them: they are registered when the page imports them)."""
+    wanted = CARDS[name]
+    return next(sub for sub in LiteLLMConfigState.get_substates() if sub.__name__ == wanted)
 
 
 class LiteLLMConfigState(rx.State):
@@ -153,6 +147,6 @@ class LiteLLMConfigState(rx.State):
     @admin_event
     async def reset_router(self):
         """Rebuild the router from the current configuration (`POST /reset`)."""
-        result = get_gateway().reset(acting_admin().username, self.router.session.client_ip)
+        result = get_gateway().reset(acting_admin().username, client_address(self))
         await self._reload()
         return rx.toast.success(result["message"]) if result["success"] else rx.toast.error(result["message"])

@@ -12,6 +12,7 @@ from resync_app.llm.gateway import get_gateway
 from resync_app.state.formatting import money, per_1k, tokens
 from resync_app.state.guard import acting_admin, admin_event
 from resync_app.state.litellm_config import ALL, LiteLLMConfigState, pydantic_errors, run_test
+from resync_app.state.socket_client import client_address
 
 
 @dataclasses.dataclass
@@ -190,7 +191,7 @@ class ModelsState(LiteLLMConfigState):
                                          for k, v in errors.items())
             return None
         result = gateway.set_price(self.price_model, price.input_cost_per_1k, price.output_cost_per_1k,
-                                   acting_admin().username, self.router.session.client_ip)
+                                   acting_admin().username, client_address(self))
         model = self.price_model
         self.price_model = ""
         self._load()

@@ -15,6 +15,7 @@ from resync_app.llm.providers import PROVIDERS
 from resync_app.state.formatting import when
 from resync_app.state.guard import acting_admin, admin_event
 from resync_app.state.litellm_config import LiteLLMConfigState, pydantic_errors, run_test
+from resync_app.state.socket_client import client_address
 
 
 @dataclasses.dataclass
@@ -114,7 +115,7 @@ class ProvidersState(LiteLLMConfigState):
         else:
             self._edit_errors.pop(pid, None)
             if changes:
-                gateway.update_provider(pid, changes, acting_admin().username, self.router.session.client_ip)
+                gateway.update_provider(pid, changes, acting_admin().username, client_address(self))
             self._load()
             (await self._card("models"))._load()
             self._load_status()

@@ -12,6 +12,7 @@ from resync_app.llm.providers import PROVIDERS
 from resync_app.state.formatting import money
 from resync_app.state.guard import acting_admin, admin_event
 from resync_app.state.litellm_config import LiteLLMConfigState
+from resync_app.state.socket_client import client_address
 
 ROUTING_FIELDS = ("LLM_ROUTING_ENABLED", "LLM_ROUTING_SIMPLE_MODEL", "LLM_ROUTING_COMPLEX_MODEL",
                   "LLM_ROUTING_FALLBACK_MODEL", "LLM_PREFER_LOCAL_MODELS")
@@ -114,7 +115,7 @@ class RoutingState(LiteLLMConfigState):
         if not updates:
             return rx.toast.info("Nothing to save.")
         result = get_store().update(updates, acting_admin().username, base_version=self.routing_version,
-                                    client=self.router.session.client_ip)
+                                    client=client_address(self))
         if not result.success:
             self.routing_errors = dict(result.errors)
             self.routing_notice = result.message

@@ -2,7 +2,8 @@
 `GET /api/v1/metrics/summary` — as Plotly charts and a few headline tiles.
 
 Read-only: no handler writes anything. Any client may call any handler: each is an `operator_read_event` (anyone,
-unless RESYNC_OPERATOR_LOGIN=required and the client is anonymous) and only reads. The summary itself stays on
+unless RESYNC_OPERATOR_LOGIN=required and the client is anonymous) that only reads and counts against the
+per-client limit of `GET /api/v1/metrics/summary` (`event_limits.limited`). The summary itself stays on
 the server; the browser gets small per-day figures and formatted tiles. The page refreshes itself every REFRESH_S
 seconds (one background loop per tab, ended when the tab leaves the page, closes or starts a newer loop) and on
 its Refresh button.
@@ -22,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from resync_app.components import charts, metrics_charts
 from resync_app.reports import metrics
 from resync_app.state.formatting import compact, money, percent
+from resync_app.state.event_limits import limited
 from resync_app.state.guard import operator_read_event, still_viewing
 
 logger = logging.getLogger("resync.metrics")
@@ -29,6 +31,7 @@ ROUTE = "/metrics/dashboard"
 REFRESH_S = 30.0
 WINDOWS = ("1", "7", "30", "90")
 UNAVAILABLE = "The metrics cannot be read right now (database unreachable); the page retries on its own."
+SUMMARY = "/api/v1/metrics/summary"  # the REST route these handlers mirror: they count against its limits
 
 
 def _ms(value: float | None) -> str:
@@ -118,6 +121,7 @@ class MetricsDashboardState(rx.State):
 
     @rx.event
     @operator_read_event
+    @limited(SUMMARY)
     def load(self):
         """`on_load`: figures for the chosen window, then the periodic refresh."""
         self._compute()
@@ -126,6 +130,7 @@ class MetricsDashboardState(rx.State):
 
     @rx.event
     @operator_read_event
+    @limited(SUMMARY)
     def set_days(self, value: str | list[str]):
         """The window selector (only the offered windows are accepted)."""
         value = value[0] if isinstance(value, list) and value else value
@@ -135,17 +140,20 @@ class MetricsDashboardState(rx.State):
 
     @rx.event
     @operator_read_event
+    @limited(SUMMARY)
     def refresh(self):
         self._compute()
 
     @rx.event(background=True)
     @operator_read_event
+    @limited(SUMMARY)
     async def watch(self, watch_id: int):
         """Recompute every REFRESH_S seconds (outside the state lock; a result shared with the other tabs for a few
-        seconds) while this tab still shows the page; one loop per tab (a replayed event with the same id ends at
-        once)."""
+        seconds) while this tab still shows the page; one loop per tab: only the loop `load` asked for starts (a
+        replayed event, or one with an id `load` did not give, ends at once)."""
         async with self:
-            if self._running_watch == watch_id:
+            if self._running_watch == watch_id or watch_id != self._watch_id:
+                logger.info("metrics refresh loop %s not started: not this tab's current loop", watch_id)
                 return
             self._running_watch = watch_id
         while True:

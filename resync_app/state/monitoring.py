@@ -4,7 +4,8 @@ Every read goes through `tws.queries` (the same service as `GET /api/v1/tws/jobs
 run in SQL, chip counts come from the summary row, and only the current page lives in the tab's state. The drawer
 reads the job, its dependencies and history (`queries.job`), its log tail (`service.log_excerpt`) and what threatens
 its deadline (`threats.deadline_threats`). Actions (rerun / hold / release / cancel) run only for a signed-in
-operator or admin (`guard.operator_event`, checked on the server) through `service.perform_action`.
+operator or admin (`guard.operator_event`, checked on the server) through `service.perform_action`. Every handler
+that reads or acts counts against the per-client limit of the REST route it mirrors (`event_limits.limited`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 import reflex as rx
 
 from resync_app.state import guard
+from resync_app.state.event_limits import limited
 from resync_app.state.formatting import duration as fmt_duration
+from resync_app.state.socket_client import client_address
 from resync_app.tws import queries, service, threats
 from resync_app.tws.client import ACTIONS
 from resync_app.tws.instances import UnknownInstance
@@ -32,6 +35,8 @@ GROUP_ORDER = (statuses.FAILED, statuses.RUNNING, statuses.WAITING, statuses.SUC
 GROUP_CHIPS = {"FAILED": (statuses.FAILED, "failed", "All failed"), "RUNNING": (statuses.RUNNING, "running",
                                                                                 "All running")}
 ALL = "all"
+# the REST routes these handlers mirror (CONTRACT §9): they count against the same per-client limits
+JOBS, JOB, ACTION = "/api/v1/tws/jobs", "/api/v1/tws/jobs/{id}", "/api/v1/tws/jobs/{id}/action"
 
 
 @dataclass
@@ -217,6 +222,7 @@ class MonitoringState(rx.State):
 
     @rx.event
     @guard.operator_read_event
+    @limited(JOBS, notice="message")
     async def load(self):
         """`on_load`: ?filter=ABEND|FAILED|RUNNING|late|stuck|at_risk, ?q=, ?job= (opens its drawer), ?instance=."""
         params = self.router.url.query_parameters
@@ -236,11 +242,13 @@ class MonitoringState(rx.State):
 
     @rx.event
     @guard.operator_read_event
+    @limited(JOBS, notice="message")
     def refresh(self):
         self._load()
 
     @rx.event
     @guard.operator_read_event
+    @limited(JOBS, notice="message")
     def set_filter(self, key: str):
         self.filter = key if valid_filter(key, [chip.key for chip in self.chips]) else ALL
         self.page = 0
@@ -248,6 +256,7 @@ class MonitoringState(rx.State):
 
     @rx.event
     @guard.operator_read_event
+    @limited(JOBS, notice="message")
     def sort_by(self, column: str):
         if column not in SORTS:
             return
@@ -262,12 +271,14 @@ class MonitoringState(rx.State):
 
     @rx.event
     @guard.operator_read_event
+    @limited(JOBS, notice="message")
     def apply_search(self, _form: dict | None = None):
         self.page = 0
         self._load()
 
     @rx.event
     @guard.operator_read_event
+    @limited(JOBS, notice="message")
     def go_to(self, page: int):
         try:
             wanted = int(page)
@@ -278,6 +289,7 @@ class MonitoringState(rx.State):
 
     @rx.event
     @guard.operator_read_event
+    @limited(JOBS, notice="message")
     def pick_instance(self, name: str):
         self.instance = name if name in self.instance_names else ""
         self.page, self.drawer_open = 0, False
@@ -287,6 +299,7 @@ class MonitoringState(rx.State):
 
     @rx.event
     @guard.operator_read_event
+    @limited(JOB)
     async def open_job(self, job_id: str):
         """Open the drawer: job, dependencies, history and threats now; the log tail right after."""
         try:
@@ -343,6 +356,7 @@ class MonitoringState(rx.State):
 
     @rx.event
     @guard.operator_event
+    @limited(ACTION, notice="action_result")
     async def act(self, action: str):
         """Rerun / hold / release / cancel the drawer's job (signed-in operator or admin; audited)."""
         if action not in ACTIONS or not self.job.id:
@@ -350,7 +364,7 @@ class MonitoringState(rx.State):
         try:
             name = queries.resolve_instance(self.instance or None)
             result = await service.perform_action(name, self.job.id, action, guard.acting_user().username,
-                                                  self.router.session.client_ip)
+                                                  client_address(self))
         except service.ActionError as exc:
             self.action_result = exc.message
             return rx.toast.error(exc.message)

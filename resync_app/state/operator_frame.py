@@ -14,6 +14,7 @@ import reflex as rx
 
 from resync_app.auth.sessions import Principal
 from resync_app.state.guard import current_user, login_redirect, operator_login_required
+from resync_app.state.roles import holds_operator_data
 
 
 def viewer(state: rx.State) -> Principal | None:
@@ -28,6 +29,7 @@ def corner_label(principal: Principal | None) -> str:
     return f"Signed in as {principal.username} ({principal.role})"
 
 
+@holds_operator_data  # who is signed in: gone with the session when operators must sign in
 class OperatorFrameState(rx.State):
     """Display only: the corner's label (the session itself never leaves the server)."""
 

@@ -20,6 +20,7 @@ from resync_app.tws import queries, service
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.snapshot import SNAPSHOT_TOPIC
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
+from resync_app.state.socket_client import client_address
 
 ROUTE = "/admin/proactive"
 PAGE_SIZE = 25
@@ -131,7 +132,7 @@ def incident_rows(instance: str | None, since: datetime | None) -> list[Incident
 
 def _card(status: dict) -> PollerCard:
     try:
-        summary = queries.summary(status["instance"])
+        summary = queries.summary(status["instance"], detail=True)
     except UnknownInstance:
         summary = {"counts": {}, "health": ""}
     counts = summary["counts"]
@@ -194,7 +195,7 @@ class ProactiveState(rx.State):
         span = RANGES.get(self.time_range)
         since = (datetime.now(timezone.utc) - span) if span is not None else None
         try:
-            page = queries.events(None if self.instance == ALL else self.instance, all_instances=True,
+            page = queries.events(None if self.instance == ALL else self.instance, all_instances=True, detail=True,
                                   severity=None if self.severity == ALL else self.severity,
                                   type=None if self.event_type == ALL else self.event_type, since=since,
                                   q=self.search.strip() or None, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE,
@@ -202,7 +203,7 @@ class ProactiveState(rx.State):
             self.incidents = incident_rows(None if self.instance == ALL else self.instance, since)
         except (queries.QueryInvalid, UnknownInstance):
             self.instance, self.page, self.incident = ALL, 0, 0
-            page = queries.events(None, all_instances=True, limit=PAGE_SIZE)
+            page = queries.events(None, all_instances=True, limit=PAGE_SIZE, detail=True)
             self.incidents = incident_rows(None, None)
         self.total = page["count"]
         self.events = [EventRow(id=e["id"], at=fmt_time(e["at"]), instance=e["instance"], type=e["type"],
@@ -302,7 +303,7 @@ class ProactiveState(rx.State):
     @admin_event
     def command(self, instance: str, command: str):
         """start / stop / poll now for one instance; reaches the leader wherever it runs."""
-        admin, client = acting_admin().username, self.router.session.client_ip
+        admin, client = acting_admin().username, client_address(self)
         try:
             if command == "start":
                 service.set_paused(instance, False, admin, client)

@@ -3,7 +3,9 @@
 A tab never polls. Its `open` (on mount) joins the producer's room for the chosen instance and copies the latest
 build into the state; from then on the producer pushes the vars that changed, every `tws_dashboard_refresh_seconds`
 or right after a poll, to every tab at once. `close` (on unmount) leaves the room; a closed tab leaves it by
-disconnecting. Handlers here only read public plan data: operator pages are readable without signing in.
+disconnecting. Handlers here only read public plan data: operator pages are readable without signing in, unless
+RESYNC_OPERATOR_LOGIN=required: then a tab whose session ended gets no further push (`guard.live_viewers`, asked
+by the producer before each push) and is sent to /login.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from resync_app.components import charts
 from resync_app.config.store import setting
 from resync_app.live import realtime
 from resync_app.state import guard
+from resync_app.state.event_limits import limited
 from resync_app.live.fanout import Channel, FanOut, app_rooms
 from resync_app.live.realtime import FeedRow, Kpi, RiskRow, WsTile
 from resync_app.tws import queries
 from resync_app.tws.snapshot import SNAPSHOT_TOPIC
 
 THEMES = {"light": "light", "dark": "dark"}  # anything else ("auto") follows the app's colour mode
+SUMMARY = "/api/v1/tws/summary"  # the REST route these handlers mirror: they count against its limits
 
 
 class RealtimeState(rx.State):
@@ -51,6 +55,7 @@ class RealtimeState(rx.State):
 
     @rx.event
     @guard.operator_read_event
+    @limited(SUMMARY)
     async def open(self):
         """`on_mount`: settings, the instance list, then join the live room (values now, pushes after)."""
         self.refresh_s = int(realtime.refresh_seconds())
@@ -67,7 +72,7 @@ class RealtimeState(rx.State):
         if self._topic and self._topic != topic:
             await channel.leave(sid, self._topic)
         self._topic = topic
-        self._apply(await channel.join(sid, topic))
+        self._apply(await channel.join(sid, topic, guard.session_cookie(self)))
 
     @rx.event
     @guard.operator_read_event
@@ -78,11 +83,13 @@ class RealtimeState(rx.State):
 
     @rx.event
     @guard.operator_read_event
+    @limited(SUMMARY)
     async def pick_instance(self, name: str):
         self.instance = name if name in self.instance_names else ""
         await self._join(self.instance)
 
 
 channel = FanOut(Channel(name="realtime", state_name=RealtimeState.get_full_name(), build=realtime.build,
-                         interval=realtime.refresh_seconds, wake=SNAPSHOT_TOPIC), app_rooms)
+                         interval=realtime.refresh_seconds, wake=SNAPSHOT_TOPIC, admit=guard.live_viewers,
+                         leave_to="/login?next=/realtime-dashboard"), app_rooms)
 # browser notifications of new critical events: the page's own hook (components/event_notifier.py), no pushed code

@@ -18,6 +18,7 @@ from resync_app.config.validation import FieldError, coerce
 from resync_app.config.views import all_categories
 from resync_app.events import feed
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, refresh_stops
+from resync_app.state.socket_client import client_address
 
 WATCH_TIMEOUT_S = 20.0
 
@@ -252,7 +253,7 @@ class SystemConfigState(rx.State):
             return rx.toast.info("Nothing to save.")
         updates = {name: self._edits[name] for name in self._edits}
         result = get_store().update(updates, acting_admin().username, base_version=self.base_version,
-                                    client=self.router.session.client_ip)
+                                    client=client_address(self))
         if not result.success:
             self._errors.update(result.errors)
             self._rebuild()
@@ -268,7 +269,7 @@ class SystemConfigState(rx.State):
     def rollback(self, version: int):
         """Restore the configuration of an earlier version (a new version)."""
         try:
-            result = get_store().rollback(int(version), acting_admin().username, client=self.router.session.client_ip)
+            result = get_store().rollback(int(version), acting_admin().username, client=client_address(self))
         except (UnknownVersion, ValueError, TypeError) as exc:
             return rx.toast.error(str(exc))
         self._load_from_store()

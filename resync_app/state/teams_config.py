@@ -17,6 +17,7 @@ from resync_app.config.store import setting
 from resync_app.db import utcnow
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 from resync_app.state.formatting import when
+from resync_app.state.socket_client import client_address
 from resync_app.teams import config as teams_config
 from resync_app.teams import outbox
 from resync_app.teams import service as teams
@@ -176,7 +177,7 @@ class TeamsConfigState(rx.State):
             if self.test_running:
                 return
             self.test_running, self.test_ran = True, False
-            client = self.router.session.client_ip
+            client = client_address(self)
         result = await asyncio.to_thread(teams.send_test, actor, client)
         async with self:
             self.test_running, self.test_ran = False, True

@@ -15,6 +15,7 @@ import reflex as rx
 
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 from resync_app.state.proactive import fmt_time
+from resync_app.state.socket_client import client_address
 from resync_app.audit.service import record as audit_record
 from resync_app.tws import instances, queries, service
 from resync_app.tws.instances import UnknownInstance
@@ -148,7 +149,7 @@ class TwsConfigState(rx.State):
     @admin_event
     def set_primary(self, name: str):
         try:
-            instances.set_primary(name, acting_admin().username, self.router.session.client_ip)
+            instances.set_primary(name, acting_admin().username, client_address(self))
         except UnknownInstance as exc:
             return rx.toast.error(str(exc))
         self._load()
@@ -159,7 +160,7 @@ class TwsConfigState(rx.State):
     def set_enabled(self, name: str, enabled: bool):
         try:
             instances.update_instance(name, {"enabled": bool(enabled)}, acting_admin().username,
-                                      self.router.session.client_ip)
+                                      client_address(self))
         except (UnknownInstance, instances.TwsConfigInvalid) as exc:
             return rx.toast.error(str(exc))
         self._load()
@@ -169,7 +170,7 @@ class TwsConfigState(rx.State):
     @admin_event
     def delete(self, name: str):
         try:
-            instances.delete_instance(name, acting_admin().username, self.router.session.client_ip)
+            instances.delete_instance(name, acting_admin().username, client_address(self))
         except UnknownInstance as exc:
             return rx.toast.error(str(exc))
         self._load()
@@ -181,7 +182,7 @@ class TwsConfigState(rx.State):
         """Test connection: engine info and latency, or the error class in words."""
         admin = acting_admin().username
         async with self:
-            client = self.router.session.client_ip
+            client = client_address(self)
             for card in self.instances:
                 if card.name == name:
                     card.testing, card.test_ran = True, False

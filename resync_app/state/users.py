@@ -15,6 +15,7 @@ import reflex as rx
 
 from resync_app.auth import users
 from resync_app.state.guard import acting_admin, admin_event
+from resync_app.state.socket_client import client_address
 
 ADD = "__add__"  # `dialog` value of the Add user dialog; otherwise the name whose password is being reset
 
@@ -41,7 +42,7 @@ class UsersState(rx.State):
     form_message: str = ""
 
     def _actor(self) -> users.Actor:
-        return users.Actor(acting_admin().username, self.router.session.client_ip)
+        return users.Actor(acting_admin().username, client_address(self))
 
     def _load(self) -> None:
         me = acting_admin().username

@@ -5,11 +5,13 @@ Built from `hwa-rest-api-v2.openapi.json`:
   not followed (credentials never go to another address).
 - Queries (`GET plan/job`, `plan/jobstream`, `plan/workstation`) take `oql`, `limit`, `offset` and answer the
   paging envelope `{count, results, next, previous}`; `iter_jobs` yields one list per page, following `next`
-  (same server only) or, when a server leaves `next` out, advancing `offset` while `count` says more are left.
+  (same server only) or, when a server leaves `next` out, advancing `offset` while `count` says more are left;
+  at most `MAX_PAGES` pages and `MAX_ITEMS` items per query, then TWSBadAnswer.
   The `Include-Count: true` header asks for `count`.
 - One job: `plan/job/{job_id}`; its predecessors: `plan/job/{job_id}/predecessors?depth=1` (ListResponseV21 of
   JOB and JOBSTREAM nodes).
-- Job log: `plan/job/run/{run_id}/joblog` (text/plain) for the job's current run.
+- Job log: `plan/job/run/{run_id}/joblog` (text/plain) for the job's current run, streamed: only a bounded tail
+  is kept (`log_tail`).
 - Actions: `PUT plan/job/{job_id}/action/{hold|release|cancel}`; rerun is per run in the spec:
   `PUT plan/job/run/{run_id}/action/rerun` (RerunDetailsV2 body, optional).
 - Retries with exponential backoff on connection failures, timeouts and 429/502/503/504 for reads; an action is
@@ -47,6 +49,8 @@ from resync_app.tws.errors import (
     TWSUnauthorized,
     TWSUnreachable,
 )
+from resync_app.tws import log_tail
+from resync_app.tws.log_tail import log_tail_bytes
 from resync_app.tws.plan_fields import last_run
 from resync_app.tws.server_text import refusal, server_message
 
@@ -58,6 +62,8 @@ Action = Literal["rerun", "hold", "release", "cancel"]
 _RETRY_STATUSES = (429, 502, 503, 504)
 _MAX_SERVER_TEXT = 300
 _USER_AGENT = "Resync-HWA-client/1.0"
+MAX_PAGES = 2_000  # of one query: a 50 000-job plan is 50 pages of 1 000 (500 if a server caps pages at 100)
+MAX_ITEMS = 250_000  # of one query: five times the largest plan benchmarked
 
 
 def validate_base_url(url: str) -> str:
@@ -114,11 +120,15 @@ class Connection:
 class HWAClient:
     """One instance's REST API v2 client (an async context manager; or call `aclose()`).
 
-    `transport` replaces the network (tests of odd transports); `sleep` replaces asyncio.sleep between retries."""
+    `transport` replaces the network (tests of odd transports); `sleep` replaces asyncio.sleep between retries.
+    A query that runs past `max_pages` pages or `max_items` items fails with TWSBadAnswer (a server whose paging
+    never ends must not grow the poller's memory without bound)."""
 
     def __init__(self, conn: Connection, *, transport: httpx.AsyncBaseTransport | None = None,
-                 sleep: Callable[[float], Awaitable[Any]] | None = None) -> None:
+                 sleep: Callable[[float], Awaitable[Any]] | None = None, max_pages: int = MAX_PAGES,
+                 max_items: int = MAX_ITEMS) -> None:
         self.conn = conn
+        self.max_pages, self.max_items = max(1, int(max_pages)), max(1, int(max_items))
         self._api = conn.api_url  # validates the base URL
         self._origin = "{0.scheme}://{0.netloc}".format(urlsplit(self._api))
         self._sleep = sleep or asyncio.sleep
@@ -186,8 +196,9 @@ class HWAClient:
         return results
 
     async def job_log(self, job_id: str, max_chars: int = 20000) -> str:
-        """The log of the job's current run (GET plan/job/run/{run_id}/joblog); the last `max_chars` characters
-        when it is longer, after a line saying how much was cut."""
+        """The end of the log of the job's current run (GET plan/job/run/{run_id}/joblog): the body is streamed and
+        only its last bytes are kept (`log_tail_bytes`), so a log of any size costs a bounded amount of memory; the
+        last `max_chars` characters of that tail, after a line saying how much was cut."""
         job = await self.job(job_id)
         run_id = last_run(job).get("id")
         if not run_id:
@@ -195,12 +206,10 @@ class HWAClient:
                               f"has no log: wait until it starts", instance=self.conn.name)
         what = f"the log of job {job.get('name') or job_id}"
         response = await self._request("GET", f"plan/job/run/{_seg(str(run_id))}/joblog", what=what,
-                                       headers={"Accept": "text/plain, */*"})
-        text = response.text
-        if len(text) > max_chars:
-            cut = len(text) - max_chars
-            text = f"[… {cut} earlier characters not shown …]\n" + text[cut:]
-        return text
+                                       headers={"Accept": "text/plain, */*"},
+                                       tail_bytes=log_tail_bytes(max_chars))
+        return log_tail.excerpt(response.content, response.extensions.get(log_tail.SKIPPED, 0),
+                                response.charset_encoding, max_chars)
 
     # ---- actions ----------------------------------------------------------------------------------------------
 
@@ -257,7 +266,7 @@ class HWAClient:
         if oql:
             params["oql"] = oql
         seen_requests: set[tuple] = set()
-        received = 0
+        received = pages = 0
         while True:
             key = (url, tuple(sorted((k, str(v)) for k, v in params.items())))
             if key in seen_requests:
@@ -270,18 +279,29 @@ class HWAClient:
                 raise self._bad_shape(what)
             results = body["results"]
             count = body.get("count") if isinstance(body.get("count"), int) else None
+            pages += 1
+            received += len(results)
+            if received > self.max_items:
+                raise self._too_many(what, f"more than {self.max_items:,} items")
             if results:
                 yield results
-            received += len(results)
             if not results:
                 return
             nxt = body.get("next")
             if isinstance(nxt, str) and nxt.strip():
-                url, params = self._follow(nxt)
+                following = self._follow(nxt)
             elif (count is not None and received < count) or (count is None and len(results) >= limit):
-                params = dict(params, offset=int(params.get("offset", 0)) + len(results))
+                following = url, dict(params, offset=int(params.get("offset", 0)) + len(results))
             else:
                 return
+            if pages >= self.max_pages:
+                raise self._too_many(what, f"more than {self.max_pages:,} pages")
+            url, params = following
+
+    def _too_many(self, what: str, amount: str) -> TWSBadAnswer:
+        return TWSBadAnswer(f"TWS at {self.conn.address} kept sending pages of {what}: {amount}, beyond any plan "
+                            f"Resync reads — its paging does not end, so Resync stopped reading (the poll failed; "
+                            f"check the TWS server)", instance=self.conn.name)
 
     def _follow(self, nxt: str) -> tuple[str, dict[str, Any]]:
         """The request for a `next` link: resolved against the API URL; a link to another server is not followed
@@ -295,14 +315,18 @@ class HWAClient:
 
     async def _request(self, method: str, path: str, *, what: str, params: dict | None = None,
                        json_body: Any = None, headers: dict | None = None, idempotent: bool = True,
-                       action: str | None = None) -> httpx.Response:
+                       action: str | None = None, tail_bytes: int | None = None) -> httpx.Response:
         url = path if path.startswith(("http://", "https://")) else self._url(path)
         attempts = 1 + max(0, int(self.conn.retries))
         for attempt in range(attempts):
             last = attempt == attempts - 1
             started = time.perf_counter()
             try:
-                response = await self._http.request(method, url, params=params, json=json_body, headers=headers)
+                if tail_bytes is None:
+                    response = await self._http.request(method, url, params=params, json=json_body, headers=headers)
+                else:
+                    response = await log_tail.fetch(self._http, method, url, params=params, headers=headers,
+                                                    tail_bytes=tail_bytes)
             except httpx.TimeoutException as exc:
                 connect = isinstance(exc, httpx.ConnectTimeout)
                 error = self._timeout_error(what, connect)

@@ -2,11 +2,12 @@
 
 Shape (CONTRACT §7): `{primary_instance, instances:[{name, display_name, base_url, username, password, verify_tls,
 enabled, read_only}]}`. The password is write-only: stored encrypted with `secrets_box`, answered as a mask; a
-write that omits it, sends null, "" or the mask keeps the stored one. A PUT of the whole configuration lists every
-instance (absent ones are removed; omitted fields of an existing instance keep their value). Any bad field → one
-`TwsConfigInvalid` with a message per field and nothing changed. Every change bumps `tws_settings.version`, is
-audited in the general audit log (the password as "changed") and is published on the feed (topic `tws.config`)
-so every worker, and the poller wherever it runs, picks it up.
+write that omits it, sends null, "" or the mask keeps the stored one, unless the same write moves `base_url` or
+`username`: a stored password never follows a new address or account (422, CONTRACT §11). A PUT of the whole
+configuration lists every instance (absent ones are removed; omitted fields of an existing instance keep their
+value). Any bad field → one `TwsConfigInvalid` with a message per field and nothing changed. Every change bumps
+`tws_settings.version`, is audited in the general audit log (the password as "changed") and is published on the
+feed (topic `tws.config`) so every worker, and the poller wherever it runs, picks it up.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from resync_app import secrets_box
 from resync_app.audit.service import record as audit_record
 from resync_app.db import session_scope, utcnow
 from resync_app.events import feed
+from resync_app.tws import password_rule
 from resync_app.tws.client import Connection, validate_base_url
 from resync_app.tws.incarnation import new_incarnation
 from resync_app.tws.models import TwsInstance, TwsPlanJob, TwsPollerControl, TwsSettings, TwsSummary, TwsWorkstation
@@ -259,6 +261,7 @@ def _check_instance(raw: Any, path: str, current: InstanceConfig | None, errors:
     desired["password"] = _check_password(errors, f"{prefix}password", raw.get("password"))
     if current is None and desired["password"] is None and f"{prefix}password" not in errors:
         errors[f"{prefix}password"] = "is required for a new instance"
+    password_rule.check(current, desired, errors, prefix)
     return desired
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import and_, func, or_, select
 
 from resync_app.db import session_scope, utcnow
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
-from resync_app.tws import detect, instances, stream_deps
+from resync_app.tws import detect, instances, operator_view, stream_deps
 from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
 from resync_app.tws.instances import UnknownInstance
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
@@ -151,7 +151,13 @@ def _like(text: str) -> str:
 # ---- summary --------------------------------------------------------------------------------------------
 
 
-def _summary_dict(instance: str, row: TwsSummary | None, display_name: str = "") -> dict[str, Any]:
+def _summary_dict(instance: str, row: TwsSummary | None, display_name: str = "", detail: bool = False
+                  ) -> dict[str, Any]:
+    data = _full_summary(instance, row, display_name)
+    return data if detail else operator_view.summary(data)
+
+
+def _full_summary(instance: str, row: TwsSummary | None, display_name: str = "") -> dict[str, Any]:
     if row is None:
         return {"instance": instance, "display_name": display_name or instance, "polled": False, "as_of": None,
                 "stale_since": None, "health": "healthy",
@@ -178,12 +184,13 @@ def _summary_dict(instance: str, row: TwsSummary | None, display_name: str = "")
     }
 
 
-def summary(instance: str | None = None) -> dict[str, Any]:
-    """`GET /api/v1/tws/summary`: health is "critical" while the instance is stale (unreachable)."""
+def summary(instance: str | None = None, *, detail: bool = False) -> dict[str, Any]:
+    """`GET /api/v1/tws/summary`: health is "critical" while the instance is stale (unreachable). Operator view
+    (`operator_view.summary`: no engine info, leader or raw error) unless `detail` (admin pages)."""
     name = resolve_instance(instance)
     display = instances.get_instance(name).display_name
     with session_scope() as db:
-        return _summary_dict(name, db.get(TwsSummary, name), display)
+        return _summary_dict(name, db.get(TwsSummary, name), display, detail)
 
 
 def instances_overview() -> list[dict[str, Any]]:
@@ -458,9 +465,10 @@ def event_dict(row: TwsEvent) -> dict[str, Any]:
 def events(instance: str | None = None, *, severity: str | list[str] | None = None,
            type: str | list[str] | None = None, since: Any = None, until: Any = None, q: str | None = None,
            limit: Any = DEFAULT_LIMIT, offset: Any = 0, all_instances: bool = False,
-           count: bool = True, incident: Any = None) -> dict[str, Any]:
+           count: bool = True, incident: Any = None, detail: bool = False) -> dict[str, Any]:
     """`GET /api/v1/tws/events`: newest first. `instance` None = every instance (all_instances) or the primary;
-    `incident`: only the events of that incident."""
+    `incident`: only the events of that incident. Operator view (`operator_view.event`) unless `detail` (admin
+    pages)."""
     errors: dict[str, str] = {}
     severities = [s.lower() for s in _split(severity)]
     if any(s not in SEVERITIES for s in severities):
@@ -491,8 +499,10 @@ def events(instance: str | None = None, *, severity: str | list[str] | None = No
         where.append(TwsEvent.at < until_at)
     if q and q.strip():
         pattern = _like(q.strip())
-        where.append(or_(_contains(TwsEvent.message, pattern), _contains(TwsEvent.job, pattern),
-                         _contains(TwsEvent.workstation, pattern)))
+        in_message = _contains(TwsEvent.message, pattern)
+        if not detail:  # an old outage message held TWS' error text: operators cannot probe it by searching
+            in_message = and_(in_message, TwsEvent.type != "instance_unreachable")
+        where.append(or_(in_message, _contains(TwsEvent.job, pattern), _contains(TwsEvent.workstation, pattern)))
     condition = and_(*where) if where else None
     with session_scope() as db:
         query = select(TwsEvent)
@@ -502,7 +512,7 @@ def events(instance: str | None = None, *, severity: str | list[str] | None = No
         rows = db.execute(query.order_by(TwsEvent.id.desc()).limit(page_size).offset(start)).scalars().all()
         total = db.execute(count_query).scalar_one() if count else None
         return {"instance": name, "count": total, "limit": page_size, "offset": start,
-                "results": [event_dict(row) for row in rows]}
+                "results": [event_dict(row) if detail else operator_view.event(event_dict(row)) for row in rows]}
 
 
 def _incident_id(value: Any, errors: dict[str, str]) -> int | None:

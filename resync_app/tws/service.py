@@ -2,8 +2,10 @@
 
 - `test_instance(name)` / `test_connection(config)`: engine info and latency, or the error class in words (the TWS
   Configuration page, `POST /api/v1/admin/tws-config/test`, and the Health page).
-- `perform_action(instance, job_id, action, actor)`: rerun / hold / release / cancel, audited; read-only → refused.
-- `log_excerpt(instance, job_id)`: a job's log tail, short timeout, cached briefly (the job detail).
+- `perform_action(instance, job_id, action, actor)`: rerun / hold / release / cancel, audited; read-only or disabled
+  → refused.
+- `log_excerpt(instance, job_id)`: a job's log tail, short timeout, cached briefly (the job detail); at most
+  `log_gate.MAX_LOG_FETCHES` fetches in flight per instance, across clients and workers.
 - `poller_status()`, `set_paused()`, `poll_now()`: what the Proactive Monitoring page shows and asks.
 - `startup()` / `shutdown()`: the default simulator instance and the poller (from `runtime`).
 """
@@ -11,8 +13,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import threading
 import time
 from typing import Any
 
@@ -21,10 +23,11 @@ from sqlmodel import select
 from resync_app.audit.service import record as audit_record
 from resync_app.db import session_scope, utcnow
 from resync_app.events import feed
-from resync_app.tws import instances
+from resync_app.tws import instances, log_gate, operator_view
 from resync_app.tws.client import ACTIONS, HWAClient
 from resync_app.tws.errors import TWSError, TWSReadOnly
 from resync_app.tws.instances import InstanceConfig, UnknownInstance
+from resync_app.tws.log_cache import BoundedTtlCache
 from resync_app.tws.models import TwsPlanJob, TwsPollerControl, TwsSummary
 from resync_app.tws.poller import CONTROL_TOPIC, get_poller, reset_poller
 
@@ -34,7 +37,11 @@ TEST_TIMEOUT_S = 8.0
 LOG_TIMEOUT_S = 5.0
 LOG_CACHE_S = 30.0
 LOG_MAX_CHARS = 4000
+LOG_CACHE_MAX_ENTRIES = 64  # distinct jobs opened within LOG_CACHE_S on one worker
+LOG_CACHE_MAX_BYTES = 512 * 1024
 ACTION_TIMEOUT_S = 15.0
+LOG_BUSY = (f"TWS is already sending {log_gate.MAX_LOG_FETCHES} job logs for this instance: open the job again in "
+            "a moment.")
 
 ERROR_WORDS = {
     "unreachable": "TWS is unreachable",
@@ -97,22 +104,26 @@ class ActionError(Exception):
 
 async def perform_action(instance: str, job_id: str, action: str, actor: str, client: str = "") -> dict[str, Any]:
     """Rerun, hold, release or cancel a job on TWS; audited whatever the outcome. Raises ValueError (bad action),
-    UnknownInstance, or ActionError (409 read-only, 502 TWS refused or unreachable)."""
+    UnknownInstance, or ActionError (409 read-only or disabled instance, 502 TWS refused or unreachable)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
     config = instances.get_instance(instance)
     job_name = _job_name(instance, job_id)
     detail = {"job_id": job_id, "job": job_name, "action": action}
     target = f"{instance}/{job_name or job_id}"
+    if not config.enabled:  # like read-only: refused here, nothing is sent to TWS
+        audit_record(actor, "tws.job.action.refused", target, {**detail, "reason": "disabled"}, client)
+        raise ActionError(409, f"TWS instance '{instance}' is disabled in Resync: {action} is not allowed. An admin "
+                               f"can enable it in TWS Configuration.", "disabled")
     try:
         async with HWAClient(config.connection(timeout_s=ACTION_TIMEOUT_S, retries=1)) as tws:
             await tws.action(job_id, action)  # type: ignore[arg-type]
     except TWSReadOnly as exc:
         audit_record(actor, "tws.job.action.refused", target, {**detail, "reason": "read-only"}, client)
         raise ActionError(409, str(exc), exc.kind) from None
-    except TWSError as exc:
+    except TWSError as exc:  # the operator gets TWS' reason, not the TWS address or user (operator_view)
         audit_record(actor, "tws.job.action.failed", target, {**detail, "error": exc.kind}, client)
-        raise ActionError(502, str(exc), exc.kind) from None
+        raise ActionError(502, operator_view.scrub(str(exc), config), exc.kind) from None
     audit_record(actor, "tws.job.action", target, detail, client)
     poll_now(instance, actor, client, audit=False)  # the snapshot shows the effect at the next poll
     label = job_name or job_id
@@ -128,35 +139,37 @@ def _job_name(instance: str, job_id: str) -> str | None:
 
 # ---- job log excerpt (on demand, cached briefly) ----------------------------------------------------------
 
-_log_cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
-_log_lock = threading.Lock()
+_log_cache = BoundedTtlCache(ttl_s=LOG_CACHE_S, max_entries=LOG_CACHE_MAX_ENTRIES, max_bytes=LOG_CACHE_MAX_BYTES)
 
 
 async def log_excerpt(instance: str, job_id: str, *, max_chars: int = LOG_MAX_CHARS) -> dict[str, Any]:
     """`{text, error, fetched_at, cached}`: the tail of the job's current log, asked of TWS with a short timeout
-    and kept `LOG_CACHE_S` seconds (several people opening one job cost one call)."""
+    and kept `LOG_CACHE_S` seconds (several people opening one job cost one call; the cache is bounded in entries
+    and bytes)."""
     key = (instance, job_id)
-    with _log_lock:
-        hit = _log_cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return {**hit[1], "cached": True}
+    hit = _log_cache.get(key)
+    if hit is not None:
+        return {**hit, "cached": True}
     config = instances.get_instance(instance)
+    async with log_gate.get_gate().slot(instance) as granted:  # a few fetches per instance at once, whoever asks
+        answer = await _fetch_log(instance, config, job_id, max_chars) if granted else None
+    if answer is None:  # not cached: the next open tries again
+        return {"text": None, "error": LOG_BUSY, "fetched_at": utcnow().isoformat(), "cached": False}
+    _log_cache.put(key, answer, len((answer["text"] or "").encode()) + len((answer["error"] or "").encode()))
+    return {**answer, "cached": False}
+
+
+async def _fetch_log(instance: str, config: InstanceConfig, job_id: str, max_chars: int) -> dict[str, Any]:
     try:
         async with HWAClient(config.connection(timeout_s=LOG_TIMEOUT_S, retries=0)) as tws:
             text = await asyncio.wait_for(tws.job_log(job_id, max_chars=max_chars), LOG_TIMEOUT_S + 1)
-        answer = {"text": text, "error": None, "fetched_at": utcnow().isoformat()}
-    except TWSError as exc:
-        answer = {"text": None, "error": str(exc), "fetched_at": utcnow().isoformat()}
+        return {"text": text, "error": None, "fetched_at": utcnow().isoformat()}
+    except TWSError as exc:  # operators read this: a plain state (the detail is in the server log)
+        logger.info("log of %s/%s not read: %s", instance, job_id, exc)
+        return {"text": None, "error": operator_view.log_error(exc.kind), "fetched_at": utcnow().isoformat()}
     except asyncio.TimeoutError:
-        answer = {"text": None, "error": f"TWS did not send the log within {LOG_TIMEOUT_S:g} s.",
-                  "fetched_at": utcnow().isoformat()}
-    with _log_lock:
-        if len(_log_cache) > 500:
-            now = time.monotonic()
-            for stale in [k for k, (exp, _) in _log_cache.items() if exp <= now]:
-                _log_cache.pop(stale, None)
-        _log_cache[key] = (time.monotonic() + LOG_CACHE_S, answer)
-    return {**answer, "cached": False}
+        return {"text": None, "error": f"TWS did not send the log within {LOG_TIMEOUT_S:g} s.",
+                "fetched_at": utcnow().isoformat()}
 
 
 # ---- the poller's controls --------------------------------------------------------------------------------
@@ -231,6 +244,7 @@ def poller_status() -> list[dict[str, Any]]:
             "stale_since": _iso(summary.stale_since) if summary else None,
             "as_of": _iso(summary.as_of) if summary else None,
             "consecutive_failures": summary.consecutive_failures if summary else 0,
+            "engine_info": json.loads(summary.engine_info or "{}") if summary else {},
             "polls_total": summary.polls_total if summary else 0,
             "poll_errors_total": summary.poll_errors_total if summary else 0,
         })

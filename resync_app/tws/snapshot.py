@@ -35,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from resync_app import metrics, notify
 from resync_app.db import get_engine, session_scope, utcnow
 from resync_app.events import feed
-from resync_app.tws import detect, poll_commit, stream_deps
+from resync_app.tws import detect, operator_view, poll_commit, stream_deps
 from resync_app.tws.detect import Candidate, DurationStats, Known, Thresholds
 from resync_app.tws.errors import TWSError
 from resync_app.tws.incarnation import event_key
@@ -537,7 +537,8 @@ def _store_failure(instance: str, now: datetime, kind: str, message: str, starte
             summary.leader = leader
         summary.updated_at = now
         seq = summary.poll_seq
-        notices = _insert_events(db, [detect.unreachable_event(instance, summary.stale_since, message)], now,
+        plain = operator_view.plain_state(kind)  # the event is an operator read: the detail stays in last_error
+        notices = _insert_events(db, [detect.unreachable_event(instance, summary.stale_since, plain)], now,
                                  instance, incarnation) if first else []
         notices = poll_commit.seal(db, instance, incarnation, notices, now)
         db.add(summary)

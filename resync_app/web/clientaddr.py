@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -64,3 +65,12 @@ def scope_client_ip(scope) -> str:
         forwarded = [value.decode("latin-1") for name, value in scope.get("headers") or ()
                      if name == b"x-forwarded-for"]
     return client_ip(peer, ",".join(forwarded) or None)
+
+
+def handshake_client_ip(headers: Mapping[str, str], fallback: str = "") -> str:
+    """`client_ip` for a Reflex event: the headers of its websocket's handshake as Reflex keeps them
+    (`router.headers.raw_headers`: lower-case names, repeated headers joined with ", "), where Reflex puts the
+    direct peer under `asgi-scope-client` (its own `client_ip` may already be an X-Forwarded-For hop when
+    REFLEX_TRUSTED_PROXY_HOPS is set, so it is only the fallback)."""
+    peer = headers.get("asgi-scope-client") or fallback
+    return client_ip(peer, headers.get("x-forwarded-for") or None)

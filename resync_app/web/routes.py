@@ -16,14 +16,15 @@ LIMIT_FIELDS: dict[str, str | None] = {
     "critical": "rate_limit_critical_per_minute",
     "websocket": "rate_limit_websocket_per_minute",
     "health": None,
-    "metrics": None,
+    "metrics": "rate_limit_public_per_minute",  # its own counter, the public rate (a scraper needs a few a minute)
     "static": None,
 }
 
 ROUTE_CLASSES: tuple[tuple[str, str], ...] = (
-    # probes for load balancers and the Prometheus scrape: never limited
+    # probes for load balancers: never limited; the Prometheus scrape: its own counter (RESYNC_RATE_LIMIT_EXEMPT
+    # exempts a scraper's address)
     ("/api/v1/health", "health"),
-    ("/metrics", "metrics"),  # exact path only, see classify()
+    ("/metrics", "metrics"),  # exact path only, see route_class()
     # sign-in
     ("/api/v1/auth/token", "critical"),
     ("/api/v1/auth/session", "critical"),

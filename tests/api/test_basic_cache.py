@@ -84,3 +84,25 @@ def test_entries_expire(clean_db):
     assert local.get("k") is not None
     now[0] += 2
     assert local.get("k") is None
+
+
+def test_a_role_change_ends_the_cached_verification(api, monkeypatch):
+    """The cache promises a role change takes effect on the next request: a demoted admin's Basic credentials,
+    verified (and cached) a moment ago as an admin's, no longer open an admin route, and are checked again in
+    full (bcrypt) rather than answered from the cache; promoted back, the same credentials open it again."""
+    from resync_app.auth.users import Actor, create_user, set_role
+
+    create_user("second-admin", "second-admin-password-1", "admin", Actor("tests"))
+    headers = basic("second-admin", "second-admin-password-1")
+    calls = counting_bcrypt(monkeypatch)
+    assert [api.get("/api/v1/admin/audit", headers=headers).status_code for _ in range(3)] == [200, 200, 200]
+    assert calls[0] == 1  # verified once, then from the cache
+
+    set_role("second-admin", "operator", Actor(ADMIN_USER))
+    demoted = api.get("/api/v1/admin/audit", headers=headers)
+    assert demoted.status_code == 403, demoted.text  # not the admin the cache remembered
+    assert calls[0] == 2  # the cached entry was dropped: a full check
+    assert api.get("/api/v1/tws/summary", headers=headers).status_code in (200, 404)  # still an operator
+
+    set_role("second-admin", "admin", Actor(ADMIN_USER))
+    assert api.get("/api/v1/admin/audit", headers=headers).status_code == 200

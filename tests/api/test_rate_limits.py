@@ -72,7 +72,7 @@ def test_credentials_add_their_classes():
     assert limit_classes("/api/v1/tws/summary", "Basic eDp5") == ["public", "authenticated", "critical"]
     assert limit_classes("/api/v1/admin/audit", "Bearer x") == ["critical", "authenticated"]
     assert limit_classes("/api/v1/health", "Basic eDp5") == []
-    assert limit_classes("/metrics", None) == []
+    assert limit_classes("/metrics", None) == ["metrics"]  # its own counter (issue 15 item 11)
 
 
 def test_critical_limit_answers_429_with_retry_after_and_json(api, admin_headers, clock):
@@ -121,11 +121,13 @@ def test_sliding_and_fixed_windows(api, clock, sliding, expected):
     assert (statuses[3] == 429) == (expected == 429)
 
 
-def test_health_and_metrics_are_never_limited(api, clock):
-    configure(rate_limit_public_per_minute=1, rate_limit_critical_per_minute=1)
+def test_health_is_never_limited_and_metrics_has_its_own_limit(api, clock):
+    configure(rate_limit_public_per_minute=3, rate_limit_critical_per_minute=1)
     assert {api.get("/api/v1/health").status_code for _ in range(10)} == {200}
     assert {api.get("/api/v1/health/ready").status_code for _ in range(5)} == {200}
-    assert {api.get("/metrics").status_code for _ in range(5)} == {200}
+    assert [api.get("/api/v1/tws/summary").status_code for _ in range(3)] == [404] * 3  # the public count is spent
+    statuses = [api.get("/metrics").status_code for _ in range(4)]  # /metrics counts apart, at the public rate
+    assert statuses == [200, 200, 200, 429]
 
 
 def test_basic_requests_count_as_sign_ins(api, clock):

@@ -12,6 +12,7 @@ from resync_app.assistant.models import ChatTurn
 from resync_app.auth.sessions import Principal
 from resync_app.db import session_scope
 from tests.assistant.conftest import tool_then_answer
+from tests.support.quiet_instance import enable_quietly
 from tests.llm.conftest import Behavior, wait_reported
 
 
@@ -126,6 +127,7 @@ async def test_an_action_request_is_only_proposed_and_confirming_needs_an_operat
     with pytest.raises(PermissionError):
         await chat.confirm_action(proposal, None)
     admin = Principal(1, "admin", "admin")
+    enable_quietly(proposal["instance"])  # a disabled instance refuses actions (409)
     result = await chat.confirm_action(proposal, admin, "127.0.0.1")
     assert result["success"] is True and plan.sim.job_info(job["id"])["runs"] == 2
     audit = llm.api.get("/api/v1/admin/audit?limit=20", headers=admin_headers).json()

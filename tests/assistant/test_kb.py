@@ -11,7 +11,8 @@ from resync_app.assistant.intents import PLAN_STATUSES
 from resync_app.assistant.kb import (KNOWLEDGE_DIR, Document, KnowledgeBase, KnowledgeFormatError, get_knowledge_base,
                                      load_documents, parse_document, search)
 
-SPEC = Path("/work/shared/spec/hwa-rest-api-v2.openapi.json")
+# the JobInPlanStatus schema of HCL's hwa-rest-api-v2.openapi.json, shipped with the tests (no path outside the repo)
+SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "hwa-job-in-plan-status.json"
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +38,8 @@ def test_every_plan_status_is_explained_somewhere(kb):
         assert any(status in kb.document(h.id).body for h in hits), status
 
 
-@pytest.mark.skipif(not SPEC.is_file(), reason="the HWA OpenAPI spec is not on this machine")
 def test_the_status_vocabulary_is_the_spec_s():
-    schemas = json.loads(SPEC.read_text())["components"]["schemas"]
-    assert tuple(schemas["JobInPlanStatus"]["enum"]) == PLAN_STATUSES
+    assert tuple(json.loads(SPEC.read_text())["JobInPlanStatus"]["enum"]) == PLAN_STATUSES
 
 
 @pytest.mark.parametrize("query, first", [

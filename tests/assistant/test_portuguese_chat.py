@@ -8,6 +8,7 @@ from __future__ import annotations
 from resync_app.assistant import chat
 from resync_app.auth.sessions import Principal
 from tests.llm.conftest import Behavior
+from tests.support.quiet_instance import enable_quietly
 
 
 def _posts(srv) -> int:
@@ -37,6 +38,7 @@ async def test_a_portuguese_action_request_holds_the_same_proposal_and_confirmin
     assert portuguese["confirm"]["job_id"] == job["id"] and portuguese["confirm"]["read_only"] is False
     assert "Nada foi feito ainda" in portuguese["answer"]
     assert plan.sim.job_info(job["id"])["runs"] == 1  # nothing done yet
+    enable_quietly(portuguese["confirm"]["instance"])  # a disabled instance refuses actions (409)
     result = await chat.confirm_action(portuguese["confirm"], Principal(1, "admin", "admin"), "127.0.0.1")
     assert result["success"] is True and plan.sim.job_info(job["id"])["runs"] == 2
 

@@ -1,7 +1,7 @@
 """Reflex's front door: any client can send any event over the `/_event` websocket, so every admin handler
 must check the session on the server. A raw Socket.IO client (no browser, no UI) sends EVERY handler of EVERY
-admin state of the app, enumerated from the app itself (`admin_handler_events`: a new admin state or handler is
-covered without editing a list), without a session, with a forged cookie and with a signed-out session's
+admin state of the app, enumerated from the app itself by route (`admin_handler_events`: every state a page under
+/admin uses; a new admin state or handler is covered without editing a list), without a session, with a forged cookie and with a signed-out session's
 cookie: nothing may change (configuration, providers, usage, the provider's inbox), nothing may be audited,
 no admin data may come back, and the client is sent to /login. A control run with a live session proves the
 same client really reaches the handlers."""
@@ -14,7 +14,7 @@ import pytest
 
 from resync_app.config.catalogue import FIELDS
 from resync_app.llm.providers import PROVIDERS
-from resync_app.state.guard import admin_states
+from tests.support.page_states import admin_routes, states_of
 from resync_app.state.system_config import SystemConfigState
 from tests.fakes.llm_server import FakeLLMServer
 from tests.support.raw_events import RawEvent, admin_handler_events, send_raw_events
@@ -67,7 +67,9 @@ def test_the_enumeration_covers_every_admin_handler():
                    ("resync_app___state___litellm_analytics____lite_llm_analytics_state", "export_csv"),
                    ("resync_app___state___session____session_state", "check_admin")]:
         assert needed in names, needed
-    assert len(events) == sum(len(s.event_handlers) for s in admin_states()) >= 50
+    public = sum(1 for s in states_of(admin_routes()) for h in s.event_handlers.values()
+                 if getattr(h.fn, "_resync_public_event", False))
+    assert len(events) == sum(len(s.event_handlers) for s in states_of(admin_routes())) - public >= 50
 
 
 @pytest.mark.parametrize("credential", ["none", "forged", "signed-out"])
@@ -99,7 +101,7 @@ def test_every_admin_handler_without_a_live_session_changes_and_reveals_nothing(
     assert completions(fake_openai) == calls
     # No admin data came back: no admin state at all, no configuration field, no key, no model.
     text = session.text
-    for state in admin_states():
+    for state in states_of(admin_routes()):
         assert state.get_name() not in text, f"{state.__name__} in the answers: {text[:1500]}"
     leaked = [name for name in FIELDS if name in text]
     assert not leaked, f"configuration fields in the answers: {leaked}"

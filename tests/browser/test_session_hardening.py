@@ -16,7 +16,7 @@ import pytest
 
 from resync_app.state.audit import AuditState
 from resync_app.state.system_config import SystemConfigState
-from tests.support.raw_events import RawClient, RawEvent, send_raw_events
+from tests.support.raw_events import RawClient, RawEvent, reopen, send_raw_events
 
 SYSTEM = SystemConfigState.get_full_name()
 AUDIT = AuditState.get_full_name()
@@ -197,19 +197,8 @@ def _tab_with_admin_data(live_server, cookie: str, token: str) -> tuple[str, lis
 
 
 def _reopen(live_server, cookie: str, token: str, *events: RawEvent, done: str) -> RawClient:
-    """Reconnect the same tab (same token) and send `events`; waits until the server has let go of the old
-    connection (it hands a still-connected token a new one) and `done` appears."""
-    deadline = time.monotonic() + DEADLINE_S
-    while True:
-        tab = RawClient(live_server.base_url, cookie, token=token).connect()
-        tab.send(*events)
-        answered = tab.wait_for(lambda s: done in s.text or s.new_tokens)
-        tab.close()
-        if answered and not tab.session.new_tokens:
-            return tab
-        if time.monotonic() > deadline:
-            pytest.fail(f"the tab could not reconnect with its own token: {tab.session.text[:500]}", pytrace=False)
-        time.sleep(0.2)  # the old connection's clean-up is asynchronous
+    """Reconnect the same tab (same token) and send `events` (see `raw_events.reopen`)."""
+    return reopen(live_server.base_url, token, *events, done=done, cookie=cookie, timeout=DEADLINE_S)
 
 
 def _assert_no_admin_data(text: str, marker: str, stamps: list[str]) -> None:

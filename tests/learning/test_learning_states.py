@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import resync_app.resync_app  # noqa: F401  (the app registers every state)
 from resync_app.state.chat_feedback import ChatFeedbackState
-from resync_app.state.guard import admin_states, is_admin_handler
+from resync_app.state.roles import admin_states, is_admin_handler
 from resync_app.state.learning import LearningState
 
 

@@ -1,4 +1,4 @@
-"""Migration 0014 (Portuguese): turns stored before it get what answered them and their language, classified once
+"""Migration 0015 (Portuguese): turns stored before it get what answered them and their language, classified once
 from what they hold (SQLite and PostgreSQL); from then on the footer is worded from those columns."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ ROWS = [  # (answer, fast_path, model, learned_id) → expected answered_from
 def _backfill(url: str) -> None:
     config = _alembic_config()
     config.cmd_opts = Namespace(x=[f"url={url}"])
-    command.upgrade(config, "0013")
+    command.upgrade(config, "0014")
     engine = sa.create_engine(url)
     turns = sa.Table("chat_turns", sa.MetaData(), autoload_with=engine)
     now = datetime(2026, 12, 1, tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ import socketio
 from aiohttp import web
 
 from resync_app.events import feed
-from resync_app.live.fanout import Channel, FanOut, SocketIORooms, call_script
+from resync_app.live.fanout import Channel, FanOut, SocketIORooms
 from reflex_base.constants.state import FIELD_MARKER
 
 NS = "/_event"
@@ -138,24 +138,3 @@ async def test_leaving_stops_the_pushes_and_topics_are_separate(server):
     finally:
         for client in (a, b, c):
             await client.disconnect()
-
-
-async def test_extra_events_ride_along_with_the_delta(server):
-    url, namespace = server
-    source = Source()
-
-    def notices(old: dict, new: dict) -> list:
-        return [call_script("console.log(1)")] if new["kpi"] > old.get("kpi", 0) else []
-
-    fan = FanOut(Channel("t", STATE, source.build, interval=lambda: 60.0, wake=WAKE, extra_events=notices),
-                 SocketIORooms(namespace))
-    [(client, received)] = await _clients(url, 1)
-    try:
-        await fan.join(_sid(client), "prod")
-        source.values = {**source.values, "kpi": 5}
-        feed.publish(WAKE, remote=False)
-        await _until(lambda: received, what="the push")
-        assert received[0]["events"] == [{"name": "_call_script", "payload": {
-            "javascript_code": "console.log(1)", "callback": None}, "router_data": {}}]
-    finally:
-        await client.disconnect()

@@ -40,12 +40,14 @@ def reset_services() -> None:
     from resync_app.config import store
 
     from resync_app.auth.basic_cache import cache
+    from resync_app.tws.log_gate import reset_gate
     from resync_app.web.ratelimit import reset_limiter
 
     runtime.shutdown()
     store.reset_store()
     lockout.reset_lockout_store()
     reset_limiter()
+    reset_gate()
     cache.clear()
 
 

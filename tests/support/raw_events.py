@@ -68,25 +68,40 @@ def _event_data(event: RawEvent) -> dict[str, Any]:
             "router_data": {"pathname": event.path, "asPath": event.path, "query": {}}}
 
 
+def _bound_session(local_address: str):
+    """An aiohttp session factory whose connections leave from `local_address` (made in the client's loop)."""
+
+    async def make():
+        import aiohttp
+
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(local_address, 0)))
+
+    return make
+
+
 class RawClient:
     """One open connection: `send()` events, `wait_for()` an answer, `close()` (or use it as a context manager).
 
     `token` is the tab's client token (reuse one to play a reloaded tab); `origin` the Origin header sent with
-    the websocket handshake (none by default, like a non-browser client).
+    the websocket handshake (none by default, like a non-browser client); `headers` more handshake headers (e.g.
+    the X-Forwarded-For a proxy adds); `local_address` the loopback address the connection comes from (e.g.
+    127.0.0.2: another client than 127.0.0.1).
     """
 
     def __init__(self, base_url: str, cookie: str | None = None, *, token: str | None = None,
-                 origin: str | None = None, cookie_header: str | None = None) -> None:
+                 origin: str | None = None, cookie_header: str | None = None, headers: dict[str, str] | None = None,
+                 local_address: str | None = None) -> None:
         self.base_url, self.token = base_url, token or str(uuid.uuid4())
         self.session = RawSession()
-        self._headers = _headers(cookie, None, origin)
+        self._headers = {**_headers(cookie, None, origin), **(headers or {})}
         self._changed = threading.Condition()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="raw-socket", daemon=True)
         # python-engineio re-parses a Cookie header given to connect() with SimpleCookie (dropping it whole when
         # one cookie is malformed): a verbatim header goes straight to the websocket handshake instead.
         extra = {"headers": {"Cookie": cookie_header}} if cookie_header is not None else {}
-        self._client = socketio.AsyncClient(reconnection=False, websocket_extra_options=extra)
+        session = {"http_session": _bound_session(local_address)} if local_address else {}
+        self._client = socketio.AsyncClient(reconnection=False, websocket_extra_options=extra, **session)
         self._client.on("event", self._on_event, namespace="/_event")
         self._client.on("new_token", self._on_new_token, namespace="/_event")
 
@@ -152,6 +167,23 @@ class RawClient:
         self.close()
 
 
+def reopen(base_url: str, token: str, *events: RawEvent, done: str, cookie: str | None = None,
+           headers: dict[str, str] | None = None, timeout: float = 40.0) -> RawClient:
+    """Reconnect the tab `token` (a reload) and send `events`; waits until the server has let go of the tab's old
+    connection (it hands a still-connected token a new one) and `done` appears. Returns the closed client."""
+    deadline = time.monotonic() + timeout
+    while True:
+        tab = RawClient(base_url, cookie, token=token, headers=headers).connect()
+        tab.send(*events)
+        answered = tab.wait_for(lambda s: done in s.text or s.new_tokens)
+        tab.close()
+        if answered and not tab.session.new_tokens:
+            return tab
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the tab could not reconnect with its own token: {tab.session.text[:500]}")
+        time.sleep(0.2)  # the old connection's clean-up is asynchronous
+
+
 def send_raw_events(base_url: str, events: list[RawEvent], cookie: str | None = None,
                     done: str = "redirects", *, token: str | None = None, origin: str | None = None,
                     cookie_header: str | None = None) -> RawSession:
@@ -197,17 +229,21 @@ def _sample(annotation: Any, name: str) -> Any:
 
 
 def admin_handler_events() -> list[RawEvent]:
-    """One call of every handler of every admin state of the app, taken from the app itself: every state with
-    a handler wrapped by `admin_event` (so a new admin state or handler is covered without editing a list),
-    and every handler of it (`setvar` included), with arguments made up from the handlers' signatures. The
-    page path is the first admin route that loads the state (or /admin)."""
-    import resync_app.resync_app as app_module
-    from resync_app.state.guard import admin_states, is_public_handler
+    """One call of every handler of every admin state of the app, taken from the app itself: every state a page
+    under /admin uses, found by ROUTE (`page_states`: a new admin state is covered without editing a list, even
+    one whose handlers are all unwrapped), and every handler of it (`setvar` included, public ones left out),
+    with arguments made up from the handlers' signatures. The page path is the first /admin route that uses
+    the state."""
+    from resync_app.state.roles import is_public_handler
+    from tests.support.page_states import admin_routes, states_by_route
 
-    routes = _state_routes(app_module.app)
+    table = states_by_route()
+    routes: dict[type, str] = {}
+    for route in admin_routes():
+        for state in table[route]:
+            routes.setdefault(state, route.rstrip("/") + "/")
     events = []
-    for state in admin_states():
-        path = routes.get(state.get_full_name(), "/admin/")
+    for state, path in sorted(routes.items(), key=lambda item: item[0].get_full_name()):
         for name, handler in sorted(state.event_handlers.items()):
             if is_public_handler(handler):
                 continue
@@ -223,24 +259,3 @@ def admin_handler_events() -> list[RawEvent]:
                 payload = {"var_name": next(iter(state.base_vars), "x"), "value": "forged"}
             events.append(RawEvent(state.get_full_name(), path, name, payload))
     return events
-
-
-def _state_routes(app) -> dict[str, str]:
-    """State full name -> the first /admin route whose on_load calls one of its handlers (or a substate's)."""
-    out: dict[str, str] = {}
-    for route, page in sorted(getattr(app, "_unevaluated_pages", {}).items()):
-        path = "/" + route.strip("/") + "/"
-        if not path.startswith("/admin"):
-            continue
-        on_load = page.on_load if isinstance(page.on_load, list | tuple) else [page.on_load]
-        for handler in on_load or []:
-            if full := getattr(handler, "state_full_name", None):
-                out.setdefault(full, path)
-    # substates load with their parent page
-    from resync_app.state.guard import admin_states
-
-    for state in admin_states():
-        parent = state.get_parent_state()
-        if state.get_full_name() not in out and parent is not None and parent.get_full_name() in out:
-            out[state.get_full_name()] = out[parent.get_full_name()]
-    return out

@@ -10,13 +10,14 @@ from resync_app.db import session_scope
 from resync_app.tws import instances, snapshot
 from resync_app.tws.client import HWAClient
 from resync_app.tws.models import TwsEvent, TwsPollerControl
+from tests.support.quiet_instance import create_quiet_instance
 
 NAME = "sim"
 
 
 def _configure(sim, **extra) -> None:
-    instances.create_instance({"name": NAME, "base_url": sim.base_url, "username": sim.username,
-                               "password": sim.password, "enabled": False, **extra}, "tests")
+    create_quiet_instance({"name": NAME, "base_url": sim.base_url, "username": sim.username,
+                           "password": sim.password, **extra})
 
 
 def _act(api, headers, job_id: str, action: str, **extra):
@@ -65,6 +66,23 @@ def test_read_only_instance_refuses_without_calling_tws(api, admin_headers, simu
     assert len(simulator.requests()) == before
     assert simulator.job_info(job["id"])["held"] is False
     assert _audit(api, admin_headers)[0]["action"] == "tws.job.action.refused"
+
+
+def test_disabled_instance_refuses_without_calling_tws(api, admin_headers, simulator):
+    """Issue 15 item 10: a disabled instance is refused like a read-only one (409), nothing reaches TWS."""
+    _configure(simulator)
+    instances.update_instance(NAME, {"enabled": False}, "tests")
+    job = simulator.find_jobs(root=True)[0]
+    before = len(simulator.requests())
+    for action in ("hold", "release", "cancel", "rerun"):
+        answer = _act(api, admin_headers, job["id"], action)
+        assert answer.status_code == 409, answer.text
+        assert "disabled" in answer.json()["detail"]
+    assert len(simulator.requests()) == before
+    assert simulator.job_info(job["id"])["held"] is False and simulator.job_info(job["id"])["status"] != "CANCL"
+    audit = _audit(api, admin_headers)
+    assert [e["action"] for e in audit] == ["tws.job.action.refused"] * 4
+    assert all(e["detail"]["reason"] == "disabled" for e in audit)
 
 
 def test_bad_requests(api, admin_headers, simulator):

@@ -184,7 +184,8 @@ async def test_outage_is_one_event_and_a_stale_state_recovery_one_event(sim, cli
     assert not down.ok and down.error_kind == "unreachable"
     stale = queries.summary(NAME)
     assert stale["stale_since"] is not None and stale["health"] == "critical"
-    assert stale["as_of"] is not None and stale["poller"]["last_error"].startswith("unreachable")
+    assert stale["as_of"] is not None and stale["poller"]["last_error"] == "TWS unreachable"  # operators: plain
+    assert queries.summary(NAME, detail=True)["poller"]["last_error"].startswith("unreachable: TWS at ")
     for _ in range(3):
         await poll(sim, client)
     assert len(events("instance_unreachable")) == 1

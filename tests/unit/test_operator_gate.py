@@ -17,7 +17,7 @@ from tests.conftest import ADMIN_USER, OPERATOR_USER
 
 
 def _state(path: str, cookie: str | None = None):
-    headers = SimpleNamespace(cookie=f"{SESSION_COOKIE}={cookie}" if cookie else "", origin="")
+    headers = SimpleNamespace(cookie=f"{SESSION_COOKIE}={cookie}" if cookie else "", origin="", raw_headers={})
     router = SimpleNamespace(headers=headers, url=SimpleNamespace(path=path),
                              session=SimpleNamespace(client_ip="127.0.0.1"))
     return SimpleNamespace(router=router)

@@ -84,7 +84,8 @@ def edit_dialog() -> rx.Component:
                          custom_attrs={"data-tws-password": ""}, data_field="password",
                          placeholder=rx.cond(card.login_saved, "Stored (encrypted): type a new one to replace it",
                                              "Required")),
-                rx.text("Write-only: leave empty to keep the stored password.", size="1", color=MUTED),
+                rx.text("Write-only: leave empty to keep the stored password. Type it again when you change the "
+                        "base URL or the user: a stored password never follows a new address.", size="1", color=MUTED),
                 _field_error("password"),
                 rx.vstack(
                     _switch("verify_tls", card.verify_tls | S.editing_new, "Verify the TLS certificate"),

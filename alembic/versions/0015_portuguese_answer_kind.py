@@ -6,15 +6,15 @@ Rows stored before this migration are classified once here: an approved-answer i
 that holds the knowledge footer → knowledge; another fast-path answer → plan; the rest → model. They were all
 asked before the chat spoke Portuguese: en.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-12
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
