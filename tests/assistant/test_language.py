@@ -135,7 +135,8 @@ def test_the_shift_reports_words_have_portuguese_nouns():
 def test_a_confirmed_actions_message_reads_in_portuguese():
     assert PORTUGUESE.term("Rerun of job PAYROLL_DAILY sent to sim.") == ("Pedido de reexecução do job PAYROLL_DAILY "
                                                                          "enviado para sim.")
-    assert lang.wording("en").term("Rerun of job PAYROLL_DAILY sent to sim.") == "Rerun of job PAYROLL_DAILY sent to sim."
+    english = "Rerun of job PAYROLL_DAILY sent to sim."
+    assert lang.wording("en").term(english) == english
 
 
 def test_the_portuguese_vocabulary_covers_the_plan():
