@@ -7,7 +7,7 @@
    success reports captured from a real LiteLLM call, against a mocked call through the gateway's LiteLLM
    router (`mock_response=`, no network) without the hook. Goal: ≤ 5 % of the call or ≤ 0.2 ms.
 3. `seed-demo` throughput (rows/s) for the large ledger.
-4. The assistant's fast-path share on the 50 operator questions (`bench/assistant.py`; alone:
+4. The assistant's fast-path share on the operator questions, English and Portuguese (`bench/assistant.py`; alone:
    `python -m bench.assistant`), and learning from operators: unseen paraphrases answered from approved
    corrections, unrelated questions wrongly answered from them, grounding (`bench/learning.py` →
    bench/results-learning.json; alone: `python -m bench.learning`).
@@ -380,7 +380,7 @@ def main() -> int:
 
     from bench import assistant
 
-    say("[+] assistant fast path on the 50 operator questions")
+    say("[+] assistant fast path on the operator questions (English and Portuguese)")
     fast_path = assistant.run()
     say("[+] learning from operators: paraphrases answered from approved corrections (bench/learning.py)")
     learning_result = _in_child("bench.learning", learning.RESULTS)

@@ -66,8 +66,8 @@ async def _misses_today(questions: list[str]) -> list[str]:
     from resync_app.assistant.rag import RagClient, knowledge_search
     from tests.assistant.plan_double import NOW, MemoryPlan
 
-    async def builtin(query: str, limit: int):
-        return await knowledge_search(query, limit, rag=RagClient(url=""))
+    async def builtin(query: str, limit: int, **options):
+        return await knowledge_search(query, limit, rag=RagClient(url=""), **options)
 
     plan = MemoryPlan()
     return [q for q in questions if await fast_path(q, plan, now=NOW, knowledge=builtin) is not None]

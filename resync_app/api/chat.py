@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from resync_app.api.deps import client_address, operator_read, signed_in_user
 from resync_app.assistant import chat, learned, turns
+from resync_app.assistant.lang import wording
 
 router = APIRouter(prefix="/api/v1/chat", tags=["Chat (operators)"], dependencies=[Depends(operator_read)])
 
@@ -57,8 +58,9 @@ async def ask(body: ChatRequest, request: Request) -> dict[str, Any]:
     if reply.get("confirm"):
         proposal = reply["confirm"]
         reply["action_route"] = f"/api/v1/tws/jobs/{proposal['job_id']}/action"
-        reply["answer"] += (f"\n\nThis route never acts: a signed-in operator confirms it in the console or sends "
-                            f"`POST {reply['action_route']}` with `{{\"action\": \"{proposal['action']}\"}}`.")
+        reply["answer"] += wording(reply.get("language", "en")).t(
+            "\n\nThis route never acts: a signed-in operator confirms it in the console or sends `POST {route}` with "
+            "`{body}`.", route=reply["action_route"], body=f'{{"action": "{proposal["action"]}"}}')
     return reply
 
 

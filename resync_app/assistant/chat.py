@@ -16,6 +16,8 @@ operator confirms (`actions.confirm`); someone not signed in is told to sign in 
 stored (`turns`), stopped ones too. Before the plan-free paths (no intent, or a knowledge question), an approved
 operator correction that matches the question answers it at $0 (`learned_search`; footer "from approved answer
 #N"); plan intents are always answered from the plan first.
+Languages (`assistant/lang`): the fast path answers in the question's language (English or Brazilian Portuguese,
+`language` in the reply); the model is told to answer in it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from resync_app.assistant import learned_search, turns
+from resync_app.assistant import lang, learned_search, turns
 from resync_app.assistant.acting import NOT_SIGNED_IN_TOOL_NOTE, sign_in_to_act
 from resync_app.assistant.fmt import name
 from resync_app.assistant.turns import footer
@@ -79,12 +81,15 @@ class Reply:
     turn_id: int | None = None
     intent: str | None = None
     confirm: dict[str, Any] | None = None
+    language: str = lang.EN  # of the question, and so of a fast-path answer ("en" or "pt-BR")
     learned_id: int | None = None  # answered from this approved entry (learning from operators)
+    answered_from: str = turns.MODEL  # plan | knowledge | learned | model (`turns`)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["footer"] = footer(self.fast_path, self.model, self.route_reason, self.tokens, self.cost_usd,
-                                self.outcome, knowledge=self.intent == "knowledge", learned_id=self.learned_id)
+                                self.outcome, answered=self.answered_from, learned_id=self.learned_id,
+                                language=self.language)
         return data
 
 
@@ -109,7 +114,7 @@ async def stream(message: Any, conversation_id: Any = None, user: str | None = N
     {reply}. `aclose()` stops it: the partial answer is stored as "stopped". `client`: the asker's address (the
     per-client cap of stored turns when no one is signed in)."""
     message, conversation_id = check_message(message, conversation_id)
-    reply = Reply(conversation_id)
+    reply = Reply(conversation_id, language=lang.detect(message))
     yield {"type": "start", "conversation_id": conversation_id}
     ended = "stopped"
     try:
@@ -117,7 +122,9 @@ async def stream(message: Any, conversation_id: Any = None, user: str | None = N
         if fast is not None:
             reply.answer, reply.fast_path, reply.tool_calls = fast.text, True, list(fast.calls)
             reply.intent, reply.confirm = fast.intent.name, _with_instance_state(fast.confirm)
+            reply.language = fast.intent.lang
             reply.learned_id = fast.intent.get("entry") if fast.source == learned_search.SOURCE else None
+            reply.answered_from = turns.answered_from(fast.source)
             yield {"type": "delta", "text": fast.text}
         else:
             async for event in _ask_model(message, conversation_id, reply, instance, signed_in=user is not None):
@@ -165,7 +172,8 @@ async def _ask_model(message: str, conversation_id: str, reply: Reply, instance:
     import asyncio
 
     history = await asyncio.to_thread(turns.context, conversation_id)
-    messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}, *history,
+    system = f"{SYSTEM_PROMPT}\n{lang.model_instruction(message)}"  # answer in the question's language
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history,
                                       {"role": "user", "content": message}]
     reader = SnapshotReader()
     gateway = get_gateway()
@@ -220,7 +228,8 @@ async def _ask_model(message: str, conversation_id: str, reply: Reply, instance:
             text.append("\n\n")
     reply.answer = "".join(text).strip() or "The model gave no answer."
     if unsigned is not None:
-        note = sign_in_to_act(unsigned["action"], name(unsigned.get("job") or unsigned.get("job_id")))
+        note = sign_in_to_act(unsigned["action"], name(unsigned.get("job") or unsigned.get("job_id")),
+                              lang.wording(reply.language))
         reply.answer = f"{reply.answer}\n\n{note}"
         yield {"type": "delta", "text": f"\n\n{note}"}
 
@@ -246,7 +255,8 @@ def _with_instance_state(proposal: dict[str, Any] | None) -> dict[str, Any] | No
 def _store(message: str, reply: Reply, user: str | None, client: str | None = None) -> int:
     return turns.store(reply.conversation_id, message, reply.answer, fast_path=reply.fast_path, model=reply.model,
                        route_reason=reply.route_reason, tokens=reply.tokens, cost_usd=round(reply.cost_usd, 8),
-                       outcome=reply.outcome, username=user, learned_id=reply.learned_id, client=client)
+                       outcome=reply.outcome, username=user, learned_id=reply.learned_id, client=client,
+                       answered=reply.answered_from, language=reply.language)
 
 
 def may_act(principal: Any) -> bool:

@@ -12,6 +12,7 @@ from resync_app.tws.statuses import FINAL_STATUSES, TABLE as STATUS_TABLE
 # what a plan status means, in a few words, and the statuses of a run that has ended (`tws/statuses.py`)
 STATUS_PHRASE = {status.code: status.meaning for status in STATUS_TABLE}
 FINISHED = frozenset(FINAL_STATUSES)
+DAY_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def to_datetime(value: Any) -> datetime | None:
@@ -28,15 +29,16 @@ def to_datetime(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def clock(value: Any, now: datetime, tz: tzinfo) -> str:
-    """"14:05" on the day of `now`, else "2025-03-01 14:05" (local time in `tz`); "–" when unknown."""
+def clock(value: Any, now: datetime, tz: tzinfo, day_format: str = DAY_FORMAT) -> str:
+    """"14:05" on the day of `now`, else "2025-03-01 14:05" (`day_format`; local time in `tz`); "–" when
+    unknown."""
     moment = to_datetime(value)
     if moment is None:
         return "–"
     local = moment.astimezone(tz)
     if local.date() == now.astimezone(tz).date():
         return local.strftime("%H:%M")
-    return local.strftime("%Y-%m-%d %H:%M")
+    return local.strftime(day_format)
 
 
 def duration(seconds: Any) -> str:
@@ -55,13 +57,13 @@ def duration(seconds: Any) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def slack(seconds: Any) -> str:
-    """Slack of a predecessor: "15 min", or "20 min behind" when it is already negative."""
+def slack(seconds: Any, behind: str = "{} behind") -> str:
+    """Slack of a predecessor: "15 min", or "20 min behind" (`behind`) when it is already negative."""
     try:
         value = float(seconds)
     except (TypeError, ValueError):
         return "–"
-    return f"{duration(-value)} behind" if value < 0 else duration(value)
+    return behind.format(duration(-value)) if value < 0 else duration(value)
 
 
 class Code(str):

@@ -22,7 +22,7 @@ Intents and their arguments (arguments that are None are left out of `Intent.arg
 | `summary` | | "how is TWS doing?" |
 | `deadline_threats` | job? (None: every critical job at risk) | "what threatens PAYROLL_DAILY's deadline?" |
 | `action_request` | action (rerun/hold/release/cancel), job, stream?, workstation? | "rerun PAYROLL_DAILY" |
-| `knowledge` | query | "what does ABEND mean?" |
+| `knowledge` | query, question? (a Portuguese question as asked) | "what does ABEND mean?" |
 | `shift_report` | since? | "what happened in my shift?" (assistant/shift.py) |
 
 `status` is a list of HWA plan statuses (`JobInPlanStatus` of the REST API v2: ABEND, SUCC, CANCL, …): "failed"
@@ -30,16 +30,20 @@ means ABEND + FAIL + ABENP + ERROR, "cancelled" CANCL, "completed"/"succeeded" S
 `"<N>m"` (the last N minutes), `"today"` (since local midnight) or `"HH:MM"` (today, local time); see
 `resolve_since`. Names are TWS identifiers, upper-cased: `JOB`, `STREAM.JOB` or `WS#STREAM.JOB`, optionally
 quoted. An `action_request` is never executed here: the chat asks the operator to confirm.
+
+Brazilian Portuguese questions are read by the same rules: `parse` detects the question's language and rewrites a
+Portuguese question into this vocabulary first (`assistant/lang`); the intent carries the language (`Intent.lang`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
+from resync_app.assistant import lang
 from resync_app.tws.statuses import FAILED_STATUSES, SPEC_CODES
 
 MAX_CHARS = 300
@@ -73,14 +77,16 @@ _RESERVED = frozenset(PLAN_STATUSES) | {
     "PLEASE", "PLAN", "OQL", "REST", "JSON", "URL", "HTTP", "HTTPS", "SSH", "FTA", "MDM", "DWC", "ZOS", "UNIX", "LINUX",
     "WINDOWS", "AIX", "PDF", "CSV", "EOD", "SOD", "ERROR", "FAIL",
 }
-# common words that cannot be a name even after "job", "stream" or "workstation"
+# common words that cannot be a name even after "job", "stream" or "workstation" (link states too: "any workstation
+# offline?" asks about a state)
 _COMMON = frozenset("""
 a an the this that these those it its is are was were be been do does did has have had to of on in at for from by
 with and or not no any all every each some status state log logs list show running run runs ran late stuck failed
 abended ok done finished there here which what who when where why how now today yet still again please me my us our
 details detail info information history dependencies dependency deadline time times name names that's
 stream streams workstation workstations job jobs agent agents as so if then than up down everything anything
-nothing something them they those one ones
+nothing something them they those one ones linked unlinked link links online offline reachable unreachable connected
+disconnected
 """.split())
 
 _NAME_CHARS = r"[A-Za-z0-9][A-Za-z0-9_\-]*"
@@ -172,10 +178,12 @@ _NOT_THIS_RE = re.compile(r"\b(?:night|day|morning|evening|afternoon|early|late|
 
 @dataclass(frozen=True)
 class Intent:
-    """A structured plain-lookup request. `args` holds only the arguments that were given."""
+    """A structured plain-lookup request. `args` holds only the arguments that were given; `lang` is the language
+    of the question (the answer's language)."""
 
     name: str
     args: dict[str, Any] = field(default_factory=dict)
+    lang: str = lang.EN
 
     def as_dict(self) -> dict[str, Any]:
         return {"intent": self.name, **self.args}
@@ -322,10 +330,20 @@ def _knowledge_query(text: str, low: str) -> str:
 
 
 def parse(text: str) -> Intent | None:
-    """The intent of an operator's question, or None when it needs the model."""
+    """The intent of an operator's question (English or Brazilian Portuguese), or None when it needs the model."""
     if not text or len(text) > MAX_CHARS:
         return None
     text = normalize(text)
+    language = lang.detect(text)
+    intent = _parse(lang.for_parser(text, language))
+    if intent is None or language == lang.EN:
+        return intent
+    if intent.name == "knowledge":  # `query` is the rewriting (what finds a built-in document); `question` as asked
+        intent = replace(intent, args={**intent.args, "question": text.rstrip("?!. ")})
+    return replace(intent, lang=language)
+
+
+def _parse(text: str) -> Intent | None:
     low = text.lower()
     if not text or text.count("?") > 1 or ";" in text or "\n" in text:
         return None
@@ -451,8 +469,8 @@ def _plan_intent(text: str, low: str, since: str | None, ws: str | None, stream:
     if (_SUMMARY_RE.search(low) or re.fullmatch(r"(?:what(?: is|'s) the )?(?:overall )?status\??", low)) and not (
             ws or stream):
         return _intent("summary")
-    if (ws or stream) and _JOBS_WORD_RE.search(low):
-        return _intent("list_jobs", since=since, workstation=ws, stream=stream)
+    if (ws or stream) and (_JOBS_WORD_RE.search(low) or (stream and re.search(r"\b(?:status|state)\b", low))):
+        return _intent("list_jobs", since=since, workstation=ws, stream=stream)  # "status of stream X": its jobs
     return None
 
 

@@ -9,8 +9,10 @@ Only pure functions of a text are memoised (a question's terms), which no admin 
 
 **Grounding beats recall.** A question the intent parser maps to the live plan ("status of job X", "what abended
 today") is answered from the plan and never reaches this module; nor does a question with a live cue ("right
-now", "currently", "today", "still", "status", …). A learned entry answers only questions about knowledge:
-procedures, contacts, site rules.
+now", "currently", "today", "still", "status", …; a Portuguese question's cues are read through the parser's
+rewriting: "agora", "ainda", "hoje"). A learned entry answers only questions about knowledge: procedures, contacts,
+site rules. Its approved text is shown as written; the frame ("From approved answer #N") is in the question's
+language.
 
 **Matching** (a close paraphrase, not any question on the same topic). Questions are cut into terms as the
 knowledge base does (SQLite FTS5's Porter stemmer over `unicode61`, the same stop words), then a short list of
@@ -42,9 +44,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from resync_app.assistant import lang
 from resync_app.assistant.fastpath import FastAnswer
 from resync_app.assistant.intents import Intent, normalize, parse
 from resync_app.assistant.kb import STOPWORDS, get_knowledge_base
+from resync_app.assistant.lang import Wording
+from resync_app.assistant.lang.en import ENGLISH
 from resync_app.assistant.learned_models import APPROVED, LearnedAnswer
 from resync_app.db import session_scope
 
@@ -240,7 +245,7 @@ def answers_from_plan(question: str) -> bool:
     intent = parse(question)
     if intent is not None and intent.name != "knowledge":
         return True
-    return bool(_LIVE_RE.search(normalize(question or "").lower()))
+    return _live(question)
 
 
 def _approved(ids: list[int] | None = None) -> list[tuple[int, str, str]]:
@@ -293,18 +298,30 @@ def search(query: str, limit: int = 3, threshold: float = TOOL_THRESHOLD) -> lis
     return found[:limit]
 
 
-def answer_text(match: Match) -> str:
-    return f"{match.answer.strip()}\n\n_From approved answer #{match.entry_id} · no model used._"
+def answer_text(match: Match, w: Wording = ENGLISH) -> str:
+    """The approved text as written (whatever its language), framed in the question's language (`w`)."""
+    return f"{match.answer.strip()}\n\n{w.t('_From approved answer #{id} · no model used._', id=match.entry_id)}"
+
+
+def _live(message: str) -> bool:
+    """A live cue in the question, read in English and, for a Portuguese question, in its reading by the parser
+    ("agora", "ainda", "hoje" → now, still, today)."""
+    text = normalize(message or "")
+    language = lang.detect(text)
+    return bool(_LIVE_RE.search(text.lower())
+                or (language != lang.EN and _LIVE_RE.search(lang.for_parser(text, language).lower())))
 
 
 async def fast_answer(message: str, intent: Intent | None) -> FastAnswer | None:
     """The chat's hook: an approved entry's answer at $0, or None. Plan intents never get here (grounding)."""
     if intent is not None and intent.name != "knowledge":
         return None
-    if _LIVE_RE.search(normalize(message).lower()):
+    if _live(message):
         return None
     match = await asyncio.to_thread(find, message)
     if match is None:
         return None
-    return FastAnswer(answer_text(match), Intent(INTENT, {"entry": match.entry_id}), SOURCE, None,
+    language = intent.lang if intent is not None else lang.detect(message)
+    return FastAnswer(answer_text(match, lang.wording(language)), Intent(INTENT, {"entry": match.entry_id}, language),
+                      SOURCE, None,
                       [{"name": "approved_answers", "arguments": {"query": message, "entry": match.entry_id}}])

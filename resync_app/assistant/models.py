@@ -31,3 +31,5 @@ class ChatTurn(SQLModel, table=True):
     username: str | None = Field(default=None, max_length=150)
     learned_id: int | None = Field(default=None)  # answered from this approved entry (learned_answers.id)
     client_key: str | None = Field(default=None, max_length=200)  # "user:NAME" or "ip:ADDRESS" (turn_retention)
+    answered_from: str | None = Field(default=None, max_length=16)  # plan | knowledge | learned | model
+    language: str | None = Field(default=None, max_length=8)  # of the question, so of the answer: en | pt-BR

@@ -12,6 +12,10 @@ seconds; between attempts the client waits `rag_service_retry_backoff × 2^(n-1)
 capped at 30 s). Connection failures, timeouts, 429 and 5xx answers are retried; other 4xx answers and answers that
 are not the JSON above are not (they would fail the same way again).
 
+Languages: the RAG service is sent the operator's question as asked (a Portuguese question in Portuguese: the site's
+documents and the service's own matching are its business, and the parser's rewriting is a bag of English keywords,
+not a translation); the built-in knowledge base, indexed in English, is searched with that rewriting (`builtin_query`).
+
 `knowledge_search(query)` falls back to the built-in search when the service is not configured (empty URL), is
 unreachable, times out, answers 4xx/5xx or bad JSON, or finds nothing, and says which source answered and why it
 fell back. After a failed search the service is skipped for `cooldown_s` (30 s) so that a chat does not wait through
@@ -208,20 +212,31 @@ def get_rag_client() -> RagClient:
     return _rag
 
 
+def builtin_query(query: str) -> str:
+    """The query in the built-in knowledge base's language: it is indexed in English (its Portuguese translations
+    share the English ids), so a Portuguese query is searched through the parser's English reading of it."""
+    from resync_app.assistant import lang
+
+    return lang.for_parser(query, lang.detect(query))
+
+
 async def knowledge_search(query: str, limit: int = 5, *, rag: RagClient | None = None,
-                           kb: KnowledgeBase | None = None) -> KnowledgeAnswer:
-    """Search the RAG service, falling back to the built-in knowledge base (see the module docstring)."""
+                           kb: KnowledgeBase | None = None, builtin: str | None = None) -> KnowledgeAnswer:
+    """Search the RAG service, falling back to the built-in knowledge base (see the module docstring). The RAG
+    service is sent `query` as it is (the operator's words, in their language); the built-in base is searched with
+    `builtin` (default `builtin_query(query)`)."""
     rag = rag or get_rag_client()
     kb = kb or get_knowledge_base()
+    builtin = builtin or builtin_query(query)
     call = {"name": "knowledge_search", "arguments": {"query": query, "limit": limit}}
     try:
         hits, attempts = await rag.search_counted(query, limit)
     except RagError as exc:
         if exc.kind not in ("disabled", "skipped"):
             logger.warning("knowledge search: %s; answering from the built-in knowledge base", exc)
-        return KnowledgeAnswer("builtin", kb.search(query, limit), fallback_reason=str(exc), attempts=exc.attempts,
+        return KnowledgeAnswer("builtin", kb.search(builtin, limit), fallback_reason=str(exc), attempts=exc.attempts,
                                calls=[call])
     if not hits:
-        return KnowledgeAnswer("builtin", kb.search(query, limit), fallback_reason="RAG service found nothing",
+        return KnowledgeAnswer("builtin", kb.search(builtin, limit), fallback_reason="RAG service found nothing",
                                attempts=attempts, calls=[call])
     return KnowledgeAnswer("rag", hits, attempts=attempts, calls=[call])

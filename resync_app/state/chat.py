@@ -7,6 +7,7 @@ in the backend var `_pending`, so calling it directly does nothing. Action propo
 and acts only on a proposal this tab was given. The conversation id lives in the browser (LocalStorage), so a
 reload shows the history again (read back from the server). The tab keeps the last `chat_window.SHOWN_TURNS`
 turns only, and the answer being written streams into `streamed` (not into `lines`): see `state/chat_window.py`.
+Each answer's footer, confirm card and notes are in its question's language (`ChatLine.language`, `assistant/lang`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import reflex as rx
 
-from resync_app.assistant import chat, turns
+from resync_app.assistant import chat, lang, turns
 from resync_app.state import chat_window, event_limits
 from resync_app.state.guard import acting_user, current_user, operator_event, operator_read_event
 from resync_app.state.socket_client import client_address
@@ -46,6 +47,7 @@ class ChatLine:
     confirm_label: str = ""  # "Rerun HR.PAYROLL_DAILY on sim?"; "" = no action proposed
     confirm_state: str = ""  # open | read_only | done | failed
     confirm_note: str = ""
+    language: str = "en"  # of the question: the answer, its footer and its confirm card are worded in it
 
 
 def _sources(tool_calls: list[dict[str, Any]]) -> str:
@@ -59,13 +61,14 @@ def _sources(tool_calls: list[dict[str, Any]]) -> str:
     return ", ".join(names[:8])
 
 
-def _confirm_label(proposal: dict[str, Any]) -> str:
-    """"Rerun CPU_1#STREAM.JOB on sim?": the job as TWS names it, workstation included (two STREAM.JOB on different
-    workstations are different jobs; the proposal itself holds the job id)."""
+def _confirm_label(proposal: dict[str, Any], w: lang.Wording = lang.wording(lang.EN)) -> str:
+    """"Rerun CPU_1#STREAM.JOB on sim?" ("Reexecutar … em sim?"): the job as TWS names it, workstation included (two
+    STREAM.JOB on different workstations are different jobs; the proposal itself holds the job id)."""
     job = ".".join(p for p in (proposal.get("job_stream"), proposal.get("job")) if p)
     if proposal.get("workstation"):
         job = f"{proposal['workstation']}#{job}"
-    return f"{str(proposal.get('action', '')).capitalize()} {job} on {proposal.get('instance')}?"
+    return w.t("{Action} {job} on {instance}?", Action=w.term(str(proposal.get("action", ""))).capitalize(), job=job,
+               instance=proposal.get("instance"))
 
 
 def _turn_id(value: Any) -> int | None:
@@ -111,7 +114,7 @@ class ChatState(rx.State):
             lines.append(ChatLine(key=f"q{turn['id']}", role="user", text=turn["question"]))
             lines.append(ChatLine(key=f"a{turn['id']}", role="assistant", text=turn["answer"],
                                   footer=turn["footer"], turn_id=turn["id"], feedback=turn["feedback"] or 0,
-                                  outcome=turn["outcome"]))
+                                  outcome=turn["outcome"], language=turn["language"]))
         self.lines = lines
 
     @rx.event
@@ -133,7 +136,8 @@ class ChatState(rx.State):
         self.streamed, self.streamed_sources = "", ""
         key = f"new{time.monotonic_ns()}"
         lines, dropped = chat_window.recent([*self.lines, ChatLine(key=f"q-{key}", role="user", text=question),
-                                             ChatLine(key=f"a-{key}", role="assistant", pending=True)])
+                                             ChatLine(key=f"a-{key}", role="assistant", pending=True,
+                                                      language=lang.detect(question))])
         self.lines, self.earlier_hidden = lines, self.earlier_hidden or dropped
         self._proposals = chat_window.shown_proposals(self._proposals, lines)
         return [ChatState.run, rx.set_value("chat-question", "")]
@@ -208,7 +212,7 @@ class ChatState(rx.State):
     def _close_line(self, outcome: str, footer: str) -> None:
         line = self.lines[-1]
         line.text, line.sources = self.streamed, self.streamed_sources
-        line.pending, line.outcome, line.footer = False, outcome, footer
+        line.pending, line.outcome, line.footer = False, outcome, lang.wording(line.language).t(footer)
         self.lines[-1] = line
         self.streamed, self.streamed_sources, self.streaming = "", "", False
 
@@ -216,13 +220,15 @@ class ChatState(rx.State):
         line = self.lines[-1]
         line.text, line.footer, line.turn_id = reply["answer"], reply["footer"], int(reply["turn_id"] or 0)
         line.sources, line.outcome, line.pending = _sources(reply["tool_calls"]), reply["outcome"], False
+        line.language = reply.get("language") or lang.EN
+        w = lang.wording(line.language)
         proposal = reply.get("confirm")
         if proposal:
             self._proposals[line.turn_id] = proposal
-            line.confirm_label = _confirm_label(proposal)
+            line.confirm_label = _confirm_label(proposal, w)
             line.confirm_state = "read_only" if proposal.get("read_only") else "open"
             if proposal.get("read_only"):
-                line.confirm_note = "This TWS instance is read-only in Resync: no action is possible."
+                line.confirm_note = w.t("This TWS instance is read-only in Resync: no action is possible.")
         self.lines[-1] = line
         self.streamed, self.streamed_sources, self.streaming = "", "", False
 
@@ -256,7 +262,7 @@ class ChatState(rx.State):
             return
         try:
             result = await chat.confirm_action(proposal, acting_user(), _client(self))
-            self._update(turn, confirm_state="done", confirm_note=result["message"])
+            self._update(turn, confirm_state="done", confirm_note=self._wording(turn).term(result["message"]))
         except (ActionError, PermissionError, ValueError, UnknownInstance) as exc:
             self._update(turn, confirm_state="failed", confirm_note=getattr(exc, "message", str(exc)))
 
@@ -265,7 +271,13 @@ class ChatState(rx.State):
         """Cancel a proposal: nothing is done."""
         turn = _turn_id(turn_id)
         if turn is not None and self._proposals.pop(turn, None) is not None:
-            self._update(turn, confirm_state="failed", confirm_note="Cancelled: nothing was done.")
+            self._update(turn, confirm_state="failed",
+                         confirm_note=self._wording(turn).t("Cancelled: nothing was done."))
+
+    def _wording(self, turn_id: int) -> lang.Wording:
+        """The words of answer `turn_id`'s language (its confirm card's notes)."""
+        line = next((x for x in self.lines if x.role == "assistant" and x.turn_id == turn_id), None)
+        return lang.wording(line.language if line else lang.EN)
 
     def _update(self, turn_id: int, **changes: Any) -> None:
         for index, line in enumerate(self.lines):

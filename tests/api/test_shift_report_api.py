@@ -190,6 +190,7 @@ def test_counts_equal_the_events_api_and_the_audit_log_on_a_polled_shift(api, ad
     while an operator reruns, holds, releases and cancels through the action route (one release refused)."""
     from resync_app.tws import instances, snapshot
     from resync_app.tws.client import HWAClient
+    from tests.support.quiet_instance import enable_quietly
 
     # yesterday morning (a busy part of the plan, and before the actions' real timestamps)
     began = (datetime.now(timezone.utc) - timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
@@ -209,6 +210,7 @@ def test_counts_equal_the_events_api_and_the_audit_log_on_a_polled_shift(api, ad
                         headers=operator_headers).status_code
 
     asyncio.run(polls(9))
+    enable_quietly("sim")  # a disabled instance refuses actions; its poller stays paused (the test polls)
     abended = api.get("/api/v1/tws/jobs", params={"instance": "sim", "status": "ABEND", "limit": 5}).json()
     waiting = api.get("/api/v1/tws/jobs", params={"instance": "sim", "status": "HOLD,READY,WAIT",
                                                   "limit": 5}).json()["results"]

@@ -18,7 +18,7 @@ BUILTIN = {"setvar"}  # Reflex's own, on every state
 
 
 def _anonymous(path: str = "/shift-report/"):
-    headers = SimpleNamespace(cookie="", origin="")
+    headers = SimpleNamespace(cookie="", origin="", raw_headers={})
     router = SimpleNamespace(headers=headers, url=SimpleNamespace(path=path, query_parameters={}),
                              session=SimpleNamespace(client_ip="127.0.0.1"))
     return SimpleNamespace(router=router)

@@ -12,7 +12,7 @@ from resync_app.state.chat_window import MAX_LINES, SHOWN_TURNS
 
 
 def _tab(lines: list[ChatLine] | None = None, proposals: dict | None = None) -> SimpleNamespace:
-    headers = SimpleNamespace(cookie="", origin="")
+    headers = SimpleNamespace(cookie="", origin="", raw_headers={})
     router = SimpleNamespace(headers=headers, url=SimpleNamespace(path="/"),
                              session=SimpleNamespace(client_ip="127.0.0.1", session_id="sid"))
     return SimpleNamespace(router=router, lines=list(lines or []), streaming=False, notice="", _pending="",

@@ -2,7 +2,8 @@
 tokens · cost, or "answered from the plan, no model used"), the plan data it used, thumbs up/down, and for an
 action request a confirm card whose button only a signed-in operator sees (the server checks again). Answers are
 text Resync did not write: they are shown with `components.safe_markdown` (no raw HTML, http(s) links only, no
-remote images)."""
+remote images). The footer, "Plan data used" and the confirm card follow the answer's language
+(`components.chat_language`); the rest of the page is English."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import reflex as rx
 
 from resync_app.components.layout import operator_page
 from resync_app.components.chat_correction import correction_box
+from resync_app.components.chat_language import said
 from resync_app.components.safe_markdown import safe_markdown
 from resync_app.state.chat import SHOWN_TURNS, SUGGESTIONS, ChatLine, ChatState
 from resync_app.state.chat_feedback import ChatFeedbackState
@@ -38,11 +40,12 @@ def _confirm_card(line: ChatLine) -> rx.Component:
     buttons = rx.cond(
         ChatState.can_act,
         rx.hstack(
-            rx.button(rx.icon("check", size=14), "Confirm", size="2", color_scheme="orange",
+            rx.button(rx.icon("check", size=14), said(line, "Confirm"), size="2", color_scheme="orange",
                       on_click=ChatState.confirm(line.turn_id), class_name="chat-confirm"),
-            rx.button("Cancel", size="2", variant="soft", color_scheme="gray", on_click=ChatState.dismiss(line.turn_id)),
+            rx.button(said(line, "Cancel"), size="2", variant="soft", color_scheme="gray",
+                      on_click=ChatState.dismiss(line.turn_id)),
             spacing="2", wrap="wrap"),
-        rx.text("Sign in as an operator to confirm actions.", size="2", color=rx.color("gray", 11),
+        rx.text(said(line, "Sign in as an operator to confirm actions."), size="2", color=rx.color("gray", 11),
                 class_name="chat-confirm-signin"),
     )
     return rx.callout.root(
@@ -69,7 +72,7 @@ def _answer(line: ChatLine) -> rx.Component:
                 rx.hstack(rx.spinner(size="1"), rx.text("Thinking…", size="2", color=rx.color("gray", 10)),
                           align="center")),
         rx.cond(line.confirm_label != "", _confirm_card(line)),
-        rx.cond(sources != "", rx.text("Plan data used: ", sources, size="1", color=rx.color("gray", 10),
+        rx.cond(sources != "", rx.text(said(line, "Plan data used: "), sources, size="1", color=rx.color("gray", 10),
                                        class_name="chat-sources")),
         rx.cond(
             line.pending,
