@@ -20,13 +20,13 @@ import reflex as rx
 
 from resync_app import metrics
 from resync_app.config.store import setting
+from resync_app.state import toast
 from resync_app.state.guard import guarded
 from resync_app.state.socket_client import client_address
 from resync_app.web.ratelimit import Decision, get_limiter
 from resync_app.web.routes import limit_classes
 
 LIMITED_MARK = "_resync_rate_limited"
-TOAST_ID = "rate-limited"  # one toast at a time, however many calls are refused
 _refusal: contextvars.ContextVar[str | None] = contextvars.ContextVar("rate_limit_refusal", default=None)
 
 
@@ -54,7 +54,7 @@ def limited(twin: str, *, notice: str | None = None):
             detail = _refusal.get() or "Too many requests: try again in a minute."
             if notice:
                 setattr(state, notice, detail)
-            return rx.toast.error(detail, id=TOAST_ID)
+            return toast.error(detail)
 
         return guarded(fn, allowed, refuse, LIMITED_MARK, acting=False)
 

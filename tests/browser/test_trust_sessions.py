@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from resync_app.state.chat import ChatState
-from resync_app.state.event_limits import TOAST_ID
+from resync_app.state.toast import ToastState
 from resync_app.state.metrics_dashboard import MetricsDashboardState
 from resync_app.state.monitoring import MonitoringState
 from resync_app.state.realtime import RealtimeState
@@ -36,6 +36,7 @@ LIMIT = 4  # rate_limit_public_per_minute while a rate-limit test runs
 REALTIME, MONITORING = RealtimeState.get_full_name(), MonitoringState.get_full_name()
 METRICS, CHAT, SYSTEM = MetricsDashboardState.get_full_name(), ChatState.get_full_name(), SystemConfigState.get_full_name()
 TOO_MANY = "Too many requests"
+TOAST = ToastState.get_full_name()
 _addresses = itertools.count(1)
 
 
@@ -133,7 +134,8 @@ def log_requests(tws) -> int:
 def refusals(session: RawSession) -> int:
     """How many calls the rate limit refused: its toasts, plus the chat's notices (the chat says it in its page)."""
     received = [m for m in session.received if isinstance(m, dict)]
-    toasts = sum(1 for m in received for e in m.get("events") or [] if TOAST_ID in json.dumps(e, default=str))
+    toasts = sum(1 for m in received  # each refusal sets the tab's toast (data, shown by the page's toaster)
+                 if TOO_MANY in json.dumps((m.get("delta") or {}).get(TOAST, {}), default=str))
     notices = sum(1 for m in received if TOO_MANY in json.dumps((m.get("delta") or {}).get(CHAT, {}), default=str))
     return toasts + notices
 

@@ -12,6 +12,7 @@ import reflex as rx
 
 from resync_app.components.blocks import MUTED, stat_card
 from resync_app.components.layout import operator_page
+from resync_app.state import toast
 from resync_app.state.shift_report import CUSTOM, TILES, Line, ShiftReportState as S
 
 PRESET_LABELS = (("Last 8 h", "8"), ("12 h", "12"), ("24 h", "24"), ("Custom", CUSTOM))
@@ -51,7 +52,7 @@ def _toolbar() -> rx.Component:
             rx.button(rx.icon("clipboard-copy", size=14), "Copy as Markdown", variant="solid", id="copy-markdown",
                       disabled=S.markdown == "",
                       on_click=[rx.set_clipboard(S.markdown),
-                                rx.toast.success("The report is in the clipboard as Markdown.")]),
+                                toast.success("The report is in the clipboard as Markdown.")]),
             rx.link(rx.button(rx.icon("download", size=14), "CSV", variant="soft"), href=S.csv_href,
                     id="download-csv", is_external=False),
             gap="2", wrap="wrap", align="center", width="100%",
