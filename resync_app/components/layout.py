@@ -206,7 +206,7 @@ def viewer_corner(corner_id: str, in_sheet: bool = False) -> rx.Component:
             rx.hstack(
                 rx.hstack(rx.icon("circle-user", size=16, flex_shrink="0"),
                           rx.text(label, size="2", truncate=True, title=label),
-                          align="center", spacing="1", min_width="0", color=rx.color("gray", 11), id=corner_id,
+                          align="center", spacing="1", min_width="3em", color=rx.color("gray", 11), id=corner_id,
                           data_viewer="signed-in"),
                 rx.text("·", size="2", color=rx.color("gray", 9)),
                 _corner_sign_out(corner_id),
@@ -245,13 +245,15 @@ def _operator_nav() -> rx.Component:
     )
     return rx.hstack(
         brand("/", mark_size="26px"),
-        rx.hstack(*[_operator_link(*link) for link in OPERATOR_NAV], spacing="5", align="center", flex_shrink="0",
+        rx.hstack(*[_operator_link(*link) for link in OPERATOR_NAV], spacing=rx.breakpoints(initial="3", lg="5"),
+                  align="center", flex_shrink="0",
                   display=desktop_only("flex"), padding_left="1em"),
         rx.spacer(),
         rx.hstack(viewer_corner("viewer-corner"),
                   rx.link(rx.button("Admin", variant="outline", size="2"), href="/admin", flex_shrink="0"),
                   rx.box(rx.color_mode.button(size="2"), flex_shrink="0"),
-                  spacing="4", align="center", min_width="0", justify="end", display=desktop_only("flex")),
+                  spacing=rx.breakpoints(initial="2", lg="4"), align="center", min_width="0", justify="end",
+                  display=desktop_only("flex")),
         rx.box(sheet, display=phone_only("block")),
         spacing="3",
         align="center",

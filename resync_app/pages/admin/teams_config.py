@@ -212,7 +212,7 @@ def _deliveries() -> rx.Component:
         rx.badge("waiting: ", S.waiting, color_scheme="amber"),
         rx.badge("not sent: ", S.not_sent, color_scheme="orange", id="not-sent-count"),
         rx.text("last: ", S.last_delivery, size="1", color=MUTED),
-        spacing="2", align="center", id="delivery-stats",
+        spacing="2", align="center", wrap="wrap", id="delivery-stats",
     )
     unsent = rx.vstack(
         rx.cond(S.held > 0, rx.callout(
