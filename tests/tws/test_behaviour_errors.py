@@ -9,7 +9,8 @@ import pytest
 from resync_app.tws.client import HWAClient
 from resync_app.tws.errors import TWSNotFound, TWSRefused, TWSUnauthorized
 from resync_app.tws_simulator.behaviours import ERROR_BODIES, Behaviours
-from tests.tws.polling import configure
+from tests.support.quiet_instance import enable_quietly
+from tests.tws.polling import NAME, configure
 
 REASON = "is not held"  # the simulator's words for a release of a job that is not held
 
@@ -42,6 +43,7 @@ async def test_a_refusal_in_any_shape_is_a_refusal_with_what_tws_said(clean_db, 
 def test_the_operator_route_answers_502_with_what_tws_said(api, admin_headers, simulator_factory):
     sim = simulator_factory(behaviours=Behaviours(error_body="html", refusal="200"))
     configure(sim, enabled=False)
+    enable_quietly(NAME)  # enabled (a disabled instance refuses actions), its poller paused
     job = sim.find_jobs(root=True)[0]
     answer = _release(api, admin_headers, job["id"])
     assert answer.status_code == 502, answer.text
