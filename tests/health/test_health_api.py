@@ -375,3 +375,38 @@ def test_the_monitor_thread_runs_and_publishes(health):
         feed.unsubscribe(service.TOPIC, listener)
     assert service.last_run_at() is not None
     assert set(service.report()) >= {"database", "tws", "llm", "teams"}
+
+
+def test_a_tws_configuration_change_is_rechecked_at_once(api, health, simulator):
+    """The stored TWS health follows the configuration: no 60 s of "unreachable" for an instance that is gone."""
+    import threading
+
+    from resync_app.events import feed
+    from resync_app.health import monitor, service
+
+    stored: list[str] = []
+    arrived = threading.Event()
+
+    def listener(_payload) -> None:
+        latest = service.latest("tws")
+        stored.append(latest["detail"] if latest else "")
+        arrived.set()
+
+    feed.subscribe(service.TOPIC, listener)
+    monitor.start(interval_s=3600, first_delay_s=0)
+    try:
+        assert arrived.wait(20), "the monitor stored no first run"
+        assert stored[-1] == "TWS not configured: no enabled instance"
+        arrived.clear()
+        _tws_instance(api, health.headers, simulator)  # the monitor's next periodic round is an hour away
+        assert arrived.wait(20), "a configuration change was not re-checked"
+        assert stored[-1].startswith("prod: engine answered"), stored
+        arrived.clear()
+        answer = api.put("/api/v1/admin/tws-config", json={"primary_instance": None, "instances": []},
+                         headers=health.headers)
+        assert answer.status_code == 200, answer.text
+        assert arrived.wait(20), "removing the instance was not re-checked"
+        assert stored[-1] == "TWS not configured: no enabled instance", stored
+    finally:
+        monitor.stop()
+        feed.unsubscribe(service.TOPIC, listener)
