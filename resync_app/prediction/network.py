@@ -108,6 +108,9 @@ def simulate(nodes: list[PlanNode], models: dict[str, DurationModel], now: datet
     ended = np.array([min(_seconds(x.end, now, 0.0), 0.0) if x.end is not None else 0.0 for x in order])
     z = rng.standard_normal((n, samples))
     durations = np.exp(mu[:, None] + sigma[:, None] * z)
+    hang_p = np.array([models[x.key].hang_p for x in order])
+    hang_factor = np.array([models[x.key].hang_factor for x in order])
+    durations *= np.where(rng.random((n, samples)) < hang_p[:, None], hang_factor[:, None], 1.0)
     starts = np.zeros((n, samples))
     ends = np.zeros((n, samples))
 
