@@ -5,7 +5,7 @@ In log space, per job:
 - weekday and month-end effects (from LOCAL_MIN_RUNS runs on): each run's residual against the median of the runs
   within ±3.5 days (a week, so the weekly pattern cancels out); a weekday's effect is the median residual of its
   runs (from WEEKDAY_MIN_RUNS of them), the month-end effect (the last MONTH_END_DAYS calendar days) that of the
-  month-end runs; an effect counts when it is over SIGNIFICANCE standard errors, shrunk by n / (n + 2);
+  month-end runs; an effect counts when it is over SIGNIFICANCE standard errors, shrunk by e² / (e² + SE²);
 - a slow drift: the Theil-Sen slope of the last TREND_DAYS (shrunk by its standard error) moves each run to `on`;
 - the level is the recency-weighted median of the durations without those effects; the spread σ is 1.4826 × the
   median absolute deviation from the week's median (robust: one run that hung moves neither), widened for the
@@ -81,15 +81,16 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 
 def _effect(residuals: np.ndarray, noise: float) -> float:
-    """The median residual of a group of runs, kept only when it stands out of the noise (|e| > 2 σ/√n) and
-    shrunk towards 0 (× n / (n + 2))."""
+    """The median residual of a group of runs, kept only when it stands out of the noise (|e| > 2 SE, SE = 1.25 σ/√n,
+    a median's standard error) and shrunk towards 0 by e² / (e² + SE²)."""
     n = len(residuals)
     if n == 0:
         return 0.0
     value = float(np.median(residuals))
-    if abs(value) <= SIGNIFICANCE * noise / math.sqrt(n):
+    error = 1.25 * noise / math.sqrt(n)
+    if abs(value) <= SIGNIFICANCE * error:
         return 0.0
-    return value * n / (n + 2)
+    return value * value * value / (value * value + error * error)
 
 
 def _trend(days: np.ndarray, logs: np.ndarray, noise: float) -> float:
