@@ -48,6 +48,7 @@ FEW_RUNS = 5  # below: the spread is blended with FALLBACK_SIGMA
 FALLBACK_SIGMA = 0.3
 DEFAULT_S = 600.0
 MIN_DURATION_S = 1.0
+MAX_DELAY_S = 6 * 3600.0
 SUCCESS = frozenset({"SUCC", "END", "DONE"})
 _CACHE: dict[tuple, "DurationModel"] = {}
 _CACHE_MAX = 400_000
@@ -163,6 +164,22 @@ def fit(runs: Sequence[PastRun], on: datetime, *, tws_estimate_s: float | None =
     factor = float(np.exp(np.median((resid - shift)[hung]))) if hung.any() else HANG_FACTOR
     return DurationModel(max(math.exp(level + effect), MIN_DURATION_S), max(sigma, SIGMA_MIN), "history", n,
                          hang_p, factor)
+
+
+def start_delays(runs: Sequence[PastRun], scheduled: datetime) -> np.ndarray:
+    """How late, in seconds, each past successful run started after today's scheduled time of day (a job that
+    starts on its own: no predecessor); runs that started more than MAX_DELAY_S off that time are left out (another
+    schedule), early ones count as 0."""
+    at = scheduled.hour * 3600 + scheduled.minute * 60 + scheduled.second
+    out = []
+    for run in runs[-MAX_RUNS:]:
+        if run.status not in SUCCESS:
+            continue
+        local = run.start.astimezone(scheduled.tzinfo)
+        delay = (local.hour * 3600 + local.minute * 60 + local.second - at + 43_200) % 86_400 - 43_200
+        if -MAX_DELAY_S <= delay <= MAX_DELAY_S:
+            out.append(max(delay, 0.0))
+    return np.array(out)
 
 
 def cached_fit(key: str, runs: Sequence[PastRun], on: datetime, *, tws_estimate_s: float | None = None,

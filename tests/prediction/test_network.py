@@ -71,3 +71,14 @@ def test_the_same_seed_gives_the_same_answer():
 def test_risk_thresholds_are_detects():
     assert (NORMAL_FROM, POTENTIAL_FROM) == (detect.NORMAL_FROM, detect.POTENTIAL_FROM)
     assert [risk_of(c) for c in (0.8, 0.79, 0.5, 0.49, None)] == ["normal", "potential", "potential", "high", ""]
+
+
+def test_a_job_that_usually_starts_late_is_expected_late():
+    scheduled = NOW + timedelta(hours=1)
+    history = {hist_key("A"): [type(r)(r.start + timedelta(hours=1, minutes=20), r.end + timedelta(hours=1, minutes=20),
+                                       "SUCC") for r in runs([10.0] * 20)]}  # started 20 min after 04:00 every day
+    got = predict([node("A", critical=True, scheduled=scheduled)], history, NOW)["A"]
+    assert abs((got.estimated_end - (scheduled + timedelta(minutes=30))).total_seconds()) < 30
+    history = {hist_key("A"): runs([10.0] * 20)}  # started on time: no delay
+    got = predict([node("A", critical=True, scheduled=scheduled)], history, NOW)["A"]
+    assert abs((got.estimated_end - (scheduled + timedelta(minutes=10))).total_seconds()) < 30
