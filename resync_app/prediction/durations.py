@@ -81,13 +81,29 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(v[np.searchsorted(cum, 0.5 * cum[-1])])
 
 
+def _median(values: np.ndarray) -> float:
+    """np.median without its overhead (small arrays, no NaN)."""
+    v = np.sort(values)
+    n = len(v)
+    return float(v[(n - 1) // 2] + v[n // 2]) / 2
+
+
+def _local_levels(days: np.ndarray, logs: np.ndarray) -> np.ndarray:
+    """Each run's week: the median of the runs within ±3.5 days of it."""
+    near = np.abs(days[:, None] - days[None, :]) <= 3.5
+    ranked = np.sort(np.where(near, logs[None, :], np.inf), axis=1)
+    count = near.sum(axis=1)
+    rows = np.arange(len(logs))
+    return (ranked[rows, (count - 1) // 2] + ranked[rows, count // 2]) / 2
+
+
 def _effect(residuals: np.ndarray, noise: float) -> float:
     """The median residual of a group of runs, kept only when it stands out of the noise (|e| > 2 SE, SE = 1.25 σ/√n,
     a median's standard error) and shrunk towards 0 by e² / (e² + SE²)."""
     n = len(residuals)
     if n == 0:
         return 0.0
-    value = float(np.median(residuals))
+    value = _median(residuals)
     error = 1.25 * noise / math.sqrt(n)
     if abs(value) <= SIGNIFICANCE * error:
         return 0.0
@@ -106,7 +122,7 @@ def _trend(days: np.ndarray, logs: np.ndarray, noise: float) -> float:
     ok = np.abs(dx) > 0.5
     if not ok.any():
         return 0.0
-    slope = float(np.median((y[j] - y[i])[ok] / dx[ok]))
+    slope = _median((y[j] - y[i])[ok] / dx[ok])
     spread_x = float(np.std(x))
     error = noise / (spread_x * math.sqrt(len(x))) if spread_x > 0 else math.inf
     return slope * slope * slope / (slope * slope + error * error) if slope else 0.0
@@ -128,14 +144,12 @@ def fit(runs: Sequence[PastRun], on: datetime, *, tws_estimate_s: float | None =
     n = len(good)
     if n < LOCAL_MIN_RUNS:
         level = weighted_median(logs, weights)
-        spread = 1.4826 * float(np.median(np.abs(logs - level))) if n >= 2 else 0.0
+        spread = 1.4826 * _median(np.abs(logs - level)) if n >= 2 else 0.0
         spread = (spread * n + FALLBACK_SIGMA * (FEW_RUNS - n)) / FEW_RUNS if n < FEW_RUNS else spread
         return DurationModel(max(math.exp(level), MIN_DURATION_S), max(spread * SIGMA_SCALE, SIGMA_MIN), "history", n,
                              HANG_PRIOR, HANG_FACTOR)
-    near = np.abs(days[:, None] - days[None, :]) <= 3.5  # a week around each run: the weekly pattern cancels out
-    local = np.nanmedian(np.where(near, logs[None, :], np.nan), axis=1)
-    resid = logs - local
-    noise = 1.4826 * float(np.median(np.abs(resid))) * LOCAL_CORRECTION
+    resid = logs - _local_levels(days, logs)  # a week around each run: the weekly pattern cancels out
+    noise = 1.4826 * _median(np.abs(resid)) * LOCAL_CORRECTION
     shift = np.zeros(n)
     effect = 0.0
     month_end = np.array([is_month_end(r.start) for r in good])
@@ -154,14 +168,14 @@ def fit(runs: Sequence[PastRun], on: datetime, *, tws_estimate_s: float | None =
     flat = logs - shift
     slope = _trend(days, flat, noise)
     level = weighted_median(flat + slope * days, weights)  # each run moved along the trend to `on`
-    noise = 1.4826 * float(np.median(np.abs(resid - shift))) * LOCAL_CORRECTION
+    noise = 1.4826 * _median(np.abs(resid - shift)) * LOCAL_CORRECTION
     n_eff = float(weights.sum() ** 2 / (weights ** 2).sum())
     sigma = noise * math.sqrt(1 + 1.57 / n_eff) * SIGMA_SCALE
     if is_month_end(on) and not month_end.any():  # a month end never seen: its effect is unknown
         sigma = math.hypot(sigma, MONTH_END_UNKNOWN_SIGMA)
     hung = (resid - shift) > max(HANG_LOG, 4 * noise)
     hang_p = (int(hung.sum()) + HANG_PRIOR_RUNS * HANG_PRIOR) / (n + HANG_PRIOR_RUNS)
-    factor = float(np.exp(np.median((resid - shift)[hung]))) if hung.any() else HANG_FACTOR
+    factor = math.exp(_median((resid - shift)[hung])) if hung.any() else HANG_FACTOR
     return DurationModel(max(math.exp(level + effect), MIN_DURATION_S), max(sigma, SIGMA_MIN), "history", n,
                          hang_p, factor)
 
