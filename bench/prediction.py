@@ -15,7 +15,8 @@ inside the 80 % interval; `brier` Brier score of "misses its deadline" (P(miss) 
 share of the critical runs that missed whose risk was `high` at a prediction ≥ 30 min before their deadline;
 `false_high` share of the `high` predictions (points) whose job met its deadline. In the details, per critical
 run: `false_high_runs` the share of the runs ever flagged `high` that met their deadline (what an operator who acts
-on the first `high` sees), `flagged_before_deadline` the share of misses flagged `high` at all before the deadline. `recompute_s`: `predict` on a
+on the first `high` sees), `flagged_before_deadline` the share of misses flagged `high` at all before the deadline;
+`false_high_points_before_deadline`: `false_high` without the predictions made once the deadline had passed. `recompute_s`: `predict` on a
 50 000-job plan (2 % critical, with their upstream networks) after a poll (bench/prediction_plan.py).
 
 `python -m bench.prediction [--history FILE.jsonl] [--json] [--warmup-days N] [--samples N]` → results in
@@ -145,10 +146,13 @@ def per_run(points: list[dict]) -> dict[str, float | None]:
     """The run-level figures of the details (see the module docstring)."""
     missed = {p["run"] for p in points if p["missed"]}
     flagged = {p["run"] for p in points if p["risk"] == RISK_HIGH}
-    before = {p["run"] for p in points if p["risk"] == RISK_HIGH and p["now"] < p["deadline"]}
+    before = [p for p in points if p["risk"] == RISK_HIGH and p["now"] < p["deadline"]]
+    runs_before = {p["run"] for p in before}
     return {"false_high_runs": round(len(flagged - missed) / len(flagged), 3) if flagged else 0.0,
-            "flagged_before_deadline": round(len(before & missed) / len(missed), 3) if missed else None,
-            "high_points": sum(p["risk"] == RISK_HIGH for p in points)}
+            "flagged_before_deadline": round(len(runs_before & missed) / len(missed), 3) if missed else None,
+            "high_points": sum(p["risk"] == RISK_HIGH for p in points),
+            "false_high_points_before_deadline":
+                round(sum(not p["missed"] for p in before) / len(before), 3) if before else 0.0}
 
 
 def goals(result: dict) -> dict[str, bool]:
