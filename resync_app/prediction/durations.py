@@ -9,7 +9,7 @@ In log space, per job:
 - a slow drift: the Theil-Sen slope of the last TREND_DAYS (shrunk by its standard error) moves each run to `on`;
 - the level is the recency-weighted median of the durations without those effects; the spread σ is 1.4826 × the
   median absolute deviation from the week's median (robust: one run that hung moves neither), widened for the
-  level's own error (√(1 + 1.57 / n_eff)), times SIGMA_SCALE (calibrated on a tuning history), ≥ SIGMA_MIN;
+  level's own error (√(1 + 1.57 / n_eff)), times SIGMA_SCALE (1: none needed on the tuning history), ≥ SIGMA_MIN;
   a month end never seen before adds MONTH_END_UNKNOWN_SIGMA;
 - hangs: runs 2.5 × over their week's median (and 4 σ) give the chance of a hang (with a 1 %-over-20-runs prior)
   and its factor (their median, else 4 ×): the Monte Carlo draws them.
@@ -43,7 +43,7 @@ SIGMA_MIN = 0.03
 MONTH_END_UNKNOWN_SIGMA = 0.25
 HANG_LOG = math.log(2.5)  # a run over 2.5 × (and 4 σ above) its week's median hung
 HANG_PRIOR, HANG_PRIOR_RUNS, HANG_FACTOR = 0.01, 20, 4.0  # before evidence: 1 % of runs hang, for 4 × as long
-SIGMA_SCALE = 1.25
+SIGMA_SCALE = 1.0
 FEW_RUNS = 5  # below: the spread is blended with FALLBACK_SIGMA
 FALLBACK_SIGMA = 0.3
 DEFAULT_S = 600.0
