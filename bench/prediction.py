@@ -16,8 +16,9 @@ share of the critical runs that missed whose risk was `high` at a prediction ≥
 `false_high` share of the `high` predictions (points) whose job met its deadline. In the details, per critical
 run: `false_high_runs` the share of the runs ever flagged `high` that met their deadline (what an operator who acts
 on the first `high` sees), `flagged_before_deadline` the share of misses flagged `high` at all before the deadline;
-`false_high_points_before_deadline`: `false_high` without the predictions made once the deadline had passed. `recompute_s`: `predict` on a
-50 000-job plan (2 % critical, with their upstream networks) after a poll (bench/prediction_plan.py).
+`false_high_points_before_deadline`: `false_high` without the predictions made once the deadline had passed.
+`recompute_s`: `predict` on a 50 000-job plan (2 % critical, with their upstream networks) after a poll
+(bench/prediction_plan.py).
 
 `python -m bench.prediction [--history FILE.jsonl] [--json] [--warmup-days N] [--samples N]` → results in
 bench/results-prediction.json (default history: bench/fixtures/prediction-history-60d.jsonl).
