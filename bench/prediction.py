@@ -177,6 +177,15 @@ def goals(result: dict) -> dict[str, bool]:
     }
 
 
+def _shown(path: Path) -> str:
+    """The history's path as the results file shows it: relative to the repository when it is inside it."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return path.name
+
+
 def run(history: Path = FIXTURE, *, warmup_days: int = WARMUP_DAYS, samples: int = 500,
         plan_jobs: int = prediction_plan.JOBS) -> tuple[dict, dict]:
     """(the §13 object, details) for a history file."""
@@ -189,7 +198,7 @@ def run(history: Path = FIXTURE, *, warmup_days: int = WARMUP_DAYS, samples: int
               "points": len(points["estimator"]), "recompute_s": timing["recompute_s"]}
     days = by_day(runs)
     scored = points["estimator"]
-    details = {"history": str(history), "days": len(days), "warmup_days": warmup_days, "runs": len(runs),
+    details = {"history": _shown(history), "days": len(days), "warmup_days": warmup_days, "runs": len(runs),
                "critical_runs_scored": len({p["run"] for p in scored}),
                "critical_runs_missed": len({p["run"] for p in scored if p["missed"]}),
                "replay_s": round(replay_s, 1), "samples": samples, "recompute": timing,
