@@ -1,0 +1,235 @@
+"""Deadline prediction, measured on replayed history (issue 17, CONTRACT §13).
+
+Replays a history day by day. Every 10 minutes of a day (from its first scheduled start to its last critical end),
+for each critical job not yet ended, both estimators predict from what was known then: the runs of the previous
+days and the day's plan as a poll would have seen it (ended / running / waiting, nothing after that moment):
+- the estimator: `resync_app.prediction.predict` (the network Monte Carlo);
+- the baseline: HWA's method as Resync had it, `resync_app.tws.detect.deadline_risk` (mean of past successful runs,
+  σ = their standard deviation or μ/4; the estimated end = max(now, scheduled start) + μ, or start + μ when
+  running), its 80 % interval μ ± 1.2816 σ.
+Both see TWS's estimated duration (the mean of the job's known successful runs, as TWS computes it). The first
+WARMUP_DAYS days only build history (not scored).
+
+Figures, for each: `mae_min` median absolute error of the estimated end (minutes); `coverage80` share of actual ends
+inside the 80 % interval; `brier` Brier score of "misses its deadline" (P(miss) = 1 − confidence); `flagged_ahead`
+share of the critical runs that missed whose risk was `high` at a prediction ≥ 30 min before their deadline;
+`false_high` share of the critical runs ever flagged `high` that met their deadline. `recompute_s`: `predict` on a
+50 000-job plan (2 % critical, with their upstream networks) after a poll (bench/prediction_plan.py).
+
+`python -m bench.prediction [--history FILE.jsonl] [--json] [--warmup-days N] [--samples N]` → results in
+bench/results-prediction.json (default history: bench/fixtures/prediction-history-60d.jsonl).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from bench import prediction_plan
+from resync_app.prediction import PastRun, predict
+from resync_app.prediction.history import Run, by_day, plan_at, read
+from resync_app.prediction.types import RISK_HIGH, PlanNode
+from resync_app.tws.detect import DEFAULT_SPREAD_SHARE, MIN_SPREAD_S, DurationStats, deadline_risk
+from resync_app.tws.plan_fields import JobView
+from resync_app.tws.statuses import RUNNING_STATUSES
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results-prediction.json"
+FIXTURE = HERE / "fixtures" / "prediction-history-60d.jsonl"
+STEP = timedelta(minutes=10)
+AHEAD = timedelta(minutes=30)
+WARMUP_DAYS = 14
+Z80 = 1.2816  # the standard normal's 90th percentile
+GOALS = {"mae_gain": 0.30, "coverage80": (0.75, 0.85), "brier": 0.10, "flagged_ahead": 0.80, "false_high": 0.10,
+         "recompute_s": 5.0}
+SUCC = "SUCC"
+
+
+def _stats(runs: list[PastRun]) -> DurationStats | None:
+    durations = [(r.end - r.start).total_seconds() for r in runs if r.status == SUCC]
+    if not durations:
+        return None
+    return DurationStats(len(durations), statistics.fmean(durations),
+                         statistics.stdev(durations) if len(durations) >= 2 else 0.0)
+
+
+def baseline(node: PlanNode, runs: list[PastRun], now: datetime) -> tuple[datetime, datetime, datetime, float, str]:
+    """HWA's estimate: (estimated end, low, high, confidence, risk); risk and confidence from detect.deadline_risk,
+    the end and spread by the rule its docstring states (it returns only the risk)."""
+    stats = _stats(runs)
+    view = JobView(id=node.key, name=node.name, job_stream=node.job_stream, job_stream_id="",
+                   workstation=node.workstation, status=node.status, internal_status=node.status, start=node.start,
+                   end=node.end, scheduled_start=node.scheduled_start, deadline=node.deadline,
+                   estimated_duration_s=node.estimated_duration_s, critical=node.critical, return_code=None,
+                   run_number=1, predecessors=list(node.predecessors))
+    risk, confidence = deadline_risk(view, now, stats)
+    mean = stats.mean_s if stats else (node.estimated_duration_s or 0.0)
+    spread = max(stats.stdev_s if stats and stats.runs >= 2 else DEFAULT_SPREAD_SHARE * mean, MIN_SPREAD_S)
+    if node.status in RUNNING_STATUSES and node.start is not None:
+        end = max(node.start + timedelta(seconds=mean), now)
+    else:
+        begin = max(now, node.scheduled_start) if node.scheduled_start is not None else now
+        end = begin + timedelta(seconds=mean)
+    half = timedelta(seconds=Z80 * spread)
+    return end, end - half, end + half, confidence, risk
+
+
+def replay(runs: list[Run], *, warmup_days: int = WARMUP_DAYS, samples: int = 500) -> dict[str, list[dict]]:
+    """The scored points of both estimators: {"estimator": [...], "baseline": [...]}, one dict per point."""
+    known: dict[str, list[PastRun]] = defaultdict(list)
+    points: dict[str, list[dict]] = {"estimator": [], "baseline": []}
+    for n, (day, day_runs) in enumerate(by_day(runs).items()):
+        if n >= warmup_days:
+            _replay_day(day_runs, known, points, samples)
+        for run in sorted(day_runs, key=lambda r: r.end):
+            known[run.identity].append(run.past())
+    return points
+
+
+def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: dict, samples: int) -> None:
+    critical = {r.identity: r for r in day_runs if r.critical and r.deadline is not None}
+    if not critical:
+        return
+    estimates = {}
+    for key, past in known.items():
+        good = [(r.end - r.start).total_seconds() for r in past if r.status == SUCC]
+        if good:
+            estimates[key] = statistics.fmean(good)
+    first = min(r.scheduled_start or r.start for r in day_runs)
+    now = first.replace(minute=first.minute - first.minute % 10, second=0, microsecond=0)
+    last = max(r.end for r in critical.values())
+    while now < last:
+        nodes = plan_at(day_runs, now, estimates)
+        found = predict(nodes, known, now, samples=samples)
+        for node in nodes:
+            run = critical.get(node.key)
+            if run is None or run.end <= now:
+                continue
+            common = {"run": f"{run.day}/{node.key}", "actual": run.end, "deadline": run.deadline, "now": now,
+                      "missed": run.end > run.deadline}
+            est = found[node.key]
+            points["estimator"].append({**common, "end": est.estimated_end, "low": est.low, "high": est.high,
+                                        "confidence": est.confidence, "risk": est.risk})
+            end, low, high, confidence, risk = baseline(node, known.get(node.key, []), now)
+            points["baseline"].append({**common, "end": end, "low": low, "high": high, "confidence": confidence,
+                                       "risk": risk})
+        now += STEP
+
+
+def score(points: list[dict]) -> dict[str, float]:
+    if not points:
+        return {"mae_min": None, "coverage80": None, "brier": None, "flagged_ahead": None, "false_high": None}
+    errors = [abs((p["end"] - p["actual"]).total_seconds()) / 60 for p in points]
+    inside = [p["low"] <= p["actual"] <= p["high"] for p in points]
+    brier = [((1 - p["confidence"]) - (1.0 if p["missed"] else 0.0)) ** 2 for p in points]
+    missed, flagged_ahead, flagged, flagged_ok = set(), set(), set(), set()
+    for p in points:
+        if p["missed"]:
+            missed.add(p["run"])
+        if p["risk"] == RISK_HIGH:
+            flagged.add(p["run"])
+            if not p["missed"]:
+                flagged_ok.add(p["run"])
+            if p["now"] <= p["deadline"] - AHEAD:
+                flagged_ahead.add(p["run"])
+    return {"mae_min": round(float(np.median(errors)), 2), "coverage80": round(float(np.mean(inside)), 3),
+            "brier": round(float(np.mean(brier)), 4),
+            "flagged_ahead": round(len(flagged_ahead & missed) / len(missed), 3) if missed else None,
+            "false_high": round(len(flagged_ok) / len(flagged), 3) if flagged else 0.0}
+
+
+def goals(result: dict) -> dict[str, bool]:
+    est, base = result["estimator"], result["baseline"]
+    if est["mae_min"] is None:
+        return {}
+    low, high = GOALS["coverage80"]
+    return {
+        "mae_30pct_below_baseline": est["mae_min"] <= (1 - GOALS["mae_gain"]) * base["mae_min"],
+        "coverage80_in_range": low <= est["coverage80"] <= high,
+        "brier_le_0.10_and_below_baseline": est["brier"] <= GOALS["brier"] and est["brier"] < base["brier"],
+        "flagged_ahead_ge_0.80": (est["flagged_ahead"] or 0) >= GOALS["flagged_ahead"],
+        "false_high_le_0.10": est["false_high"] <= GOALS["false_high"],
+        "recompute_le_5s": result["recompute_s"] is not None and result["recompute_s"] <= GOALS["recompute_s"],
+    }
+
+
+def run(history: Path = FIXTURE, *, warmup_days: int = WARMUP_DAYS, samples: int = 500,
+        plan_jobs: int = prediction_plan.JOBS) -> tuple[dict, dict]:
+    """(the §13 object, details) for a history file."""
+    runs = read(history)
+    started = time.perf_counter()
+    points = replay(runs, warmup_days=warmup_days, samples=samples)
+    replay_s = time.perf_counter() - started
+    timing = prediction_plan.measure(plan_jobs) if plan_jobs else {"recompute_s": None}
+    result = {"estimator": score(points["estimator"]), "baseline": score(points["baseline"]),
+              "points": len(points["estimator"]), "recompute_s": timing["recompute_s"]}
+    days = by_day(runs)
+    scored = [p for p in points["estimator"]]
+    details = {"history": str(history), "days": len(days), "warmup_days": warmup_days, "runs": len(runs),
+               "critical_runs_scored": len({p["run"] for p in scored}),
+               "critical_runs_missed": len({p["run"] for p in scored if p["missed"]}),
+               "replay_s": round(replay_s, 1), "samples": samples, "recompute": timing}
+    return result, details
+
+
+def rows(result: dict) -> list[tuple[str, str, str, str]]:
+    est, base = result["estimator"], result["baseline"]
+    ok = goals(result)
+    mark = lambda name: ("ok" if ok.get(name) else "MISSED") if ok else ""  # noqa: E731
+    return [
+        ("prediction: median |error| of the end (est / HWA)", f"{est['mae_min']} / {base['mae_min']} min",
+         ">= 30 % lower", mark("mae_30pct_below_baseline")),
+        ("prediction: 80 % interval coverage (est / HWA)", f"{est['coverage80']} / {base['coverage80']}",
+         "0.75-0.85", mark("coverage80_in_range")),
+        ("prediction: Brier score of a miss (est / HWA)", f"{est['brier']} / {base['brier']}", "<= 0.10, < HWA",
+         mark("brier_le_0.10_and_below_baseline")),
+        ("prediction: misses flagged high >= 30 min ahead", f"{est['flagged_ahead']} / {base['flagged_ahead']}",
+         ">= 0.80", mark("flagged_ahead_ge_0.80")),
+        ("prediction: high flags that did not miss", f"{est['false_high']} / {base['false_high']}", "<= 0.10",
+         mark("false_high_le_0.10")),
+        ("prediction: recompute at 50 000 jobs", f"{result['recompute_s']} s", "<= 5 s", mark("recompute_le_5s")),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.prediction", description=__doc__.split("\n")[0])
+    parser.add_argument("--history", type=Path, default=FIXTURE, help="a history file (JSON Lines, CONTRACT §13)")
+    parser.add_argument("--json", action="store_true", help="print only the §13 object")
+    parser.add_argument("--warmup-days", type=int, default=WARMUP_DAYS)
+    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--plan-jobs", type=int, default=prediction_plan.JOBS, help="0: skip the recompute timing")
+    parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS.name}")
+    args = parser.parse_args(argv)
+    try:
+        result, details = run(args.history, warmup_days=args.warmup_days, samples=args.samples,
+                              plan_jobs=args.plan_jobs)
+    except (OSError, ValueError) as error:
+        print(f"bench.prediction: {error}", file=sys.stderr)
+        return 2
+    ok = goals(result)
+    if not args.no_write:
+        command = "python -m bench.prediction" + ("" if args.history == FIXTURE else f" --history {args.history}")
+        RESULTS.write_text(json.dumps({**result, "goals": ok, "details": details, "command": command}, indent=2)
+                           + "\n")
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for row in rows(result):
+            print(" | ".join(row))
+        print(f"points: {result['points']}, {details['critical_runs_scored']} critical runs "
+              f"({details['critical_runs_missed']} missed), replay {details['replay_s']} s")
+        if not args.no_write:
+            print(f"written: {RESULTS}")
+    return 0 if ok and all(ok.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
