@@ -6,23 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-CAUSES = {  # the engine's cause codes → words (an unknown code reads as itself, underscores as spaces)
-    "en": {"late_start": "started late", "not_started": "has not started yet", "slow": "is running slower than usual",
-           "slow_run": "is running slower than usual", "overrun": "is running longer than usual",
-           "abended": "abended and blocks the path", "abended_predecessor": "abended and blocks the path",
-           "failed": "failed and blocks the path", "blocked": "is blocked", "predecessor": "ends late upstream",
-           "late_predecessor": "ends late upstream", "waiting": "waits for its predecessors",
-           "duration": "takes longer than the time left", "own_duration": "takes longer than the time left",
-           "hot": "is on HWA's hot list", "fan_in": "waits for several uncertain predecessors",
-           "held": "is on hold", "scheduled": "cannot start before its scheduled time"},
-    "pt": {"late_start": "começou atrasado", "not_started": "ainda não começou", "slow": "está mais lento que o normal",
-           "slow_run": "está mais lento que o normal", "overrun": "está demorando mais que o normal",
-           "abended": "abendou e bloqueia o caminho", "abended_predecessor": "abendou e bloqueia o caminho",
-           "failed": "falhou e bloqueia o caminho", "blocked": "está bloqueado", "predecessor": "termina tarde antes",
-           "late_predecessor": "termina tarde antes", "waiting": "espera seus predecessores",
-           "duration": "leva mais que o tempo restante", "own_duration": "leva mais que o tempo restante",
-           "hot": "está na lista quente do HWA", "fan_in": "espera vários predecessores incertos",
-           "held": "está em espera (hold)", "scheduled": "não pode começar antes do horário agendado"},
+CAUSES = {  # the engine's cause codes (prediction/types.py CAUSES) → words; an unknown code reads as itself
+    "en": {"late_start": "started late (or cannot start on time)", "slow_run": "is running slower than usual",
+           "predecessor": "runs longer than usual upstream", "abended_predecessor": "abended and waits for a rerun",
+           "long_duration": "does not fit before the deadline even at usual durations"},
+    "pt": {"late_start": "começou tarde (ou não pode começar a tempo)", "slow_run": "está mais lento que o normal",
+           "predecessor": "demora mais que o normal antes dele", "abended_predecessor": "abendou e espera um rerun",
+           "long_duration": "não cabe antes do prazo nem com as durações usuais"},
 }
 
 
