@@ -80,3 +80,18 @@ def event_tail(estimate: Any) -> str:
         return ""
     causes = top_causes(_get(estimate, "why"), count=1)
     return f" Estimated end {text}" + (f"; top cause: {causes[0]}." if causes else ".")
+
+
+def risk_row_texts(job: dict) -> tuple[str, str]:
+    """(estimate, top cause) of a §13 job row for the realtime panel: "estimated end 14:25 UTC (80 %: 14:10–14:45)",
+    "GL_CLOSE is running slower than usual (+21 min)" ("" when unknown)."""
+    text = estimate_interval(job)
+    causes = top_causes(job.get("why"), count=1)
+    return (f"estimated end {text}" if text else "", causes[0] if causes else "")
+
+
+def drawer_lines(job: dict) -> tuple[str, list[str]]:
+    """(estimate with its interval, causes most minutes first) of a §13 job row for the job drawer (whose confidence
+    fact is already there); ("", []) without an estimate."""
+    text = estimate_interval(job)
+    return (text, top_causes(job.get("why"), count=5)) if text else ("", [])
