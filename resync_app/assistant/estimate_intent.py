@@ -10,8 +10,9 @@ import re
 _END_WORDS = r"(?:finish\w*|end|ends|complete|completes|be done|be finished|be over|termina\w*|acaba\w*|conclu\w*)"
 _WHEN_RE = re.compile(rf"\bwhen\b(?! (?:did|was|has|had)\b).*\b{_END_WORDS}\b|\beta\b|\bestimated (?:end|finish)\b|"
                       rf"\bexpected to {_END_WORDS}\b|\bwhat time (?:will|does) .*\b{_END_WORDS}\b")
-_DEADLINE_RE = re.compile(r"\b(?:will|is|does|can|going to|gonna)\b.*\b(?:make|meet|hit|miss|beat)\b (?:its |it'?s |the "
-                          r"|his |her )?(?:deadline|sla)\b|\b(?:finish|end|complete|be done)\w* (?:on|in) time\b|"
+_DEADLINE_RE = re.compile(r"\b(?:will|is|does|can|going to|gonna)\b.*\b(?:make|meet|hit|miss|beat)\b "
+                          r"(?:its |it'?s |the |his |her )?(?:deadline|sla)\b|"
+                          r"\b(?:finish|end|complete|be done)\w* (?:on|in) time\b|"
                           r"\bbe on time\b")
 
 

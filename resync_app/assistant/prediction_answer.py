@@ -19,7 +19,8 @@ _PT = {
     "within": "dentro do", "after": "depois do",
     "It will not finish without an operator (rerun it, or fix what blocks it).":
         "Não vai terminar sem um operador (reexecute-o ou corrija o que o bloqueia).",
-    "Estimated end **{end}**, 80 % interval {low}–{high}.": "Término estimado **{end}**, intervalo de 80 % {low}–{high}.",
+    "Estimated end **{end}**, 80 % interval {low}–{high}.":
+        "Término estimado **{end}**, intervalo de 80 % {low}–{high}.",
     "Deadline {deadline}: **{verdict}**, {confidence} chance of ending on time ({risk} risk).":
         "Prazo {deadline}: **{verdict}**, {confidence} de chance de terminar no prazo (risco {risk}).",
     "likely yes": "provavelmente sim", "uncertain": "incerto", "likely not": "provavelmente não",

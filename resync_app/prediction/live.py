@@ -65,7 +65,22 @@ def _refs(text: str | None) -> list[str]:
     return [item for item in items if isinstance(item, str) and item]
 
 
-def _load_network(instance: str, roots: Sequence[JobView], changed: dict[str, dict[str, Any]]
+class _ChangedRows:
+    """This poll's changed snapshot rows by job id, each turned into a dict of `_FIELDS` only when asked for (a
+    baseline changes every row of a 50 000-job plan; the networks need a few)."""
+
+    def __init__(self, rows: Sequence[tuple], columns: Sequence[str]) -> None:
+        index = {name: i for i, name in enumerate(columns)}
+        self._picks = [(name, index[name]) for name in _FIELDS if name in index]
+        at = index["job_id"]
+        self._rows = {row[at]: row for row in rows}
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        row = self._rows.get(job_id)
+        return None if row is None else {name: row[i] for name, i in self._picks}
+
+
+def _load_network(instance: str, roots: Sequence[JobView], changed: _ChangedRows
                   ) -> tuple[dict[str, dict[str, Any]], dict[str, tuple]]:
     """The critical jobs and their transitive predecessors: {job id: fields} (this poll's values over the stored
     ones, `preds` resolved to job ids) and the stored estimate columns of each."""
@@ -184,9 +199,10 @@ class HistoryCache:
                         select(recent.c.job_key, recent.c.start, recent.c.end, recent.c.status)
                         .where(recent.c.rn <= HISTORY_RUNS).order_by(recent.c.job_key, recent.c.end)):
                     known[key].append(PastRun(start=_aware(start), end=_aware(end), status=status))
+        known = {k: known.get(k, []) for k in keys}  # the keys of this poll's networks only: the cache stays bounded
         with self._lock:
             self._data[instance] = (newest, known)
-        return {k: known.get(k, []) for k in keys}
+        return known
 
 
 def func_row_number():
@@ -227,11 +243,7 @@ def _estimate(instance: str, roots: Sequence[JobView], changed_rows: Sequence[tu
     from resync_app.prediction import predict
     from resync_app.prediction.types import PlanNode
 
-    index = {name: i for i, name in enumerate(columns)}
-    picks = [(name, index[name]) for name in _FIELDS if name in index]
-    id_at = index["job_id"]
-    changed = {row[id_at]: {name: row[i] for name, i in picks} for row in changed_rows}
-    jobs, stored = _load_network(instance, roots, changed)
+    jobs, stored = _load_network(instance, roots, _ChangedRows(changed_rows, columns))
     nodes = [PlanNode(key=job_id, name=d.get("name") or "", job_stream=d.get("job_stream") or "",
                       workstation=d.get("workstation") or "", critical=bool(d.get("critical")),
                       deadline=_aware(d.get("deadline")), scheduled_start=_aware(d.get("scheduled_start")),
