@@ -374,6 +374,7 @@ def main() -> int:
         shift_result = _in_child("bench.shift_report", shift_report.RESULTS)
         say("[+] UI latency: click -> new data on screen, every filter, sort, page turn and tab switch (Chromium)")
         ui_result = _in_child("bench.ui_latency", ui_latency.RESULTS)
+        _in_child("bench.prediction", Path(__file__).resolve().parent / "results-prediction.json")  # issue 17
     finally:
         if not os.environ.get("BENCH_KEEP") and not _CHILD:
             shutil.rmtree(_TMP, ignore_errors=True)

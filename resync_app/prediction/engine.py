@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from resync_app.prediction.durations import cached_fit
+from resync_app.prediction.durations import cached_fit, start_delays
 from resync_app.prediction.network import DONE, simulate
 from resync_app.prediction.types import Estimate, PastRun, PlanNode, key_of, risk_of
 from resync_app.prediction.why import explain, hot_list
@@ -46,7 +46,11 @@ def predict(nodes: list[PlanNode], history: Mapping[str, Sequence[PastRun]], now
         models[node.key] = cached_fit(key_of(node), history.get(key_of(node), ()), on,
                                       tws_estimate_s=node.estimated_duration_s,
                                       stream_estimate_s=node.stream_estimated_duration_s)
-    sim = simulate(chosen, models, now, samples, np.random.default_rng(seed))
+    keys = {n.key for n in chosen}
+    delays = {n.key: start_delays(history.get(key_of(n), ()), n.scheduled_start) for n in chosen
+              if n.start is None and n.scheduled_start is not None and n.scheduled_start > now - timedelta(hours=6)
+              and not any(p in keys for p in n.predecessors)}
+    sim = simulate(chosen, models, now, samples, np.random.default_rng(seed), delays)
     order = np.argsort(sim.ends, axis=1)
     ranked = np.take_along_axis(sim.ends, order, axis=1)
     mid = (samples - 1) // 2

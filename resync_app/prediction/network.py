@@ -8,7 +8,8 @@ Times are seconds from `now`. Per node, in topological order (once), one array o
   truncated below the elapsed time); past the model's 99.5th percentile it is overrunning and has, at median,
   OVERRUN_SHARE of its elapsed time still to go (log spread OVERRUN_SIGMA);
 - a job not started: starts at the latest of its scheduled start, now and its predecessors' sampled ends, and runs
-  a sampled duration.
+  a sampled duration; a job without predecessors and with past runs starts at its scheduled start plus a delay
+  drawn from its past start delays (those longer than it has already waited; none left: now).
 Jobs are processed level by level (level = longest chain of predecessors), a level's fan-in as one segmented max.
 """
 
@@ -97,7 +98,8 @@ def _seconds(moment: datetime | None, now: datetime, default: float) -> float:
 
 
 def simulate(nodes: list[PlanNode], models: dict[str, DurationModel], now: datetime, samples: int,
-             rng: np.random.Generator) -> Simulation:
+             rng: np.random.Generator, delays: dict[str, np.ndarray] | None = None) -> Simulation:
+    """The sampled network; `delays`: past start delays (s) of jobs that start on their own, by key."""
     order, preds, level = topological(nodes)
     n = len(order)
     kinds = np.array([kind_of(x) for x in order], dtype=np.int64)
@@ -108,6 +110,9 @@ def simulate(nodes: list[PlanNode], models: dict[str, DurationModel], now: datet
     ended = np.array([min(_seconds(x.end, now, 0.0), 0.0) if x.end is not None else 0.0 for x in order])
     z = rng.standard_normal((n, samples))
     durations = np.exp(mu[:, None] + sigma[:, None] * z)
+    hang_p = np.array([models[x.key].hang_p for x in order])
+    hang_factor = np.array([models[x.key].hang_factor for x in order])
+    durations *= np.where(rng.random((n, samples)) < hang_p[:, None], hang_factor[:, None], 1.0)
     starts = np.zeros((n, samples))
     ends = np.zeros((n, samples))
 
@@ -136,6 +141,12 @@ def simulate(nodes: list[PlanNode], models: dict[str, DurationModel], now: datet
     for lvl in np.unique(level[waiting]):
         members = waiting[level[waiting] == lvl]
         begin = np.repeat(base[members, None], samples, axis=1)
+        for pos, i in enumerate(members):
+            found = (delays or {}).get(order[i].key)
+            if found is not None and len(found) and not preds[i] and np.isfinite(sched[i]):
+                left = found[found > -sched[i]]  # the delays longer than it has waited so far
+                if len(left):
+                    begin[pos] = np.maximum(sched[i] + rng.choice(left, samples), 0.0)
         child, parent = [], []
         for pos, i in enumerate(members):
             for p in preds[i]:
