@@ -32,7 +32,7 @@ from resync_app.tws.plan_fields import FINAL_STATUSES, JobView
 
 logger = logging.getLogger("resync.prediction.live")
 
-MAX_NETWORK = 5000  # jobs examined per poll at most (critical jobs first, then their predecessors, level by level)
+MAX_NETWORK = 20_000  # jobs examined per poll at most (critical jobs first, then their predecessors, by level)
 HISTORY_RUNS = 60  # past runs per job key the estimator reads
 SAMPLES = 500
 _IN_CHUNK = 500
