@@ -45,12 +45,12 @@ def write_runs(instance: str, runs: list[dict], now: datetime | None = None) -> 
     now = now or utcnow()
     table = TwsJobRun.__table__
     insert = (postgresql.insert if get_engine().dialect.name == "postgresql" else sqlite.insert)(table)
-    stmt = insert.on_conflict_do_nothing(index_elements=["instance", "job_id", "run_number"])
+    stmt = insert.on_conflict_do_nothing(index_elements=["instance", "job_id", "run_number"]).returning(table.c.id)
     added = 0
     with session_scope() as db:
         for start in range(0, len(runs), _CHUNK):
             rows = [{**run, "instance": instance, "recorded_at": now} for run in runs[start:start + _CHUNK]]
-            added += db.execute(stmt, rows).rowcount or 0
+            added += len(db.execute(stmt, rows).all())  # the rows inserted (a run already there returns none)
     return added
 
 

@@ -141,3 +141,50 @@ def test_risk_of_keeps_the_baseline_for_finished_jobs_and_without_an_estimate():
     view.start = view.end = None
     assert live.risk_of(view, now, None, estimate) == ("high", 0.3)
     assert live.risk_of(view, now, None, None) == detect.deadline_risk(view, now, None)
+
+
+@pytest.mark.postgres
+async def test_the_estimates_on_postgresql(database_url, simulator):
+    """The windowed history query, the estimate updates and the §13 reads on the production database."""
+    from tests.support import dbutil
+    from tests.support.pg import fresh_database
+
+    with fresh_database() as url:
+        dbutil.use_database(url, migrate=True)
+        dbutil.reset_services()
+        try:
+            instances.create_instance({"name": NAME, "base_url": simulator.base_url, "username": simulator.username,
+                                       "password": simulator.password, "enabled": False}, "tests")
+            plan = simulator.plan
+            assert write_runs(NAME, past_runs(plan.templates, plan.workstations, days=7,
+                                              until=simulator.now.timestamp(), seed=7)) > 7 * 100
+            async with HWAClient(simulator.connection()) as hwa:
+                await poll_and_crawl(simulator, hwa, rounds=4)
+                simulator.advance(hours=2)
+                await snapshot.poll_instance(NAME, hwa, now=simulator.now)
+            rows = [r for r in queries.critical_jobs(NAME) if r["status"] not in ("SUCC", "ABEND")]
+            assert rows and all(r["estimated_end_low"] <= r["estimated_end"] <= r["estimated_end_high"]
+                                for r in rows)
+            assert live.history_cache.runs(NAME, [f"{r['workstation']}#{r['job_stream']}.{r['name']}"
+                                                  for r in rows])  # read back from the cache, by key
+            assert write_runs(NAME, past_runs(plan.templates, plan.workstations, days=7,
+                                              until=simulator.now.timestamp(), seed=7)) == 0  # each run once
+        finally:
+            dbutil.reset_services()
+            dbutil.use_database(database_url)
+
+
+def test_the_backfill_command_writes_each_run_once(clean_db, capsys):
+    from resync_app.prediction import backfill
+    from tests.support.dbutil import table_count
+
+    assert backfill.main(["--instance", "demo", "--days", "2", "--jobs", "60", "--seed", "3"]) == 0
+    first = table_count("tws_job_runs")
+    assert first >= 2 * 60 and "demo: " in capsys.readouterr().out
+    assert backfill.main(["--instance", "demo", "--days", "2", "--jobs", "60", "--seed", "3"]) == 0
+    assert table_count("tws_job_runs") == first and "demo: 0 past runs" in capsys.readouterr().out
+    assert backfill.main(["--instance", "demo", "--days", "5", "--jobs", "60", "--seed", "3", "--if-empty"]) == 0
+    assert table_count("tws_job_runs") == first and "already present" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        backfill.main(["--instance", "demo", "--days", "0"])  # a clear usage error, nothing written
+    assert table_count("tws_job_runs") == first
