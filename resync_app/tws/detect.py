@@ -8,7 +8,9 @@ second poller, a restart or a repeated poll finds the same key.
 Derived flags (CONTRACT §7, the TWS Monitoring fields):
 - stuck: running (EXEC, …) for longer than `tws_job_stuck_threshold_minutes`;
 - late: not started `tws_job_late_threshold_minutes` after its scheduled start;
-- deadline risk of a critical job: see `deadline_risk`.
+- deadline risk of a critical job: from its deadline prediction while it can still run (issue 17,
+  `prediction/live.py`); `deadline_risk` (HWA's method) for a finished job, without an estimate, and as the
+  benchmark's baseline.
 """
 
 from __future__ import annotations
