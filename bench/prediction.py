@@ -6,7 +6,9 @@ days and the day's plan as a poll would have seen it (ended / running / waiting,
 - the estimator: `resync_app.prediction.predict` (the network Monte Carlo);
 - the baseline: HWA's method as Resync had it, `resync_app.tws.detect.deadline_risk` (mean of past successful runs,
   σ = their standard deviation or μ/4; the estimated end = max(now, scheduled start) + μ, or start + μ when
-  running), its 80 % interval μ ± 1.2816 σ.
+  running), its 80 % interval μ ± 1.2816 σ;
+- informative, in the details: HWA's critical-path method (`bench/prediction_path.py`), the same means walked
+  along the network.
 Both see TWS's estimated duration (the mean of the job's known successful runs, as TWS computes it). The first
 WARMUP_DAYS days only build history (not scored).
 
@@ -16,8 +18,9 @@ share of the critical runs that missed whose risk was `high` at a prediction ≥
 `false_high` share of the `high` predictions (points) whose job met its deadline. In the details, per critical
 run: `false_high_runs` the share of the runs ever flagged `high` that met their deadline (what an operator who acts
 on the first `high` sees), `flagged_before_deadline` the share of misses flagged `high` at all before the deadline;
-`false_high_points_before_deadline`: `false_high` without the predictions made once the deadline had passed. `recompute_s`: `predict` on a
-50 000-job plan (2 % critical, with their upstream networks) after a poll (bench/prediction_plan.py).
+`false_high_points_before_deadline`: `false_high` without the predictions made once the deadline had passed.
+`recompute_s`: `predict` on a 50 000-job plan (2 % critical, with their upstream networks) after a poll
+(bench/prediction_plan.py).
 
 `python -m bench.prediction [--history FILE.jsonl] [--json] [--warmup-days N] [--samples N]` → results in
 bench/results-prediction.json (default history: bench/fixtures/prediction-history-60d.jsonl).
@@ -36,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import prediction_plan
+from bench import prediction_path, prediction_plan
 from resync_app.prediction import PastRun, predict
 from resync_app.prediction.history import Run, by_day, plan_at, read
 from resync_app.prediction.types import RISK_HIGH, PlanNode
@@ -88,7 +91,7 @@ def baseline(node: PlanNode, runs: list[PastRun], now: datetime) -> tuple[dateti
 def replay(runs: list[Run], *, warmup_days: int = WARMUP_DAYS, samples: int = 500) -> dict[str, list[dict]]:
     """The scored points of both estimators: {"estimator": [...], "baseline": [...]}, one dict per point."""
     known: dict[str, list[PastRun]] = defaultdict(list)
-    points: dict[str, list[dict]] = {"estimator": [], "baseline": []}
+    points: dict[str, list[dict]] = {"estimator": [], "baseline": [], "hwa_critical_path": []}
     for n, (day, day_runs) in enumerate(by_day(runs).items()):
         if n >= warmup_days:
             _replay_day(day_runs, known, points, samples)
@@ -112,6 +115,7 @@ def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: di
     while now < last:
         nodes = plan_at(day_runs, now, estimates)
         found = predict(nodes, known, now, samples=samples)
+        path = prediction_path.estimate(nodes, known, now)
         for node in nodes:
             run = critical.get(node.key)
             if run is None or run.end <= now:
@@ -124,6 +128,9 @@ def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: di
             end, low, high, confidence, risk = baseline(node, known.get(node.key, []), now)
             points["baseline"].append({**common, "end": end, "low": low, "high": high, "confidence": confidence,
                                        "risk": risk})
+            end, low, high, confidence, risk = path[node.key]
+            points["hwa_critical_path"].append({**common, "end": end, "low": low, "high": high,
+                                                "confidence": confidence, "risk": risk})
         now += STEP
 
 
@@ -186,7 +193,8 @@ def run(history: Path = FIXTURE, *, warmup_days: int = WARMUP_DAYS, samples: int
                "critical_runs_scored": len({p["run"] for p in scored}),
                "critical_runs_missed": len({p["run"] for p in scored if p["missed"]}),
                "replay_s": round(replay_s, 1), "samples": samples, "recompute": timing,
-               "per_run": {side: per_run(points[side]) for side in ("estimator", "baseline")}}
+               "per_run": {side: per_run(points[side]) for side in ("estimator", "baseline")},
+               "hwa_critical_path": {**score(points["hwa_critical_path"]), **per_run(points["hwa_critical_path"])}}
     return result, details
 
 
@@ -238,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"per run (est / HWA): ever flagged high but met the deadline {runs_est['false_high_runs']} / "
               f"{runs_base['false_high_runs']}; misses flagged high before the deadline "
               f"{runs_est['flagged_before_deadline']} / {runs_base['flagged_before_deadline']}")
+        path = details["hwa_critical_path"]
+        print(f"HWA's critical-path method (informative, bench/prediction_path.py): error {path['mae_min']} min, "
+              f"coverage {path['coverage80']}, Brier {path['brier']}, flagged ahead {path['flagged_ahead']}, "
+              f"false high {path['false_high']}")
         print(f"points: {result['points']}, {details['critical_runs_scored']} critical runs "
               f"({details['critical_runs_missed']} missed), replay {details['replay_s']} s, 50 000-job plan: cold "
               f"{details['recompute'].get('cold_s')} s")

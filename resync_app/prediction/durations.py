@@ -6,10 +6,11 @@ In log space, per job:
   within ±3.5 days (a week, so the weekly pattern cancels out); a weekday's effect is the median residual of its
   runs (from WEEKDAY_MIN_RUNS of them), the month-end effect (the last MONTH_END_DAYS calendar days) that of the
   month-end runs; an effect counts when it is over SIGNIFICANCE standard errors, shrunk by e² / (e² + SE²);
-- a slow drift: the Theil-Sen slope of the last TREND_DAYS (shrunk by its standard error) moves each run to `on`;
+- a slow drift: the Theil-Sen slope of the last TREND_DAYS, when over 3 standard errors (and shrunk by them), moves
+  each run to `on`;
 - the level is the recency-weighted median of the durations without those effects; the spread σ is 1.4826 × the
   median absolute deviation from the week's median (robust: one run that hung moves neither), widened for the
-  level's own error (√(1 + 1.57 / n_eff)), times SIGMA_SCALE (calibrated on a tuning history), ≥ SIGMA_MIN;
+  level's own error (√(1 + 1.57 / n_eff)), times SIGMA_SCALE (1: none needed on the tuning history), ≥ SIGMA_MIN;
   a month end never seen before adds MONTH_END_UNKNOWN_SIGMA;
 - hangs: runs 2.5 × over their week's median (and 4 σ) give the chance of a hang (with a 1 %-over-20-runs prior)
   and its factor (their median, else 4 ×): the Monte Carlo draws them.
@@ -37,13 +38,14 @@ MONTH_END_MIN_RUNS = 2
 SIGNIFICANCE = 2.0  # an effect counts when it is over 2 standard errors
 TREND_DAYS = 42
 TREND_MIN_RUNS = 10
+TREND_SIGNIFICANCE = 3.0  # a slope counts when it is over 3 standard errors (weaker ones only added noise)
 LOCAL_MIN_RUNS = 8  # from 8 runs on: local levels, effects, trend
 LOCAL_CORRECTION = 1.13  # a run's deviation from the median of its own week (7 runs) understates the noise
 SIGMA_MIN = 0.03
 MONTH_END_UNKNOWN_SIGMA = 0.25
 HANG_LOG = math.log(2.5)  # a run over 2.5 × (and 4 σ above) its week's median hung
 HANG_PRIOR, HANG_PRIOR_RUNS, HANG_FACTOR = 0.01, 20, 4.0  # before evidence: 1 % of runs hang, for 4 × as long
-SIGMA_SCALE = 1.25
+SIGMA_SCALE = 1.0
 FEW_RUNS = 5  # below: the spread is blended with FALLBACK_SIGMA
 FALLBACK_SIGMA = 0.3
 DEFAULT_S = 600.0
@@ -111,8 +113,8 @@ def _effect(residuals: np.ndarray, noise: float) -> float:
 
 
 def _trend(days: np.ndarray, logs: np.ndarray, noise: float) -> float:
-    """Theil-Sen slope of the log duration per day of age (robust to hangs) over the last TREND_DAYS, shrunk by
-    b² / (b² + SE²)."""
+    """Theil-Sen slope of the log duration per day (robust to hangs) over the last TREND_DAYS; 0 unless over
+    TREND_SIGNIFICANCE standard errors, then shrunk by b² / (b² + SE²)."""
     recent = days <= TREND_DAYS
     x, y = -days[recent], logs[recent]
     if len(x) < TREND_MIN_RUNS:
@@ -125,7 +127,9 @@ def _trend(days: np.ndarray, logs: np.ndarray, noise: float) -> float:
     slope = _median((y[j] - y[i])[ok] / dx[ok])
     spread_x = float(np.std(x))
     error = noise / (spread_x * math.sqrt(len(x))) if spread_x > 0 else math.inf
-    return slope * slope * slope / (slope * slope + error * error) if slope else 0.0
+    if abs(slope) <= TREND_SIGNIFICANCE * error:
+        return 0.0
+    return slope * slope * slope / (slope * slope + error * error)
 
 
 def fit(runs: Sequence[PastRun], on: datetime, *, tws_estimate_s: float | None = None,

@@ -73,7 +73,7 @@ def predict(nodes: list[PlanNode], history: Mapping[str, Sequence[PastRun]], now
                 confidence = 1.0 if (node.end or now) <= node.deadline else 0.0
             else:
                 confidence = round(float(np.mean(sim.ends[i] <= deadline_s)), 3)
-                why = explain(sim, i, int(order[i, mid]), deadline_s)
+                why = explain(sim, i, order[i], deadline_s)
             if node.critical:
                 hot = hot_list(sim, i, deadline_s)
         out[node.key] = Estimate(estimated, low, high, confidence,

@@ -10,6 +10,8 @@ Times are seconds from `now`. Per node, in topological order (once), one array o
 - a job not started: starts at the latest of its scheduled start, now and its predecessors' sampled ends, and runs
   a sampled duration; a job without predecessors and with past runs starts at its scheduled start plus a delay
   drawn from its past start delays (those longer than it has already waited; none left: now).
+Durations are drawn as exp(μ + σ t₅) (a log-Student-t: the model's level and spread are estimates, and a few runs
+stray further than a normal curve says), times the job's hang factor with its hang chance.
 Jobs are processed level by level (level = longest chain of predecessors), a level's fan-in as one segmented max.
 """
 
@@ -26,6 +28,7 @@ from resync_app.prediction.types import PlanNode
 from resync_app.tws.statuses import CANCELLED, FAILED, RUNNING, SUCCESS, group
 
 OPERATOR_DELAY_S = 1800.0
+TAIL_DF = 5  # log durations: Student-t with 5 degrees of freedom around the model (heavier tails than normal)
 OVERRUN_FROM = 0.995
 OVERRUN_SHARE = 0.5
 OVERRUN_SIGMA = 0.8
@@ -108,7 +111,7 @@ def simulate(nodes: list[PlanNode], models: dict[str, DurationModel], now: datet
     sched = np.array([_seconds(x.scheduled_start, now, -np.inf) for x in order])
     started = np.array([_seconds(x.start, now, 0.0) for x in order])
     ended = np.array([min(_seconds(x.end, now, 0.0), 0.0) if x.end is not None else 0.0 for x in order])
-    z = rng.standard_normal((n, samples))
+    z = rng.standard_t(TAIL_DF, (n, samples))
     durations = np.exp(mu[:, None] + sigma[:, None] * z)
     hang_p = np.array([models[x.key].hang_p for x in order])
     hang_factor = np.array([models[x.key].hang_factor for x in order])

@@ -10,7 +10,7 @@ from datetime import datetime
 LATE_START = "late_start"  # the chain that ends in the job started (or will start) after its scheduled start
 SLOW_RUN = "slow_run"  # the job itself runs (or is expected to run) longer than usual
 PREDECESSOR = "predecessor"  # a predecessor on the critical path runs longer than usual
-ABENDED_PREDECESSOR = "abended_predecessor"  # a failed job on the path: it waits for an operator and a rerun
+ABENDED_PREDECESSOR = "abended_predecessor"  # a failed job on the path (the job itself too): operator + rerun
 LONG_DURATION = "long_duration"  # even at their usual durations the chain does not fit before the deadline
 CAUSES = (LATE_START, SLOW_RUN, PREDECESSOR, ABENDED_PREDECESSOR, LONG_DURATION)
 

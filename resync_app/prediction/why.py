@@ -1,8 +1,9 @@
 """Why a job is predicted late, in minutes that add up, and HWA's hot list.
 
-`explain` follows the critical path of the median scenario back from the job: at each job not yet started, the
-predecessor whose sampled end set its start; it stops at a job that started (or will start) on its own: the chain's
-root. Then, with B the root's start, S its scheduled start and typ the usual (model median) durations:
+`explain` follows the critical path of the median scenario (and of its 5 neighbours on each side, averaged) back
+from the job: at each job not yet started, the predecessor whose sampled end set its start; it stops at a job that
+started (or will start) on its own: the chain's root. Then, with B the root's start, S its scheduled start and typ
+the usual (model median) durations:
     lateness = E − deadline = (B − S) + Σ (span − typ) + (S + Σ typ − deadline)
 - late_start: B − S when positive (job: the root);
 - slow_run (the job itself) / predecessor (a job on its chain) / abended_predecessor (a failed job: its failed run,
@@ -29,6 +30,7 @@ from resync_app.prediction.types import (
 
 HOT_OVERRUN = 1.5
 HOT_MARGIN_S = 120.0
+NEIGHBOURS = 5  # scenarios on each side of the median one that the causes are averaged over
 _EPS = 1e-6
 
 
@@ -59,11 +61,8 @@ def largest_remainder(values: list[float], total: float, step: float = 0.1) -> l
     return [round(f * step, 10) for f in floors]
 
 
-def explain(sim: Simulation, target: int, sample: int, deadline_s: float) -> list[Why]:
-    """The causes of the lateness of `target` in scenario `sample` (seconds from now); [] when on time."""
-    lateness = sim.ends[target, sample] - deadline_s
-    if lateness <= 0:
-        return []
+def _causes(sim: Simulation, target: int, sample: int) -> tuple[list[tuple[str, str, float]], list[int]]:
+    """The positive causes (cause, job name, seconds) of one scenario, and its critical chain."""
     chain = critical_chain(sim, target, sample)
     root = chain[-1]
     node = sim.order[root]
@@ -79,17 +78,32 @@ def explain(sim: Simulation, target: int, sample: int, deadline_s: float) -> lis
         if excess > 0:
             cause = ABENDED_PREDECESSOR if sim.kinds[j] == FAIL else SLOW_RUN if j == target else PREDECESSOR
             parts.append((cause, sim.order[j].name, excess))
-    found = sum(p[2] for p in parts)
+    return parts, chain
+
+
+def explain(sim: Simulation, target: int, ranked: np.ndarray, deadline_s: float) -> list[Why]:
+    """The causes of the lateness of `target`'s median end (seconds from now); [] when on time. `ranked`: the
+    sample indices ordered by the target's end. The causes are averaged over the NEIGHBOURS scenarios on each side
+    of the median one (one rare draw, a hang, does not decide them alone)."""
+    mid = (len(ranked) - 1) // 2
+    lateness = sim.ends[target, ranked[mid]] - deadline_s
+    if lateness <= 0:
+        return []
+    near = ranked[max(mid - NEIGHBOURS, 0):mid + NEIGHBOURS + 1]
+    total: dict[tuple[str, str], float] = {}
+    for sample in near:
+        parts, _ = _causes(sim, target, int(sample))
+        for cause, job, seconds in parts:
+            total[(cause, job)] = total.get((cause, job), 0.0) + seconds / len(near)
+    found = sum(total.values())
     if found < lateness:
-        longest = max(chain, key=lambda j: sim.typical[j])
-        parts.append((LONG_DURATION, sim.order[longest].name, lateness - found))
+        chain = critical_chain(sim, target, int(ranked[mid]))
+        longest = sim.order[max(chain, key=lambda j: sim.typical[j])].name
+        total[(LONG_DURATION, longest)] = total.get((LONG_DURATION, longest), 0.0) + lateness - found
     elif found > 0:
-        parts = [(c, j, s * lateness / found) for c, j, s in parts]
-    merged: dict[tuple[str, str], float] = {}
-    for cause, job, seconds in parts:
-        merged[(cause, job)] = merged.get((cause, job), 0.0) + seconds / 60
-    keys = sorted(merged, key=lambda k: -merged[k])
-    minutes = largest_remainder([merged[k] for k in keys], lateness / 60)
+        total = {k: v * lateness / found for k, v in total.items()}
+    keys = sorted(total, key=lambda k: -total[k])
+    minutes = largest_remainder([total[k] / 60 for k in keys], lateness / 60)
     return [Why(c, j, m) for (c, j), m in zip(keys, minutes) if m > 0]
 
 

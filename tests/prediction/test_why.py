@@ -30,10 +30,11 @@ def test_why_minutes_add_up_to_the_lateness():
     late = _lateness(got, deadline)
     assert late > 30
     assert round(sum(w.minutes for w in got.why), 1) == late
-    causes = {w.cause: w for w in got.why}
-    assert set(causes) <= set(CAUSES)
-    assert causes["late_start"].job == "A" and causes["late_start"].minutes > 0  # A started 10 min late
-    assert causes["predecessor"].job == "A" and causes["predecessor"].minutes > causes["late_start"].minutes
+    causes = {(w.cause, w.job): w.minutes for w in got.why}
+    assert {cause for cause, _ in causes} <= set(CAUSES)
+    assert causes[("late_start", "A")] > 0  # A started 10 min late
+    assert causes[("predecessor", "A")] > causes[("late_start", "A")]  # and has run 40 of its usual 31 minutes
+    assert got.why[0].cause == "predecessor" and got.why[0].job == "A"
 
 
 def test_long_duration_when_the_usual_runs_do_not_fit():
