@@ -1,6 +1,7 @@
 """Deadline prediction where operators look (issue 17), in headless Chromium against the production build: the
 realtime "Critical jobs at risk" panel shows a critical job's estimated end with its 80 % interval and the top cause,
-and the chat answers "when will X finish?" with the interval at $0.
+the /monitoring job drawer the estimate and the causes, and the chat answers "when will X finish?" with the interval
+at $0.
 
 The instance is configured disabled (no background poller) and its snapshot is seeded into the server's database:
 a critical job at high risk with the estimate the poller would have stored (CONTRACT §13 columns).
@@ -74,6 +75,15 @@ def test_the_realtime_panel_and_the_chat_show_the_interval(signed_in_page, live_
     expect(page.locator(f'[data-why="{JOB}"]')).to_have_text(
         f"why: {PRED} abended and waits for a rerun (+21 min)")
     save_shot(page, "realtime-prediction", request)
+
+    page.goto("/monitoring?job=crit-1")  # the job drawer: the estimate next to the confidence, and why
+    wait_hydrated(page)
+    drawer = page.locator("#job-drawer")
+    expect(drawer).to_contain_text(f"Estimated end{hm['end']} UTC (80 %: {hm['low']}–{hm['high']})",
+                                   timeout=SLOW_MS)
+    expect(drawer).to_contain_text("Confidence12%")
+    expect(drawer.locator("[data-why]")).to_have_text([f"{PRED} abended and waits for a rerun (+21 min)",
+                                                       f"{JOB} is running slower than usual (+4 min)"])
 
     _open_chat(page)
     page.locator("#chat-new").click()
