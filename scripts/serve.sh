@@ -32,6 +32,12 @@ if [ "${RESYNC_TWS_SIMULATOR:-1}" != "0" ]; then
   # server, after exec) is gone, and a leftover of ours on the port is replaced. Never fatal for the server.
   python -m resync_app.tws_simulator --background --host 127.0.0.1 \
     --port "${RESYNC_TWS_SIMULATOR_PORT:-31116}" --parent-pid $$ || echo "TWS simulator not started" >&2
+  # Past runs of the simulator's jobs (RESYNC_TWS_SIMULATOR_DAYS days, default 7; 0: none) for the deadline
+  # prediction to learn from, once: an instance that already has run history is left alone.
+  if [ "${RESYNC_TWS_SIMULATOR_DAYS:-7}" != "0" ]; then
+    python -m resync_app.prediction.backfill --instance simulator --days "${RESYNC_TWS_SIMULATOR_DAYS:-7}" \
+      --if-empty || echo "TWS simulator history not back-filled" >&2
+  fi
 fi
 echo "resync: serving with $WORKERS worker(s) on $RESYNC_HOST:$RESYNC_PORT" >&2
 if [ "${RESYNC_BACKEND_ONLY:-0}" = "1" ]; then

@@ -32,6 +32,7 @@ from resync_app.assistant.kb import KnowledgeBase, get_knowledge_base
 from resync_app.assistant.lang import Wording, wording
 from resync_app.assistant.rag import KnowledgeAnswer, knowledge_search
 from resync_app.assistant.shift import shift_answer
+from resync_app.assistant.prediction_answer import estimate_answer
 from resync_app.tws.statuses import FAILED_STATUSES, RUNNING_STATUSES
 
 SHOWN_ROWS = 10
@@ -560,4 +561,5 @@ _HANDLERS = {
     "running_jobs": _running_jobs, "summary": _summary, "workstation_status": _workstation_status,
     "recent_events": _recent_events, "deadline_threats": _deadline_threats, "action_request": _action_request,
     "shift_report": shift_answer,
+    "job_estimate": lambda intent, reads, ctx: estimate_answer(intent, reads, ctx, _find_job),  # issue 17
 }

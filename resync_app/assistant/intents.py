@@ -21,6 +21,7 @@ Intents and their arguments (arguments that are None are left out of `Intent.arg
 | `recent_events` | since?, severity? | "what happened in the last 30 minutes?" |
 | `summary` | | "how is TWS doing?" |
 | `deadline_threats` | job? (None: every critical job at risk) | "what threatens PAYROLL_DAILY's deadline?" |
+| `job_estimate` | ask ("when"/"deadline"), job, stream?, workstation? | "when will PAYROLL_DAILY finish?" |
 | `action_request` | action (rerun/hold/release/cancel), job, stream?, workstation? | "rerun PAYROLL_DAILY" |
 | `knowledge` | query, question? (a Portuguese question as asked) | "what does ABEND mean?" |
 | `shift_report` | since? | "what happened in my shift?" (assistant/shift.py) |
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
-from resync_app.assistant import lang
+from resync_app.assistant import estimate_intent, lang
 from resync_app.tws.statuses import FAILED_STATUSES, SPEC_CODES
 
 MAX_CHARS = 300
@@ -422,6 +423,8 @@ def _job_intent(job: _Name, low: str, since: str | None, ws: str | None, stream:
         return _intent("job_log", **args)
     if _DEPS_RE.search(low):
         return _intent("job_dependencies", **args)
+    if (asked := estimate_intent.ask(low)) is not None:  # issue 17: "when will X finish?", "will X make it?"
+        return _intent("job_estimate", ask=asked, **args)
     if _DEADLINE_RE.search(low):
         return _intent("deadline_threats", **args)
     if _HISTORY_RE.search(low):

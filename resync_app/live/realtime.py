@@ -17,6 +17,7 @@ from typing import Any
 from resync_app.components import charts
 from resync_app.config.store import setting
 from resync_app.tws import queries, threats
+from resync_app.prediction import wording as estimate_wording
 from resync_app.tws.instances import UnknownInstance
 
 FEED_SIZE = 20
@@ -68,6 +69,8 @@ class RiskRow:
     confidence: str = ""
     deadline: str = ""
     threats: str = ""  # the predecessors that threaten it, least slack first
+    estimate: str = ""  # "estimated end 14:25 UTC (80 %: 14:10–14:45)" (issue 17)
+    why: str = ""  # the top cause of its predicted lateness, in minutes
 
 
 def _hms(iso: str | None) -> str:
@@ -126,7 +129,8 @@ def _risk_rows(instance: str) -> list[RiskRow]:
         confidence = job["confidence"]
         rows.append(RiskRow(job["id"], job["name"], job["job_stream"], job["risk"] or "",
                             f"{confidence:.0%}" if confidence is not None else "—", _hms(job["deadline"])[:5],
-                            ", ".join(names) if names else "no unfinished predecessor"))
+                            ", ".join(names) if names else "no unfinished predecessor",
+                            *estimate_wording.risk_row_texts(job)))
     return rows
 
 

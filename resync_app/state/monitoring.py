@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from resync_app.prediction import wording as estimate_wording
 from resync_app.state import guard, toast
 from resync_app.state.event_limits import limited
 from resync_app.state.formatting import duration as fmt_duration
@@ -187,6 +188,7 @@ class MonitoringState(rx.State):
     history: list[RunRow] = []
     threat_text: str = ""
     threat_rows: list[ThreatRow] = []
+    estimate_why: list[str] = []  # the causes of its predicted lateness, most minutes first (issue 17)
     log_text: str = ""
     log_note: str = ""
     can_act: bool = False
@@ -318,6 +320,9 @@ class MonitoringState(rx.State):
                           "Ended": _time(data["end"]) or "—", "Deadline": _time(data["deadline"]) or "—",
                           "Critical": "yes" if data["critical"] else "no",
                           "Confidence": f"{data['confidence']:.0%}" if data["confidence"] is not None else "—"}
+        estimate, self.estimate_why = estimate_wording.drawer_lines(data)
+        if estimate:
+            self.job_facts["Estimated end"] = estimate
         deps = data["dependencies"]
         self.predecessors = [_dep_row(d) for d in deps["predecessors"]]
         self.successors = [DepRow(d["id"], d["name"] or d["id"], d["status"] or "", d.get("job_stream") or "")

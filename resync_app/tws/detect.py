@@ -8,7 +8,9 @@ second poller, a restart or a repeated poll finds the same key.
 Derived flags (CONTRACT §7, the TWS Monitoring fields):
 - stuck: running (EXEC, …) for longer than `tws_job_stuck_threshold_minutes`;
 - late: not started `tws_job_late_threshold_minutes` after its scheduled start;
-- deadline risk of a critical job: see `deadline_risk`.
+- deadline risk of a critical job: from its deadline prediction while it can still run (issue 17,
+  `prediction/live.py`); `deadline_risk` (HWA's method) for a finished job, without an estimate, and as the
+  benchmark's baseline.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import datetime, timedelta
 from resync_app.tws.plan_fields import (
     CANCELLED_STATUSES, FAILED_STATUSES, FINAL_STATUSES, RUNNING_STATUSES, SUCCESS_STATUSES, JobView,
 )
+from resync_app.prediction import wording
 from resync_app.tws.statuses import meaning as status_meaning
 
 # Risk levels of a critical job (HCL's console: normal / potential risk / high risk).
@@ -211,8 +214,10 @@ def _job_candidate(instance: str, view: JobView, type_: str, severity: str, mess
 
 
 def job_events(instance: str, prev: Known | None, view: JobView, *, late: bool, stuck: bool, risk: str,
-               confidence: float | None, th: Thresholds, now: datetime | None = None) -> list[Candidate]:
-    """The events one job's change gives (none when nothing that matters changed)."""
+               confidence: float | None, th: Thresholds, now: datetime | None = None,
+               estimate: object | None = None) -> list[Candidate]:
+    """The events one job's change gives (none when nothing that matters changed). `estimate`: the job's deadline
+    prediction (issue 17), whose estimated end, interval and top cause the deadline-at-risk message carries."""
     out: list[Candidate] = []
     label = f"{view.workstation}#{view.job_stream}.{view.name}"
     run, number = view.run_seq or max(1, view.run_position), _run_label(view)
@@ -253,7 +258,8 @@ def job_events(instance: str, prev: Known | None, view: JobView, *, late: bool, 
             text = f"Critical job {label} has missed its deadline ({view.deadline:%Y-%m-%d %H:%M} UTC)."
         else:
             text = (f"Critical job {label} is at {words} of missing its deadline "
-                    f"({view.deadline:%Y-%m-%d %H:%M} UTC): {pct} chance to finish in time.")
+                    f"({view.deadline:%Y-%m-%d %H:%M} UTC): {pct} chance to finish in time."
+                    + wording.event_tail(estimate))
         out.append(_job_candidate(instance, view, "deadline_at_risk", severity, text,
                                   f"deadline_at_risk:{view.id}:{run}:{risk}"))
     return out

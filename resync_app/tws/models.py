@@ -127,6 +127,12 @@ class TwsPlanJob(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     # Resync's count of the job's runs (`detect.run_seq`): the run part of its events' dedupe keys (migration 0010)
     run_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Deadline prediction (issue 17, migration 0016): the estimate of a job on a critical job's network, written by
+    # the poll (`prediction/live.py`): estimated end, its 80 % interval, why ([{cause, job, minutes}] as JSON)
+    estimated_end: datetime | None = Field(default=None, sa_column=_ts())
+    estimated_end_low: datetime | None = Field(default=None, sa_column=_ts())
+    estimated_end_high: datetime | None = Field(default=None, sa_column=_ts())
+    why: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
 
 
 class TwsWorkstation(SQLModel, table=True):

@@ -30,6 +30,7 @@ from sqlalchemy import and_, func, or_, select
 
 from resync_app.db import session_scope, utcnow
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
+from resync_app.prediction import live as prediction_live
 from resync_app.tws import detect, instances, operator_view, stream_deps
 from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
 from resync_app.tws.instances import UnknownInstance
@@ -226,6 +227,7 @@ def _job_dict(row: TwsPlanJob, now: datetime) -> dict[str, Any]:
         "late": row.late, "stuck": row.stuck, "risk": row.risk or None, "confidence": row.confidence,
         "at_risk": bool(row.critical) and detect.counts_as_at_risk(row, row.risk or "", now),
         "updated_at": _iso(row.updated_at),
+        **prediction_live.row_fields(row),  # CONTRACT §13: estimated end, its 80 % interval, why
     }
 
 

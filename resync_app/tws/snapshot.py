@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from resync_app import metrics, notify
 from resync_app.db import get_engine, session_scope, utcnow
 from resync_app.events import feed
+from resync_app.prediction import live as prediction_live
 from resync_app.tws import detect, operator_view, poll_commit, stream_deps
 from resync_app.tws.detect import Candidate, DurationStats, Known, Thresholds
 from resync_app.tws.errors import TWSError
@@ -161,6 +162,7 @@ class _Collector:
         self.late = self.stuck = 0
         self.critical: list[tuple[JobView, Known | None, bool, bool, int, int | None]] = []
         self.failed_new = 0
+        self.prediction = prediction_live.Prediction()  # the critical networks' estimates (issue 17)
 
     def add_page(self, page: list[dict]) -> None:
         """Take one page of JobInPlanV2 dicts. A job whose JSON is byte-for-byte what this process saw last poll,
@@ -225,7 +227,8 @@ class _Collector:
         if self.baseline:
             return
         found = detect.job_events(self.instance, prev, view, late=late, stuck=stuck, risk=risk,
-                                  confidence=confidence, th=self.th, now=self.now)
+                                  confidence=confidence, th=self.th, now=self.now,
+                                  estimate=self.prediction.estimates.get(view.id))
         self.failed_new += sum(1 for c in found if c.type == "job_abended")
         self.events.extend(found)
 
@@ -233,7 +236,8 @@ class _Collector:
         """Risk of the critical jobs (needs their run history); returns how many are at risk now."""
         at_risk = 0
         for view, prev, late, stuck, fp, digest in self.critical:
-            risk, confidence = detect.deadline_risk(view, self.now, stats.get(view.key))
+            risk, confidence = prediction_live.risk_of(view, self.now, stats.get(view.key),
+                                                       self.prediction.estimates.get(view.id))
             if detect.counts_as_at_risk(view, risk, self.now):
                 at_risk += 1
             self._settle(view, prev, late, stuck, fp, risk, confidence, digest)
@@ -383,7 +387,10 @@ async def poll_instance(instance: str, client, *, now: datetime | None = None, c
         cache.forget(instance)
         return await _stored_failure(instance, now, "error", f"{type(exc).__name__}: {exc}"[:300], started, leader,
                                      incarnation, cache)
-    keys = sorted({view.key for view, *_ in collector.critical})
+    collector.prediction = await asyncio.to_thread(prediction_live.estimate_poll, instance,
+                                                   [view for view, *_ in collector.critical], collector.rows,
+                                                   _JOB_COLUMNS, now)
+    keys = sorted({view.key for view, *_ in collector.critical if view.id not in collector.prediction.estimates})
     at_risk = collector.settle_critical(await asyncio.to_thread(_duration_stats, instance, keys))
     try:
         result = await asyncio.to_thread(_store_success, instance, collector, workstations, engine, now, th, at_risk,
@@ -628,6 +635,7 @@ def _store_success(instance: str, c: _Collector, workstations, engine: dict | No
             candidates.append(detect.reachable_event(instance, summary.stale_since, now))
         # the plan: changed rows, vanished jobs, finished runs
         _upsert_jobs(db, rows)
+        prediction_live.write(db, instance, c.prediction)
         for start in range(0, len(vanished), 500):
             db.execute(delete(TwsPlanJob).where(TwsPlanJob.instance == instance,
                                                 TwsPlanJob.job_id.in_(vanished[start:start + 500])))

@@ -22,7 +22,7 @@ import random
 import threading
 from dataclasses import dataclass
 
-from resync_app.tws_simulator import build, quirks
+from resync_app.tws_simulator import build, durations, quirks
 from resync_app.tws_simulator.behaviours import Behaviours
 from resync_app.tws_simulator.lifecycle import EXTENDED_OUTCOMES, SCRIPTED, ExtendedLifecycle
 from resync_app.tws_simulator.model import (
@@ -68,6 +68,7 @@ class Plan(ExtendedLifecycle):
         self.behaviours = behaviours or Behaviours()
         self.build_rng = random.Random(seed)
         self.rng = random.Random(seed * 7919 + 1)
+        self.duration_rng = random.Random(seed * 104729 + 3)  # its own: the outcome draws keep their sequence
         self.engine_id = build.new_id(self.build_rng)
         self.plan_id = build.new_id(self.build_rng)
         ws_count = workstations or max(6, min(40, jobs // 150 + 4))
@@ -247,6 +248,8 @@ class Plan(ExtendedLifecycle):
             factor = {"late": self.rng.uniform(1.5, 3.0), "abend": self.rng.uniform(0.1, 0.9)}.get(
                 run.outcome, self.rng.uniform(0.75, 1.25))
             after = max(5.0, job.est * factor)
+            if run.outcome not in ("late", "abend"):  # a batch job's duration (issue 17): durations.py
+                after = durations.draw(self.duration_rng, f"{job.stream.name}.{job.name}", job.est, self.now)
         job.token += 1
         run.finish_at = self.now + after
         self._schedule(run.finish_at, "finish", job, job.token)

@@ -150,7 +150,7 @@ async def test_deadline_threats_least_slack_first():
     text = (await ask("What threatens PAYROLL_DAILY's deadline?")).text
     assert "deadline 11:00: **high risk**, confidence 23 % of ending on time (estimated end 11:20)" in text
     assert text.index("`FINANCE_EOD.GL_CLOSE` | HOLD | 20 min behind") < text.index("`FINANCE_EOD.EOD_SETTLEMENT`")
-    calm = (await ask("will EOD_SETTLEMENT make its deadline?")).text
+    calm = (await ask("what threatens EOD_SETTLEMENT's deadline?")).text
     assert "**potential risk**" in calm and "No predecessor threatens it now." in calm
     assert "has no deadline in the plan" in (await ask("is GL_POST_01 at risk?")).text
 

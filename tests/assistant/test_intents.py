@@ -16,7 +16,7 @@ from resync_app.assistant.kb import get_knowledge_base
 QUESTIONS = Path(__file__).resolve().parents[2] / "bench" / "fixtures" / "operator-questions.json"
 INTENTS = {"job_status", "job_log", "job_dependencies", "job_history", "list_jobs", "late_jobs", "stuck_jobs",
            "running_jobs", "workstation_status", "recent_events", "summary", "deadline_threats", "action_request",
-           "knowledge"}
+           "knowledge", "job_estimate"}
 
 
 def load_questions() -> list[dict]:
@@ -88,7 +88,7 @@ PARAPHRASES = [
     ("what is the status of the plan?", {"intent": "summary"}),
     ("critical jobs at risk", {"intent": "deadline_threats"}),
     ("is PAYROLL_DAILY at risk?", {"intent": "deadline_threats", "job": "PAYROLL_DAILY"}),
-    ("will PAYROLL_DAILY finish on time?", {"intent": "deadline_threats", "job": "PAYROLL_DAILY"}),
+    ("will PAYROLL_DAILY finish on time?", {"intent": "job_estimate", "ask": "deadline", "job": "PAYROLL_DAILY"}),
     ("show me the stdlist for GL_CLOSE", {"intent": "job_log", "job": "GL_CLOSE"}),
     ("what does GL_CLOSE depend on", {"intent": "job_dependencies", "job": "GL_CLOSE"}),
     ("predecessors of GL_CLOSE", {"intent": "job_dependencies", "job": "GL_CLOSE"}),

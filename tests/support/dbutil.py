@@ -49,6 +49,9 @@ def reset_services() -> None:
     reset_limiter()
     reset_gate()
     cache.clear()
+    from resync_app.prediction.live import history_cache
+
+    history_cache.forget()
 
 
 def ensure_admin(username: str, password: str) -> None:

@@ -178,6 +178,8 @@ def _drawer() -> rx.Component:
                 _actions(),
                 rx.cond(S.threat_text != "", _block("Deadline", rx.text(S.threat_text, size="2"),
                                                     rx.foreach(S.threat_rows, _threat))),
+                rx.cond(S.estimate_why.length() > 0, _block("Why it may be late", rx.foreach(
+                    S.estimate_why, lambda cause: rx.text(cause, size="2", data_why=cause)))),
                 _block("Predecessors", rx.cond(S.predecessors.length() > 0, rx.foreach(S.predecessors, _dep),
                                                rx.text("None known.", size="2", color=MUTED))),
                 _block("Successors", rx.cond(S.successors.length() > 0, rx.foreach(S.successors, _dep),
