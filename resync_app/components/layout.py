@@ -189,9 +189,11 @@ def _corner_sign_out(corner_id: str) -> rx.Component:
     """A small "Sign out" link-button next to the name (a plain form POST, as in the admin shell)."""
     return native_form(
         rx.button("Sign out", type="submit", variant="ghost", size="1", id=f"{corner_id}-sign-out",
-                  white_space="nowrap"),
+                  white_space="nowrap", margin="0"),  # a ghost button's negative margin lifted it off the line
         action="/api/v1/auth/logout",
         method="post",
+        display="flex",
+        align_items="center",
     )
 
 
