@@ -18,7 +18,8 @@ share of the critical runs that missed whose risk was `high` at a prediction ≥
 `false_high` share of the `high` predictions (points) whose job met its deadline. In the details, per critical
 run: `false_high_runs` the share of the runs ever flagged `high` that met their deadline (what an operator who acts
 on the first `high` sees), `flagged_before_deadline` the share of misses flagged `high` at all before the deadline;
-`false_high_points_before_deadline`: `false_high` without the predictions made once the deadline had passed.
+`false_high_points_before_deadline`: `false_high` without the predictions made once the deadline had passed;
+`high_threshold_curve`: those flag figures for P(miss) thresholds 0.3…0.7 of `high` (bench/prediction_curve.py).
 `recompute_s`: `predict` on a 50 000-job plan (2 % critical, with their upstream networks) after a poll
 (bench/prediction_plan.py).
 
@@ -39,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import prediction_path, prediction_plan
+from bench import prediction_curve, prediction_path, prediction_plan
 from resync_app.prediction import PastRun, predict
 from resync_app.prediction.history import Run, by_day, plan_at, read
 from resync_app.prediction.types import RISK_HIGH, PlanNode
@@ -203,7 +204,9 @@ def run(history: Path = FIXTURE, *, warmup_days: int = WARMUP_DAYS, samples: int
                "critical_runs_missed": len({p["run"] for p in scored if p["missed"]}),
                "replay_s": round(replay_s, 1), "samples": samples, "recompute": timing,
                "per_run": {side: per_run(points[side]) for side in ("estimator", "baseline")},
-               "hwa_critical_path": {**score(points["hwa_critical_path"]), **per_run(points["hwa_critical_path"])}}
+               "hwa_critical_path": {**score(points["hwa_critical_path"]), **per_run(points["hwa_critical_path"])},
+               "high_threshold_curve": {side: prediction_curve.curve(points[side])
+                                        for side in ("estimator", "hwa_critical_path")}}
     return result, details
 
 
@@ -259,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"HWA's critical-path method (informative, bench/prediction_path.py): error {path['mae_min']} min, "
               f"coverage {path['coverage80']}, Brier {path['brier']}, flagged ahead {path['flagged_ahead']}, "
               f"false high {path['false_high']}")
+        print("the estimator's `high` threshold (bench/prediction_curve.py):")
+        print(prediction_curve.table(details["high_threshold_curve"]["estimator"]))
         print(f"points: {result['points']}, {details['critical_runs_scored']} critical runs "
               f"({details['critical_runs_missed']} missed), replay {details['replay_s']} s, 50 000-job plan: cold "
               f"{details['recompute'].get('cold_s')} s")
