@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import prediction_curve, prediction_path, prediction_plan
+from bench import prediction_curve, prediction_oracle, prediction_path, prediction_plan
 from resync_app.prediction import PastRun, predict
 from resync_app.prediction.history import Run, by_day, plan_at, read
 from resync_app.prediction.types import RISK_HIGH, PlanNode
@@ -51,6 +51,7 @@ from resync_app.tws.statuses import RUNNING_STATUSES
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results-prediction.json"
 FIXTURE = HERE / "fixtures" / "prediction-history-60d.jsonl"
+SETTINGS = HERE / "fixtures" / "prediction-settings.json"
 STEP = timedelta(minutes=10)
 AHEAD = timedelta(minutes=30)
 WARMUP_DAYS = 14
@@ -89,19 +90,22 @@ def baseline(node: PlanNode, runs: list[PastRun], now: datetime) -> tuple[dateti
     return end, end - half, end + half, confidence, risk
 
 
-def replay(runs: list[Run], *, warmup_days: int = WARMUP_DAYS, samples: int = 500) -> dict[str, list[dict]]:
-    """The scored points of both estimators: {"estimator": [...], "baseline": [...]}, one dict per point."""
+def replay(runs: list[Run], *, warmup_days: int = WARMUP_DAYS, samples: int = 500,
+           oracle: prediction_oracle.Oracle | None = None) -> dict[str, list[dict]]:
+    """The scored points of both estimators: {"estimator": [...], "baseline": [...]}, one dict per point (and
+    "oracle", the true profiles' answer, with an oracle)."""
     known: dict[str, list[PastRun]] = defaultdict(list)
-    points: dict[str, list[dict]] = {"estimator": [], "baseline": [], "hwa_critical_path": []}
+    points: dict[str, list[dict]] = {"estimator": [], "baseline": [], "hwa_critical_path": [], "oracle": []}
     for n, (day, day_runs) in enumerate(by_day(runs).items()):
         if n >= warmup_days:
-            _replay_day(day_runs, known, points, samples)
+            _replay_day(day_runs, known, points, samples, oracle)
         for run in sorted(day_runs, key=lambda r: r.end):
             known[run.identity].append(run.past())
     return points
 
 
-def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: dict, samples: int) -> None:
+def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: dict, samples: int,
+                oracle: prediction_oracle.Oracle | None) -> None:
     critical = {r.identity: r for r in day_runs if r.critical and r.deadline is not None}
     if not critical:
         return
@@ -117,6 +121,7 @@ def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: di
         nodes = plan_at(day_runs, now, estimates)
         found = predict(nodes, known, now, samples=samples)
         path = prediction_path.estimate(nodes, known, now)
+        truth = oracle.estimate(nodes, now, day_runs[0].day) if oracle else {}
         for node in nodes:
             run = critical.get(node.key)
             if run is None or run.end <= now:
@@ -132,6 +137,10 @@ def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: di
             end, low, high, confidence, risk = path[node.key]
             points["hwa_critical_path"].append({**common, "end": end, "low": low, "high": high,
                                                 "confidence": confidence, "risk": risk})
+            if node.key in truth:
+                end, low, high, confidence, risk = truth[node.key]
+                points["oracle"].append({**common, "end": end, "low": low, "high": high, "confidence": confidence,
+                                         "risk": risk})
         now += STEP
 
 
@@ -188,11 +197,13 @@ def _shown(path: Path) -> str:
 
 
 def run(history: Path = FIXTURE, *, warmup_days: int = WARMUP_DAYS, samples: int = 500,
-        plan_jobs: int = prediction_plan.JOBS) -> tuple[dict, dict]:
-    """(the §13 object, details) for a history file."""
+        plan_jobs: int = prediction_plan.JOBS, oracle_settings: dict | None = None) -> tuple[dict, dict]:
+    """(the §13 object, details) for a history file; `oracle_settings`: the generator's settings of a synthetic
+    history, for the oracle's figures (bench/prediction_oracle.py)."""
     runs = read(history)
     started = time.perf_counter()
-    points = replay(runs, warmup_days=warmup_days, samples=samples)
+    oracle = prediction_oracle.Oracle(oracle_settings) if oracle_settings else None
+    points = replay(runs, warmup_days=warmup_days, samples=samples, oracle=oracle)
     replay_s = time.perf_counter() - started
     timing = prediction_plan.measure(plan_jobs) if plan_jobs else {"recompute_s": None}
     result = {"estimator": score(points["estimator"]), "baseline": score(points["baseline"]),
@@ -206,7 +217,9 @@ def run(history: Path = FIXTURE, *, warmup_days: int = WARMUP_DAYS, samples: int
                "per_run": {side: per_run(points[side]) for side in ("estimator", "baseline")},
                "hwa_critical_path": {**score(points["hwa_critical_path"]), **per_run(points["hwa_critical_path"])},
                "high_threshold_curve": {side: prediction_curve.curve(points[side])
-                                        for side in ("estimator", "hwa_critical_path")}}
+                                        for side in ("estimator", "hwa_critical_path", "oracle") if points[side]}}
+    if points["oracle"]:
+        details["oracle"] = {**score(points["oracle"]), **per_run(points["oracle"]), "settings": oracle_settings}
     return result, details
 
 
@@ -237,10 +250,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--plan-jobs", type=int, default=prediction_plan.JOBS, help="0: skip the recompute timing")
     parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS.name}")
+    parser.add_argument("--oracle-settings", type=Path, default=None,
+                        help="the generator settings of a synthetic history: adds the oracle's figures (default: the "
+                             "shipped settings with the shipped sample)")
     args = parser.parse_args(argv)
+    oracle_file = args.oracle_settings or (SETTINGS if args.history == FIXTURE else None)
     try:
+        oracle_settings = json.loads(oracle_file.read_text()) if oracle_file else None
         result, details = run(args.history, warmup_days=args.warmup_days, samples=args.samples,
-                              plan_jobs=args.plan_jobs)
+                              plan_jobs=args.plan_jobs, oracle_settings=oracle_settings)
     except (OSError, ValueError) as error:
         print(f"bench.prediction: {error}", file=sys.stderr)
         return 2
@@ -262,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"HWA's critical-path method (informative, bench/prediction_path.py): error {path['mae_min']} min, "
               f"coverage {path['coverage80']}, Brier {path['brier']}, flagged ahead {path['flagged_ahead']}, "
               f"false high {path['false_high']}")
+        if "oracle" in details:
+            truth = details["oracle"]
+            print(f"oracle, the generator's true profiles (bench/prediction_oracle.py): error {truth['mae_min']} min, "
+                  f"coverage {truth['coverage80']}, Brier {truth['brier']}, flagged ahead {truth['flagged_ahead']}, "
+                  f"false high {truth['false_high']}")
         print("the estimator's `high` threshold (bench/prediction_curve.py):")
         print(prediction_curve.table(details["high_threshold_curve"]["estimator"]))
         print(f"points: {result['points']}, {details['critical_runs_scored']} critical runs "
