@@ -22,7 +22,7 @@ from resync_app.prediction import synthetic
 from resync_app.prediction.history import Run
 from resync_app.prediction.types import PlanNode, risk_of
 
-ORACLE_SAMPLES = 4000
+ORACLE_SAMPLES = 2000
 LOW_Q, HIGH_Q = 0.10, 0.90
 
 
@@ -44,7 +44,7 @@ class Oracle:
 
     def _after(self, node: PlanNode, day: date, elapsed: float, n: int) -> np.ndarray:
         """Durations given that the run already lasted `elapsed` seconds (rejection; none left: just over it)."""
-        pool = self._durations(node, day, 40 * n)
+        pool = self._durations(node, day, 20 * n)
         left = pool[pool > elapsed]
         return self.rng.choice(left, n) if len(left) else np.full(n, elapsed + 60.0)
 
