@@ -18,7 +18,8 @@ share of the critical runs that missed whose risk was `high` at a prediction ≥
 `false_high` share of the `high` predictions (points) whose job met its deadline. In the details, per critical
 run: `false_high_runs` the share of the runs ever flagged `high` that met their deadline (what an operator who acts
 on the first `high` sees), `flagged_before_deadline` the share of misses flagged `high` at all before the deadline;
-`false_high_points_before_deadline`: `false_high` without the predictions made once the deadline had passed.
+`false_high_points_before_deadline`: `false_high` without the predictions made once the deadline had passed;
+`high_threshold_curve`: those flag figures for P(miss) thresholds 0.3…0.7 of `high` (bench/prediction_curve.py).
 `recompute_s`: `predict` on a 50 000-job plan (2 % critical, with their upstream networks) after a poll
 (bench/prediction_plan.py).
 
@@ -39,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import prediction_path, prediction_plan
+from bench import prediction_curve, prediction_oracle, prediction_path, prediction_plan
 from resync_app.prediction import PastRun, predict
 from resync_app.prediction.history import Run, by_day, plan_at, read
 from resync_app.prediction.types import RISK_HIGH, PlanNode
@@ -50,6 +51,7 @@ from resync_app.tws.statuses import RUNNING_STATUSES
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results-prediction.json"
 FIXTURE = HERE / "fixtures" / "prediction-history-60d.jsonl"
+SETTINGS = HERE / "fixtures" / "prediction-settings.json"
 STEP = timedelta(minutes=10)
 AHEAD = timedelta(minutes=30)
 WARMUP_DAYS = 14
@@ -88,19 +90,22 @@ def baseline(node: PlanNode, runs: list[PastRun], now: datetime) -> tuple[dateti
     return end, end - half, end + half, confidence, risk
 
 
-def replay(runs: list[Run], *, warmup_days: int = WARMUP_DAYS, samples: int = 500) -> dict[str, list[dict]]:
-    """The scored points of both estimators: {"estimator": [...], "baseline": [...]}, one dict per point."""
+def replay(runs: list[Run], *, warmup_days: int = WARMUP_DAYS, samples: int = 500,
+           oracle: prediction_oracle.Oracle | None = None) -> dict[str, list[dict]]:
+    """The scored points of both estimators: {"estimator": [...], "baseline": [...]}, one dict per point (and
+    "oracle", the true profiles' answer, with an oracle)."""
     known: dict[str, list[PastRun]] = defaultdict(list)
-    points: dict[str, list[dict]] = {"estimator": [], "baseline": [], "hwa_critical_path": []}
+    points: dict[str, list[dict]] = {"estimator": [], "baseline": [], "hwa_critical_path": [], "oracle": []}
     for n, (day, day_runs) in enumerate(by_day(runs).items()):
         if n >= warmup_days:
-            _replay_day(day_runs, known, points, samples)
+            _replay_day(day_runs, known, points, samples, oracle)
         for run in sorted(day_runs, key=lambda r: r.end):
             known[run.identity].append(run.past())
     return points
 
 
-def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: dict, samples: int) -> None:
+def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: dict, samples: int,
+                oracle: prediction_oracle.Oracle | None) -> None:
     critical = {r.identity: r for r in day_runs if r.critical and r.deadline is not None}
     if not critical:
         return
@@ -116,6 +121,7 @@ def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: di
         nodes = plan_at(day_runs, now, estimates)
         found = predict(nodes, known, now, samples=samples)
         path = prediction_path.estimate(nodes, known, now)
+        truth = oracle.estimate(nodes, now, day_runs[0].day) if oracle else {}
         for node in nodes:
             run = critical.get(node.key)
             if run is None or run.end <= now:
@@ -131,6 +137,10 @@ def _replay_day(day_runs: list[Run], known: dict[str, list[PastRun]], points: di
             end, low, high, confidence, risk = path[node.key]
             points["hwa_critical_path"].append({**common, "end": end, "low": low, "high": high,
                                                 "confidence": confidence, "risk": risk})
+            if node.key in truth:
+                end, low, high, confidence, risk = truth[node.key]
+                points["oracle"].append({**common, "end": end, "low": low, "high": high, "confidence": confidence,
+                                         "risk": risk})
         now += STEP
 
 
@@ -187,11 +197,13 @@ def _shown(path: Path) -> str:
 
 
 def run(history: Path = FIXTURE, *, warmup_days: int = WARMUP_DAYS, samples: int = 500,
-        plan_jobs: int = prediction_plan.JOBS) -> tuple[dict, dict]:
-    """(the §13 object, details) for a history file."""
+        plan_jobs: int = prediction_plan.JOBS, oracle_settings: dict | None = None) -> tuple[dict, dict]:
+    """(the §13 object, details) for a history file; `oracle_settings`: the generator's settings of a synthetic
+    history, for the oracle's figures (bench/prediction_oracle.py)."""
     runs = read(history)
     started = time.perf_counter()
-    points = replay(runs, warmup_days=warmup_days, samples=samples)
+    oracle = prediction_oracle.Oracle(oracle_settings) if oracle_settings else None
+    points = replay(runs, warmup_days=warmup_days, samples=samples, oracle=oracle)
     replay_s = time.perf_counter() - started
     timing = prediction_plan.measure(plan_jobs) if plan_jobs else {"recompute_s": None}
     result = {"estimator": score(points["estimator"]), "baseline": score(points["baseline"]),
@@ -203,7 +215,11 @@ def run(history: Path = FIXTURE, *, warmup_days: int = WARMUP_DAYS, samples: int
                "critical_runs_missed": len({p["run"] for p in scored if p["missed"]}),
                "replay_s": round(replay_s, 1), "samples": samples, "recompute": timing,
                "per_run": {side: per_run(points[side]) for side in ("estimator", "baseline")},
-               "hwa_critical_path": {**score(points["hwa_critical_path"]), **per_run(points["hwa_critical_path"])}}
+               "hwa_critical_path": {**score(points["hwa_critical_path"]), **per_run(points["hwa_critical_path"])},
+               "high_threshold_curve": {side: prediction_curve.curve(points[side])
+                                        for side in ("estimator", "hwa_critical_path", "oracle") if points[side]}}
+    if points["oracle"]:
+        details["oracle"] = {**score(points["oracle"]), **per_run(points["oracle"]), "settings": oracle_settings}
     return result, details
 
 
@@ -234,10 +250,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--plan-jobs", type=int, default=prediction_plan.JOBS, help="0: skip the recompute timing")
     parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS.name}")
+    parser.add_argument("--oracle-settings", type=Path, default=None,
+                        help="the generator settings of a synthetic history: adds the oracle's figures (default: the "
+                             "shipped settings with the shipped sample)")
     args = parser.parse_args(argv)
+    oracle_file = args.oracle_settings or (SETTINGS if args.history == FIXTURE else None)
     try:
+        oracle_settings = json.loads(oracle_file.read_text()) if oracle_file else None
         result, details = run(args.history, warmup_days=args.warmup_days, samples=args.samples,
-                              plan_jobs=args.plan_jobs)
+                              plan_jobs=args.plan_jobs, oracle_settings=oracle_settings)
     except (OSError, ValueError) as error:
         print(f"bench.prediction: {error}", file=sys.stderr)
         return 2
@@ -259,6 +280,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"HWA's critical-path method (informative, bench/prediction_path.py): error {path['mae_min']} min, "
               f"coverage {path['coverage80']}, Brier {path['brier']}, flagged ahead {path['flagged_ahead']}, "
               f"false high {path['false_high']}")
+        if "oracle" in details:
+            truth = details["oracle"]
+            print(f"oracle, the generator's true profiles (bench/prediction_oracle.py): error {truth['mae_min']} min, "
+                  f"coverage {truth['coverage80']}, Brier {truth['brier']}, flagged ahead {truth['flagged_ahead']}, "
+                  f"false high {truth['false_high']}")
+        print("the estimator's `high` threshold (bench/prediction_curve.py):")
+        print(prediction_curve.table(details["high_threshold_curve"]["estimator"]))
         print(f"points: {result['points']}, {details['critical_runs_scored']} critical runs "
               f"({details['critical_runs_missed']} missed), replay {details['replay_s']} s, 50 000-job plan: cold "
               f"{details['recompute'].get('cold_s')} s")

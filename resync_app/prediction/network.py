@@ -9,7 +9,9 @@ Times are seconds from `now`. Per node, in topological order (once), one array o
   OVERRUN_SHARE of its elapsed time still to go (log spread OVERRUN_SIGMA);
 - a job not started: starts at the latest of its scheduled start, now and its predecessors' sampled ends, and runs
   a sampled duration; a job without predecessors and with past runs starts at its scheduled start plus a delay
-  drawn from its past start delays (those longer than it has already waited; none left: now).
+  drawn from its past start delays (those longer than it has already waited; none left: now); the roots of one
+  stream start (same stream, same scheduled start) draw the same rank of their delays in a scenario: a stream that
+  starts late delays all its roots together (drawn apart, two roots made a late start twice as likely).
 Durations are drawn as exp(μ + σ t₅) (a log-Student-t: the model's level and spread are estimates, and a few runs
 stray further than a normal curve says), times the job's hang factor with its hang chance.
 Jobs are processed level by level (level = longest chain of predecessors), a level's fan-in as one segmented max.
@@ -141,15 +143,17 @@ def simulate(nodes: list[PlanNode], models: dict[str, DurationModel], now: datet
 
     waiting = np.flatnonzero(kinds == WAIT)
     base = np.maximum(sched, 0.0)
+    ranks: dict[tuple, np.ndarray] = {}  # one rank per scenario for the roots of a stream start
     for lvl in np.unique(level[waiting]):
         members = waiting[level[waiting] == lvl]
         begin = np.repeat(base[members, None], samples, axis=1)
         for pos, i in enumerate(members):
             found = (delays or {}).get(order[i].key)
             if found is not None and len(found) and not preds[i] and np.isfinite(sched[i]):
-                left = found[found > -sched[i]]  # the delays longer than it has waited so far
+                left = np.sort(found[found > -sched[i]])  # the delays longer than it has waited so far
                 if len(left):
-                    begin[pos] = np.maximum(sched[i] + rng.choice(left, samples), 0.0)
+                    rank = ranks.setdefault((order[i].job_stream, sched[i]), rng.random(samples))
+                    begin[pos] = np.maximum(sched[i] + left[(rank * len(left)).astype(np.int64)], 0.0)
         child, parent = [], []
         for pos, i in enumerate(members):
             for p in preds[i]:

@@ -107,6 +107,14 @@ def _streams(rng: random.Random, s: dict) -> list[tuple[str, time, list[_Job]]]:
     return out
 
 
+def profiles(settings: dict | None = None) -> dict[tuple[str, str], JobProfile]:
+    """The true duration profile of every job of the history `generate(settings)` draws, by (stream, job): what an
+    estimator could at best know (bench/prediction_oracle.py)."""
+    s = {**DEFAULTS, **(settings or {})}
+    return {(stream, job.name): job.profile for stream, _, jobs in _streams(random.Random(s["seed"]), s)
+            for job in jobs}
+
+
 def generate(settings: dict | None = None) -> list[Run]:
     """The runs of `days` days (sorted by start), deadlines included (see the module docstring)."""
     s = {**DEFAULTS, **(settings or {})}

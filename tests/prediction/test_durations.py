@@ -90,3 +90,12 @@ def test_a_running_job_within_its_usual_duration_is_conditioned_on_elapsed_time(
     got = predict([node("A", critical=True, status="EXEC", start=start)], history, NOW)["A"]
     assert got.low >= NOW  # no scenario ends in the past
     assert got.estimated_end > start + timedelta(minutes=30)
+
+
+def test_a_month_end_never_seen_is_expected_a_little_slower_and_less_sure():
+    history = runs([30.0] * 20)  # the 20 days before March 12th, month-end days (February 27th, 28th) left out
+    history = [r for r in history if not durations.is_month_end(r.start)]
+    on = NOW.replace(day=31)
+    usual, month_end = durations.fit(history, NOW), durations.fit(history, on)
+    assert month_end.median_s / usual.median_s == pytest.approx(math.exp(durations.MONTH_END_UNKNOWN_SHIFT), rel=0.02)
+    assert month_end.sigma > usual.sigma + 0.1

@@ -82,3 +82,22 @@ def test_a_job_that_usually_starts_late_is_expected_late():
     history = {hist_key("A"): runs([10.0] * 20)}  # started on time: no delay
     got = predict([node("A", critical=True, scheduled=scheduled)], history, NOW)["A"]
     assert abs((got.estimated_end - (scheduled + timedelta(minutes=10))).total_seconds()) < 30
+
+
+def test_the_roots_of_a_stream_that_starts_late_are_late_together():
+    scheduled = NOW + timedelta(hours=1)
+
+    def late_on_days(late: set[int]) -> list:
+        out = []
+        for day, r in enumerate(runs([10.0] * 20)):
+            shift = timedelta(hours=1, minutes=60 if day in late else 0)  # 04:00, or an hour late
+            out.append(type(r)(r.start + shift, r.end + shift, "SUCC"))
+        return out
+
+    history = {hist_key(k): late_on_days({4, 14}) for k in ("A", "B", "C")}  # the stream was late on 2 days of 20
+    plan = [node("A", scheduled=scheduled), node("B", scheduled=scheduled),
+            node("C", preds=["A", "B"], critical=True, deadline=scheduled + timedelta(minutes=40),
+                 scheduled=scheduled)]
+    got = predict(plan, history, NOW, samples=4000)["C"]
+    # a late stream start (1 in 10) delays A and B together; drawn apart, 1 − 0.9² = 0.19 would miss
+    assert 0.07 < 1 - got.confidence < 0.15
