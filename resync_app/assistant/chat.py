@@ -36,7 +36,8 @@ from resync_app.assistant.plan import SnapshotReader
 from resync_app.auth.models import ROLE_ADMIN, ROLE_OPERATOR
 from resync_app.assistant.tools import TOOLS, ToolOutcome, as_text, parse_arguments, run_tool
 from resync_app.llm.budget import BudgetExceeded
-from resync_app.llm.gateway import CallResult, GatewayError, ModelNotRoutable, get_gateway
+from resync_app.llm.gateway import get_gateway
+from resync_app.llm.gateway_types import CallResult, GatewayError, ModelNotRoutable
 from resync_app.settings import get_settings
 
 MAX_MESSAGE_CHARS = 4000
