@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from resync_app.api.deps import client_address, operator_read, require_operator
 from resync_app.auth.sessions import Principal
 from resync_app.tws import queries, service
-from resync_app.tws.instances import UnknownInstance
+from resync_app.tws.instance_config import UnknownInstance
 from resync_app.tws.queries import QueryInvalid
 
 router = APIRouter(prefix="/api/v1/tws", tags=["TWS (operators)"], dependencies=[Depends(operator_read)])

@@ -245,10 +245,11 @@ def _with_instance_state(proposal: dict[str, Any] | None) -> dict[str, Any] | No
     if proposal is None:
         return None
     from resync_app.tws import instances
+    from resync_app.tws.instance_config import UnknownInstance
 
     try:
         read_only = instances.get_instance(proposal["instance"]).read_only if proposal.get("instance") else False
-    except instances.UnknownInstance:
+    except UnknownInstance:
         read_only = True
     return {**proposal, "read_only": bool(read_only)}
 

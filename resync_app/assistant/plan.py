@@ -9,7 +9,7 @@ import asyncio
 from typing import Any
 
 from resync_app.tws import queries, threats
-from resync_app.tws.instances import UnknownInstance
+from resync_app.tws.instance_config import UnknownInstance
 from resync_app.tws.plan_fields import SUCCESS_STATUSES
 
 

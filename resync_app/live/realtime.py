@@ -17,7 +17,7 @@ from typing import Any
 from resync_app.components import charts
 from resync_app.config.store import setting
 from resync_app.tws import queries, threats
-from resync_app.tws.instances import UnknownInstance
+from resync_app.tws.instance_config import UnknownInstance
 
 FEED_SIZE = 20
 AT_RISK_SHOWN = 6

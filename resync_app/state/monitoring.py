@@ -21,7 +21,7 @@ from resync_app.state.instance_choice import instance_choice
 from resync_app.state.socket_client import client_address
 from resync_app.tws import queries, service, threats
 from resync_app.tws.client import ACTIONS
-from resync_app.tws.instances import UnknownInstance
+from resync_app.tws.instance_config import UnknownInstance
 from resync_app.tws import statuses
 
 PAGE_SIZE = 50

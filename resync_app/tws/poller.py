@@ -23,7 +23,7 @@ from resync_app.events import feed
 from resync_app.tws import instances, schedule
 from resync_app.tws.client import HWAClient
 from resync_app.tws.election import LeaderLock, identity, make_lock
-from resync_app.tws.instances import InstanceConfig
+from resync_app.tws.instance_config import InstanceConfig
 from resync_app.tws.models import TwsPollerControl, TwsSummary
 from resync_app.tws.snapshot import SnapshotCache, crawl_dependencies, poll_instance, record_poller_state
 

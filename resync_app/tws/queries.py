@@ -32,7 +32,7 @@ from resync_app.db import session_scope, utcnow
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
 from resync_app.tws import detect, instances, operator_view, stream_deps
 from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
-from resync_app.tws.instances import UnknownInstance
+from resync_app.tws.instance_config import UnknownInstance
 from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
 from resync_app.tws.node_refs import is_stream
 from resync_app.tws.plan_fields import RUNNING_STATUSES, SUCCESS_STATUSES

@@ -9,6 +9,7 @@ import pytest
 
 from resync_app.tws import instances, snapshot
 from resync_app.tws.client import HWAClient
+from resync_app.tws.instance_config import UnknownInstance
 from resync_app.tws.threats import deadline_threats
 
 NAME = "sim"
@@ -93,7 +94,7 @@ async def test_an_overrunning_predecessor_eats_the_slack(sim, client):
 
 def test_unknown_job_and_instance(clean_db, sim):
     assert deadline_threats(NAME, "NO_SUCH_JOB") is None
-    with pytest.raises(instances.UnknownInstance):
+    with pytest.raises(UnknownInstance):
         deadline_threats("nope", "X")
 
 
