@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from resync_app.tws import password_rule
-from resync_app.tws.client import validate_base_url
+from resync_app.tws.connection import validate_base_url
 from resync_app.tws.instance_config import MASK, InstanceConfig, TwsConfigInvalid
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resync_app import secrets_box
-from resync_app.tws.client import Connection
+from resync_app.tws.connection import Connection
 from resync_app.tws.models import TwsInstance
 
 MASK = "********"

@@ -27,7 +27,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
-from resync_app.tws.client import Connection
+from resync_app.tws.connection import Connection
 from resync_app.tws_simulator import control, oql, render, routes
 from resync_app.tws_simulator.behaviours import RUNTIME, Behaviours, check
 from resync_app.tws_simulator.credentials import SIMULATOR_USERNAME
