@@ -50,7 +50,7 @@ from resync_app.tws.client_errors import (
 from resync_app.tws.connection import API_PREFIX, Connection
 from resync_app.tws.errors import TWSBadAnswer, TWSNotFound, TWSReadOnly, TWSRefused, TWSUnreachable
 from resync_app.tws.log_tail import log_tail_bytes
-from resync_app.tws.plan_fields import last_run
+from resync_app.tws.plan_values import last_run
 from resync_app.tws.server_text import refusal
 
 logger = logging.getLogger("resync.tws.client")

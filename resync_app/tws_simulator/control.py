@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from resync_app.tws.plan_fields import parse_time
+from resync_app.tws.plan_values import parse_time
 from resync_app.tws_simulator.model import OUTCOMES
 from resync_app.tws_simulator.plan import ActionError
 from resync_app.tws_simulator.ports import Answer, Controllable

@@ -133,7 +133,7 @@ async def test_late_job_gives_exactly_one_event(sim, client, notices):
     await poll(sim, client)
     job = first_root(sim)
     sim.script_job(job["id"], "late")
-    from resync_app.tws.plan_fields import parse_time
+    from resync_app.tws.plan_values import parse_time
 
     at = parse_time(job["at"])
     sim.advance_to(at)
