@@ -24,7 +24,7 @@ import orjson
 
 from resync_app.tws.plan_values import parse_time
 from resync_app.tws_simulator.model import OUTCOMES
-from resync_app.tws_simulator.plan import ActionError
+from resync_app.tws_simulator.plan_actions import ActionError
 from resync_app.tws_simulator.ports import Answer, Controllable
 from resync_app.tws_simulator.routes import error, ok
 
