@@ -19,7 +19,7 @@ from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
 from resync_app.state import toast
 from resync_app.tws import queries, service
 from resync_app.tws.instance_config import UnknownInstance
-from resync_app.tws.snapshot import SNAPSHOT_TOPIC
+from resync_app.tws.poll_store import SNAPSHOT_TOPIC
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 from resync_app.state.socket_client import client_address
 

@@ -20,7 +20,7 @@ from resync_app.state.socket_client import client_address
 from resync_app.audit.service import record as audit_record
 from resync_app.tws import instances, queries, service
 from resync_app.tws.instance_config import TwsConfigInvalid, UnknownInstance
-from resync_app.tws.snapshot import SNAPSHOT_TOPIC
+from resync_app.tws.poll_store import SNAPSHOT_TOPIC
 
 ROUTE = "/admin/tws"
 NEW = "__new__"

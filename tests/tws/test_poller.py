@@ -13,7 +13,7 @@ from sqlmodel import select
 from resync_app import notify
 from resync_app.config.store import get_store
 from resync_app.db import session_scope
-from resync_app.tws import instances, queries, snapshot
+from resync_app.tws import dependency_crawl, instances, queries, snapshot
 from resync_app.tws.client import HWAClient
 from resync_app.tws.models import TwsJobRun, TwsPlanJob, TwsSummary
 from tests.tws.polling import events
@@ -274,11 +274,11 @@ async def test_dependencies_are_crawled_for_critical_jobs(sim, client):
     crit = next(j for j in sim.find_jobs(critical=True) if j["predecessors"])
     for _ in range(5):
         await poll(sim, client)
-        await snapshot.crawl_dependencies(NAME, client)  # what the poller does after each successful poll
+        await dependency_crawl.crawl_dependencies(NAME, client)  # what the poller does after each successful poll
     detail = queries.job(NAME, crit["id"])
     assert [p["id"] for p in detail["dependencies"]["predecessors"]] == crit["predecessors"]
     pred = queries.job(NAME, crit["predecessors"][0])
     assert crit["id"] in [s["id"] for s in pred["dependencies"]["successors"]]
     with session_scope() as db:
         row = db.get(TwsPlanJob, (NAME, crit["id"]))
-        assert row.deps_state == snapshot.DEPS_KNOWN
+        assert row.deps_state == dependency_crawl.DEPS_KNOWN
