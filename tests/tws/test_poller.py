@@ -13,7 +13,7 @@ from sqlmodel import select
 from resync_app import notify
 from resync_app.config.store import get_store
 from resync_app.db import session_scope
-from resync_app.tws import dependency_crawl, instances, queries, snapshot
+from resync_app.tws import dependency_crawl, event_queries, instances, queries, snapshot
 from resync_app.tws.client import HWAClient
 from resync_app.tws.models import TwsJobRun, TwsPlanJob, TwsSummary
 from tests.tws.polling import events
@@ -102,7 +102,7 @@ async def test_scripted_abend_gives_exactly_one_event(sim, client, notices):
     assert len(events("job_abended", job["id"])) == 1
     assert len([n for n in notices if n.type == "job_abended"]) == 1
     # the event is in the read layer, newest first, filterable
-    page = queries.events(NAME, type="job_abended")
+    page = event_queries.events(NAME, type="job_abended")
     assert page["count"] == 1 and page["results"][0]["job"] == job["name"]
 
 
