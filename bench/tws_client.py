@@ -45,7 +45,8 @@ def _rss_mb() -> float:
 
 
 async def _fetch(base_url: str, password: str) -> dict:
-    from resync_app.tws.client import Connection, HWAClient
+    from resync_app.tws.client import HWAClient
+    from resync_app.tws.connection import Connection
     from resync_app.tws.plan_fields import job_view
 
     conn = Connection(base_url, "twsadmin", password, timeout_s=120, retries=0)

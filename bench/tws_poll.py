@@ -94,7 +94,8 @@ async def _polls(base_url: str, password: str, baseline: bool) -> dict:
     import httpx
 
     from resync_app.tws import instances
-    from resync_app.tws.client import Connection, HWAClient
+    from resync_app.tws.client import HWAClient
+    from resync_app.tws.connection import Connection
     from resync_app.tws.snapshot import SnapshotCache
 
     if baseline:

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from resync_app.api.deps import client_address, require_admin
 from resync_app.auth.sessions import Principal
 from resync_app.llm import analytics, budget
-from resync_app.llm.gateway import ModelNotRoutable, get_gateway
+from resync_app.llm.gateway import get_gateway
+from resync_app.llm.gateway_types import ModelNotRoutable
 from resync_app.llm.providers import PROVIDERS
 from resync_app.llm.provider_update import ProviderUpdate, validate_provider_update
 

@@ -17,7 +17,7 @@ from resync_app.auth.sessions import Principal
 from resync_app.db import utcnow
 from resync_app.reports import shift
 from resync_app.settings import get_settings
-from resync_app.tws.instances import UnknownInstance
+from resync_app.tws.instance_config import UnknownInstance
 
 router = APIRouter(prefix="/api/v1/reports", tags=["Reports (operator reads)"])
 MEDIA_TYPES = {"md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8"}

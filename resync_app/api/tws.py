@@ -10,9 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from resync_app.api.deps import client_address, operator_read, require_operator
 from resync_app.auth.sessions import Principal
-from resync_app.tws import queries, service
-from resync_app.tws.instances import UnknownInstance
-from resync_app.tws.queries import QueryInvalid
+from resync_app.tws import event_queries, queries, service
+from resync_app.tws.instance_config import UnknownInstance
+from resync_app.tws.query_params import DEFAULT_LIMIT, QueryInvalid
 
 router = APIRouter(prefix="/api/v1/tws", tags=["TWS (operators)"], dependencies=[Depends(operator_read)])
 
@@ -43,7 +43,7 @@ def summary(instance: str | None = None) -> dict:
 @router.get("/jobs")
 def jobs(instance: str | None = None, status: str | None = None, workstation: str | None = None,
          stream: str | None = None, q: str | None = None, sort: str | None = None,
-         limit: str = Query(str(queries.DEFAULT_LIMIT)), offset: str = Query("0"),
+         limit: str = Query(str(DEFAULT_LIMIT)), offset: str = Query("0"),
          late: bool | None = None, stuck: bool | None = None, critical: bool | None = None,
          risk: str | None = None, at_risk: bool | None = None) -> dict:
     """One page of the plan's jobs. `status`: HWA statuses, comma-separated; `sort`: name, status, workstation,
@@ -98,11 +98,11 @@ async def job_action(job_id: str, body: ActionBody, request: Request,
 @router.get("/events")
 def events(instance: str | None = None, severity: str | None = None, type: str | None = None,
            since: str | None = None, until: str | None = None, q: str | None = None,
-           limit: str = Query(str(queries.DEFAULT_LIMIT)), offset: str = Query("0"),
+           limit: str = Query(str(DEFAULT_LIMIT)), offset: str = Query("0"),
            incident: str | None = None) -> dict:
     """Events, newest first. Without `instance`, every instance's; `incident`: the events of one incident."""
     try:
-        return queries.events(instance, severity=severity, type=type, since=since, until=until, q=q, limit=limit,
+        return event_queries.events(instance, severity=severity, type=type, since=since, until=until, q=q, limit=limit,
                               offset=offset, all_instances=True, incident=incident)
     except QueryInvalid as exc:
         raise _invalid(exc) from None
@@ -112,7 +112,7 @@ def events(instance: str | None = None, severity: str | None = None, type: str |
 
 @router.get("/incidents")
 def incidents(instance: str | None = None, since: str | None = None,
-              limit: str = Query(str(queries.DEFAULT_LIMIT)), offset: str = Query("0")) -> dict:
+              limit: str = Query(str(DEFAULT_LIMIT)), offset: str = Query("0")) -> dict:
     """Incidents (events of one instance sharing a cause within the incident window), latest activity first:
     `{count, results:[{id, instance, cause, first_at, last_at, events, severity, title}]}`. `since`: active since
     then. Without `instance`, every instance's."""

@@ -13,7 +13,7 @@ from resync_app.api.deps import client_address, require_admin, require_admin_ses
 from resync_app.audit.service import record as audit_record
 from resync_app.auth.sessions import Principal
 from resync_app.tws import instances, service
-from resync_app.tws.instances import InstanceExists, TwsConfigInvalid, UnknownInstance
+from resync_app.tws.instance_config import InstanceExists, TwsConfigInvalid, UnknownInstance
 
 router = APIRouter(prefix="/api/v1/admin", tags=["TWS (admin)"], dependencies=[Depends(require_admin)])
 ui_router = APIRouter(prefix="/api/v1/ui/tws", tags=["admin UI (browser session)"])

@@ -36,7 +36,8 @@ from resync_app.assistant.plan import SnapshotReader
 from resync_app.auth.models import ROLE_ADMIN, ROLE_OPERATOR
 from resync_app.assistant.tools import TOOLS, ToolOutcome, as_text, parse_arguments, run_tool
 from resync_app.llm.budget import BudgetExceeded
-from resync_app.llm.gateway import CallResult, GatewayError, ModelNotRoutable, get_gateway
+from resync_app.llm.gateway import get_gateway
+from resync_app.llm.gateway_types import CallResult, GatewayError, ModelNotRoutable
 from resync_app.settings import get_settings
 
 MAX_MESSAGE_CHARS = 4000
@@ -244,10 +245,11 @@ def _with_instance_state(proposal: dict[str, Any] | None) -> dict[str, Any] | No
     if proposal is None:
         return None
     from resync_app.tws import instances
+    from resync_app.tws.instance_config import UnknownInstance
 
     try:
         read_only = instances.get_instance(proposal["instance"]).read_only if proposal.get("instance") else False
-    except instances.UnknownInstance:
+    except UnknownInstance:
         read_only = True
     return {**proposal, "read_only": bool(read_only)}
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from resync_app.tws import queries, threats
-from resync_app.tws.instances import UnknownInstance
+from resync_app.tws import event_queries, queries, threats
+from resync_app.tws.instance_config import UnknownInstance
 from resync_app.tws.plan_fields import SUCCESS_STATUSES
 
 
@@ -55,7 +55,7 @@ class SnapshotReader:
                                        else None)
 
     async def events(self, instance: str | None, **filters: Any) -> dict:
-        return await asyncio.to_thread(lambda: queries.events(instance, **filters))
+        return await asyncio.to_thread(lambda: event_queries.events(instance, **filters))
 
     async def deadline_threats(self, instance: str | None, job: str) -> dict | None:
         return await asyncio.to_thread(threats.deadline_threats, instance, job)

@@ -16,7 +16,7 @@ from typing import Any
 from resync_app.assistant.rag import knowledge_search
 from resync_app.db import utcnow
 from resync_app.tws.client import ACTIONS
-from resync_app.tws.queries import QueryInvalid
+from resync_app.tws.query_params import QueryInvalid
 
 MAX_ROWS = 20
 MAX_RESULT_CHARS = 6000

@@ -243,7 +243,8 @@ DEEP_PROMPT = "Health check: reply with the single word OK."
 
 async def deep_check(model: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """One real (billed) completion through the gateway, accounted in the ledger with purpose `health`."""
-    from resync_app.llm.gateway import GatewayError, get_gateway
+    from resync_app.llm.gateway import get_gateway
+    from resync_app.llm.gateway_types import GatewayError
 
     from resync_app.llm.budget import BudgetExceeded
 

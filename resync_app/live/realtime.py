@@ -16,9 +16,9 @@ from typing import Any
 
 from resync_app.components import charts
 from resync_app.config.store import setting
-from resync_app.tws import queries, threats
 from resync_app.prediction import wording as estimate_wording
-from resync_app.tws.instances import UnknownInstance
+from resync_app.tws import event_queries, queries, threats
+from resync_app.tws.instance_config import UnknownInstance
 
 FEED_SIZE = 20
 AT_RISK_SHOWN = 6
@@ -165,7 +165,7 @@ def build(instance: str) -> dict[str, Any]:
     text = HEALTH_TEXT.get(health, "Waiting for the first poll")
     if summary["stale_since"]:
         text = f"Critical: TWS unreachable since {_hms(summary['stale_since'])} UTC"
-    events = [_feed_row(e) for e in queries.events(name, limit=FEED_SIZE, count=False)["results"]]
+    events = [_feed_row(e) for e in event_queries.events(name, limit=FEED_SIZE, count=False)["results"]]
     now_s = int(datetime.now(timezone.utc).timestamp())
     return {
         "health": health, "health_text": text, "kpis": _kpis(summary["counts"]),

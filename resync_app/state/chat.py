@@ -253,7 +253,7 @@ class ChatState(rx.State):
     @operator_event
     async def confirm(self, turn_id: int):
         """Perform the action proposed in answer `turn_id` (signed-in operator or admin only; audited)."""
-        from resync_app.tws.instances import UnknownInstance
+        from resync_app.tws.instance_config import UnknownInstance
         from resync_app.tws.service import ActionError
 
         turn = _turn_id(turn_id)

@@ -20,7 +20,8 @@ import reflex as rx
 from pydantic import ValidationError
 
 from resync_app.llm import analytics
-from resync_app.llm.gateway import ModelNotRoutable, get_gateway
+from resync_app.llm.gateway import get_gateway
+from resync_app.llm.gateway_types import ModelNotRoutable
 from resync_app.llm.ledger import ledger
 from resync_app.llm.providers import PROVIDERS
 from resync_app.state import toast

@@ -22,7 +22,8 @@ from resync_app.state.instance_choice import instance_choice
 from resync_app.state.socket_client import client_address
 from resync_app.tws import queries, service, threats
 from resync_app.tws.client import ACTIONS
-from resync_app.tws.instances import UnknownInstance
+from resync_app.tws.instance_config import UnknownInstance
+from resync_app.tws.query_params import QueryInvalid
 from resync_app.tws import statuses
 
 PAGE_SIZE = 50
@@ -216,7 +217,7 @@ class MonitoringState(rx.State):
             self.rows, self.count, self.chips = [], 0, []
             self.message = "No TWS instance is configured: an admin adds one under Admin → TWS."
             return
-        except queries.QueryInvalid as exc:
+        except QueryInvalid as exc:
             self.filter, self.sort, self.descending, self.page = ALL, "job", False, 0
             self.message = str(exc)
             return

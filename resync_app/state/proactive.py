@@ -1,7 +1,7 @@
 """Proactive Monitoring page state: each instance's poller (start / stop / poll now) and the live event stream,
 with the incidents it holds (`tws/incidents.py`: events of one cause grouped; a click shows an incident's events).
 
-Everything comes from the TWS services (`service.poller_status`, `queries.events`, `queries.summary`); this state
+Everything comes from the TWS services (`service.poller_status`, `event_queries.events`, `queries.summary`); this state
 holds one page of events (never the whole table) and the poller cards. The page refreshes live: one background
 task per open page waits on the feed topic the poller publishes after every poll (`tws.snapshot`); it stops when
 the tab disconnects, the admin leaves the page or the session ends, and its checks never count as activity (the
@@ -17,9 +17,10 @@ import reflex as rx
 
 from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
 from resync_app.state import toast
-from resync_app.tws import queries, service
-from resync_app.tws.instances import UnknownInstance
-from resync_app.tws.snapshot import SNAPSHOT_TOPIC
+from resync_app.tws import event_queries, queries, service
+from resync_app.tws.instance_config import UnknownInstance
+from resync_app.tws.poll_store import SNAPSHOT_TOPIC
+from resync_app.tws.query_params import QueryInvalid
 from resync_app.state.guard import acting_admin, admin_event, admin_watch, follow
 from resync_app.state.socket_client import client_address
 
@@ -196,15 +197,15 @@ class ProactiveState(rx.State):
         span = RANGES.get(self.time_range)
         since = (datetime.now(timezone.utc) - span) if span is not None else None
         try:
-            page = queries.events(None if self.instance == ALL else self.instance, all_instances=True, detail=True,
+            page = event_queries.events(None if self.instance == ALL else self.instance, all_instances=True, detail=True,
                                   severity=None if self.severity == ALL else self.severity,
                                   type=None if self.event_type == ALL else self.event_type, since=since,
                                   q=self.search.strip() or None, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE,
                                   incident=self.incident or None)
             self.incidents = incident_rows(None if self.instance == ALL else self.instance, since)
-        except (queries.QueryInvalid, UnknownInstance):
+        except (QueryInvalid, UnknownInstance):
             self.instance, self.page, self.incident = ALL, 0, 0
-            page = queries.events(None, all_instances=True, limit=PAGE_SIZE, detail=True)
+            page = event_queries.events(None, all_instances=True, limit=PAGE_SIZE, detail=True)
             self.incidents = incident_rows(None, None)
         self.total = page["count"]
         self.events = [EventRow(id=e["id"], at=fmt_time(e["at"]), instance=e["instance"], type=e["type"],

@@ -21,7 +21,7 @@ from resync_app.state.event_limits import limited
 from resync_app.state.instance_choice import instance_choice
 from resync_app.live.fanout import Channel, FanOut, app_rooms
 from resync_app.live.realtime import FeedRow, Kpi, RiskRow, WsTile
-from resync_app.tws.snapshot import SNAPSHOT_TOPIC
+from resync_app.tws.poll_store import SNAPSHOT_TOPIC
 
 THEMES = {"light": "light", "dark": "dark"}  # anything else ("auto") follows the app's colour mode
 SUMMARY = "/api/v1/tws/summary"  # the REST route these handlers mirror: they count against its limits

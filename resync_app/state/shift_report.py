@@ -20,7 +20,7 @@ from resync_app.reports.shift.render import ANONYMOUS_USER, FLAG_WORDS, REASON_W
 from resync_app.settings import get_settings
 from resync_app.state import guard
 from resync_app.tws import queries
-from resync_app.tws.instances import UnknownInstance
+from resync_app.tws.instance_config import UnknownInstance
 
 PAGE_ROWS = 50
 PRESETS = ("8", "12", "24")

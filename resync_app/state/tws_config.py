@@ -19,8 +19,8 @@ from resync_app.state.proactive import fmt_time
 from resync_app.state.socket_client import client_address
 from resync_app.audit.service import record as audit_record
 from resync_app.tws import instances, queries, service
-from resync_app.tws.instances import UnknownInstance
-from resync_app.tws.snapshot import SNAPSHOT_TOPIC
+from resync_app.tws.instance_config import TwsConfigInvalid, UnknownInstance
+from resync_app.tws.poll_store import SNAPSHOT_TOPIC
 
 ROUTE = "/admin/tws"
 NEW = "__new__"
@@ -162,7 +162,7 @@ class TwsConfigState(rx.State):
         try:
             instances.update_instance(name, {"enabled": bool(enabled)}, acting_admin().username,
                                       client_address(self))
-        except (UnknownInstance, instances.TwsConfigInvalid) as exc:
+        except (UnknownInstance, TwsConfigInvalid) as exc:
             return toast.error(str(exc))
         self._load()
         return toast.success(f"{name} {'enabled: it will be polled' if enabled else 'disabled'}.")

@@ -20,101 +20,47 @@ Built from `hwa-rest-api-v2.openapi.json`:
   read from whatever body came (JSON of any shape, text, HTML, none: `server_text.py`), and an action answered 2xx
   with `isError: true` is a refusal.
 
-Every failure is one of the typed errors of `resync_app.tws.errors`, with a message a person can act on.
+Every failure is one of the typed errors of `resync_app.tws.errors`, with a message a person can act on
+(`client_errors.py` builds them). The connection (base URL, credentials) is `connection.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import socket
-import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import httpx
-import orjson
 
-from resync_app.tws.errors import (
-    TWSBadAnswer,
-    TWSError,
-    TWSForbidden,
-    TWSNotFound,
-    TWSReadOnly,
-    TWSRefused,
-    TWSTimeout,
-    TWSUnauthorized,
-    TWSUnreachable,
-)
 from resync_app.tws import log_tail
+from resync_app.tws.client_errors import (
+    bad_shape,
+    connect_error,
+    failure_reason,
+    is_tls_failure,
+    parse_json,
+    raise_for_status,
+    redact_secret,
+    timeout_error,
+    too_many,
+)
+from resync_app.tws.connection import API_PREFIX, Connection
+from resync_app.tws.errors import TWSBadAnswer, TWSNotFound, TWSReadOnly, TWSRefused, TWSUnreachable
 from resync_app.tws.log_tail import log_tail_bytes
-from resync_app.tws.plan_fields import last_run
-from resync_app.tws.server_text import refusal, server_message
+from resync_app.tws.plan_values import last_run
+from resync_app.tws.server_text import refusal
 
 logger = logging.getLogger("resync.tws.client")
 
-API_PREFIX = "/twsd/api/v2"
 ACTIONS = ("rerun", "hold", "release", "cancel")
 Action = Literal["rerun", "hold", "release", "cancel"]
 _RETRY_STATUSES = (429, 502, 503, 504)
-_MAX_SERVER_TEXT = 300
 _USER_AGENT = "Resync-HWA-client/1.0"
 MAX_PAGES = 2_000  # of one query: a 50 000-job plan is 50 pages of 1 000 (500 if a server caps pages at 100)
 MAX_ITEMS = 250_000  # of one query: five times the largest plan benchmarked
-
-
-def validate_base_url(url: str) -> str:
-    """The base URL normalised (no trailing slash), or ValueError saying what is wrong with it.
-
-    It is the TWS server root (`https://tws.example.com:31116`): http or https, a host, no user name or password
-    in it, no query. A trailing `/twsd/api/v2` is tolerated and removed."""
-    text = (url or "").strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https"):
-        raise ValueError("the base URL must start with http:// or https://")
-    if not parts.hostname:
-        raise ValueError("the base URL has no host name")
-    if parts.username or parts.password:
-        raise ValueError("put the user name and password in their own fields, not in the base URL")
-    if parts.query or parts.fragment:
-        raise ValueError("the base URL must not have a query (?…) or a fragment (#…)")
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        raise ValueError("the base URL has an invalid port") from exc
-    path = parts.path.rstrip("/")
-    if path.endswith(API_PREFIX):
-        path = path[: -len(API_PREFIX)]
-    return f"{parts.scheme}://{parts.netloc}{path}"
-
-
-@dataclass(frozen=True)
-class Connection:
-    """Where and how to reach one TWS instance. `password` never appears in repr()."""
-
-    base_url: str
-    username: str
-    password: str = field(repr=False)
-    verify_tls: bool = True
-    read_only: bool = False
-    timeout_s: float = 10.0
-    retries: int = 2
-    backoff_s: float = 0.5
-    name: str = ""
-
-    @property
-    def address(self) -> str:
-        """host:port, for messages (never the credentials)."""
-        parts = urlsplit(self.base_url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        return f"{parts.hostname}:{port}"
-
-    @property
-    def api_url(self) -> str:
-        return validate_base_url(self.base_url) + API_PREFIX
 
 
 class HWAClient:
@@ -192,7 +138,7 @@ class HWAClient:
                                       params={"depth": depth})
         results = body.get("results")
         if not isinstance(results, list):
-            raise self._bad_shape(f"the predecessors of job {job_id}")
+            raise bad_shape(self.conn, f"the predecessors of job {job_id}")
         return results
 
     async def job_log(self, job_id: str, max_chars: int = 20000) -> str:
@@ -239,11 +185,11 @@ class HWAClient:
                                        action=action)
         if not response.content:
             return {}
-        parsed = self._json(response, f"{action} job {label}")
+        parsed = parse_json(self.conn, response, f"{action} job {label}")
         reason = refusal(parsed)
         if reason is not None:  # a 2xx that still says no (ActionResourceResponseV2 with isError)
             raise TWSRefused(f"TWS at {self.conn.address} refused to {action} job {label} "
-                             f"(HTTP {response.status_code}): {_redact(reason, self.conn.password)}",
+                             f"(HTTP {response.status_code}): {redact_secret(reason, self.conn.password)}",
                              status_code=response.status_code, instance=self.conn.name)
         return parsed if isinstance(parsed, dict) else {"result": parsed}
 
@@ -254,9 +200,9 @@ class HWAClient:
 
     async def _get_object(self, path: str, what: str, params: dict | None = None) -> dict:
         response = await self._request("GET", path, what=what, params=params)
-        body = self._json(response, what)
+        body = parse_json(self.conn, response, what)
         if not isinstance(body, dict):
-            raise self._bad_shape(what)
+            raise bad_shape(self.conn, what)
         return body
 
     async def _pages(self, path: str, oql: str | None, page_size: int, what: str) -> AsyncIterator[list[dict]]:
@@ -274,15 +220,15 @@ class HWAClient:
                                    f"read ({what}); the server's paging is inconsistent", instance=self.conn.name)
             seen_requests.add(key)
             response = await self._request("GET", url, what=what, params=params, headers={"Include-Count": "true"})
-            body = self._json(response, what)
+            body = parse_json(self.conn, response, what)
             if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-                raise self._bad_shape(what)
+                raise bad_shape(self.conn, what)
             results = body["results"]
             count = body.get("count") if isinstance(body.get("count"), int) else None
             pages += 1
             received += len(results)
             if received > self.max_items:
-                raise self._too_many(what, f"more than {self.max_items:,} items")
+                raise too_many(self.conn, what, f"more than {self.max_items:,} items")
             if results:
                 yield results
             if not results:
@@ -295,13 +241,8 @@ class HWAClient:
             else:
                 return
             if pages >= self.max_pages:
-                raise self._too_many(what, f"more than {self.max_pages:,} pages")
+                raise too_many(self.conn, what, f"more than {self.max_pages:,} pages")
             url, params = following
-
-    def _too_many(self, what: str, amount: str) -> TWSBadAnswer:
-        return TWSBadAnswer(f"TWS at {self.conn.address} kept sending pages of {what}: {amount}, beyond any plan "
-                            f"Resync reads — its paging does not end, so Resync stopped reading (the poll failed; "
-                            f"check the TWS server)", instance=self.conn.name)
 
     def _follow(self, nxt: str) -> tuple[str, dict[str, Any]]:
         """The request for a `next` link: resolved against the API URL; a link to another server is not followed
@@ -329,14 +270,14 @@ class HWAClient:
                                                     tail_bytes=tail_bytes)
             except httpx.TimeoutException as exc:
                 connect = isinstance(exc, httpx.ConnectTimeout)
-                error = self._timeout_error(what, connect)
+                error = timeout_error(self.conn, what, connect)
                 retry = connect or idempotent
             except httpx.ConnectError as exc:
-                error = self._connect_error(exc)
-                retry = not _is_tls_failure(exc)
+                error = connect_error(self.conn, exc)
+                retry = not is_tls_failure(exc)
             except httpx.TransportError as exc:  # the connection broke after the request was (maybe) sent
                 error = TWSUnreachable(f"TWS at {self.conn.address} closed the connection while answering {what} "
-                                       f"({_reason(exc)}) — check that the server is up and not restarting",
+                                       f"({failure_reason(exc)}) — check that the server is up and not restarting",
                                        instance=self.conn.name)
                 retry = idempotent
             else:
@@ -345,7 +286,7 @@ class HWAClient:
                 if response.status_code in _RETRY_STATUSES and idempotent and not last:
                     await self._backoff(attempt)
                     continue
-                self._raise_for_status(response, what, action)
+                raise_for_status(self.conn, response, what, action)
                 return response
             if not retry or last:
                 raise error
@@ -359,126 +300,11 @@ class HWAClient:
         if delay:
             await self._sleep(delay)
 
-    def _timeout_error(self, what: str, connect: bool) -> TWSError:
-        if connect:
-            return TWSUnreachable(f"TWS at {self.conn.address} is unreachable: no answer to the connection within "
-                                  f"{self.conn.timeout_s:g} s — check the base URL, the firewall and that the server "
-                                  f"is up", instance=self.conn.name)
-        return TWSTimeout(f"TWS at {self.conn.address} did not answer {what} within {self.conn.timeout_s:g} s — the "
-                          f"server may be overloaded: try again later or raise the timeout", instance=self.conn.name)
-
-    def _connect_error(self, exc: httpx.ConnectError) -> TWSError:
-        if _is_tls_failure(exc):
-            return TWSUnreachable(
-                f"TWS at {self.conn.address} presented a TLS certificate that could not be verified ({_reason(exc)}) "
-                f"— install its CA certificate on this server, or turn off TLS verification for this instance if "
-                f"you trust the network", instance=self.conn.name)
-        return TWSUnreachable(f"TWS at {self.conn.address} is unreachable: {_reason(exc)} — check the base URL and "
-                              f"that the server is up", instance=self.conn.name)
-
-    def _raise_for_status(self, response: httpx.Response, what: str, action: str | None) -> None:
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        where, user, name = self.conn.address, self.conn.username, self.conn.name
-        server = self._server_message(response)
-        said = f": {server}" if server else ""
-        if status == 401:
-            raise TWSUnauthorized(f"TWS at {where} refused the user '{user}' (401): check the username and password",
-                                  status_code=401, instance=name)
-        if status == 403:
-            raise TWSForbidden(f"TWS at {where} does not allow the user '{user}' to read or change {what} (403): "
-                               f"grant the user the needed rights in the TWS security file", status_code=403,
-                               instance=name)
-        if status == 404:
-            if what == "the engine info":
-                message = (f"No HWA REST API v2 at {self._api} (404) — check the base URL: it is the TWS server root, "
-                           f"e.g. https://tws.example.com:31116")
-            else:
-                subject = "job " + what.split(" job ", 1)[1] if action and " job " in what else what.removeprefix("the ")
-                message = (f"TWS at {where} has no {subject} (404){said} — it may have left the plan: refresh and "
-                           f"try again")
-            raise TWSNotFound(message, status_code=404, instance=name)
-        if 300 <= status < 400:
-            location = response.headers.get("location", "")
-            raise TWSBadAnswer(f"TWS at {where} redirected {what} to {_redact(location, self.conn.password)!r} "
-                               f"(HTTP {status}) — put the final address in the base URL (http vs https?)",
-                               status_code=status, instance=name)
-        if status == 429:
-            raise TWSBadAnswer(f"TWS at {where} is refusing requests for now (429 Too Many Requests){said} — lower the "
-                               f"polling frequency; Resync will try again later", status_code=429, instance=name)
-        if status >= 500:
-            raise TWSBadAnswer(f"TWS at {where} failed while answering {what} (HTTP {status}){said} — check the TWS "
-                               f"server logs; Resync will try again later", status_code=status, instance=name)
-        doing = f"to {what}" if action else f"the request for {what}"
-        raise TWSRefused(f"TWS at {where} refused {doing} (HTTP {status}){said}", status_code=status, instance=name)
-
-    def _server_message(self, response: httpx.Response) -> str:
-        """TWS' own explanation from an error answer, whatever the body's shape (`server_text`), password removed."""
-        text = server_message(response.content, response.headers.get("content-type", ""))
-        return _redact(text, self.conn.password)
-
-    def _json(self, response: httpx.Response, what: str) -> Any:
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            kind = response.headers.get("content-type", "unknown content") or "unknown content"
-            raise TWSBadAnswer(f"TWS at {self.conn.address} answered {what} with something that is not JSON ({kind}) "
-                               f"— check that the base URL points at the TWS server (HWA REST API v2)",
-                               status_code=response.status_code, instance=self.conn.name) from None
-
-    def _bad_shape(self, what: str) -> TWSBadAnswer:
-        return TWSBadAnswer(f"TWS at {self.conn.address} answered {what} with JSON of an unexpected shape — is this an "
-                            f"HWA REST API v2 server (version 10 or later)?", instance=self.conn.name)
-
 
 def _seg(value: str) -> str:
     """One URL path segment (ids are UUIDs, but never trust them to be)."""
     return quote(str(value), safe="")
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception and its causes (httpx wraps the socket error, anyio wraps it again)."""
-    out: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in out and len(out) < 10:
-        out.append(current)
-        current = current.__cause__ or current.__context__
-    return out
 
-
-def _is_tls_failure(exc: Exception) -> bool:
-    return any(isinstance(e, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(e)
-               for e in _chain(exc))
-
-
-def _reason(exc: Exception) -> str:
-    """Why a connection failed, in a few words."""
-    for cause in _chain(exc):
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, socket.gaierror):
-            return "the host name does not resolve"
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return f"certificate verify failed: {cause.verify_message}" if cause.verify_message else \
-                "certificate verify failed"
-        if isinstance(cause, ssl.SSLError):
-            return "TLS handshake failed (is the server https? is the base URL http?)"
-        if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
-            return "connection reset by the server"
-        if isinstance(cause, OSError) and cause.errno in (101, 113):
-            return "network unreachable"
-    text = " ".join(str(exc).split()) or exc.__class__.__name__
-    lowered = text.lower()
-    if "refused" in lowered:
-        return "connection refused"
-    if "name or service not known" in lowered or "nodename nor servname" in lowered:
-        return "the host name does not resolve"
-    return text[:200]
-
-
-def _redact(text: str, secret: str) -> str:
-    return text.replace(secret, "***") if secret and len(secret) >= 3 else text
-
-
-__all__ = ["ACTIONS", "API_PREFIX", "Action", "Connection", "HWAClient", "validate_base_url"]
+__all__ = ["ACTIONS", "Action", "HWAClient"]

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from resync_app.db import session_scope
 from resync_app.tws import queries
+from resync_app.tws.query_params import QueryInvalid, parse_limit, parse_offset, parse_time
 from resync_app.tws.incident_models import TwsIncident
 from resync_app.tws.incidents import INSTANCE
 
@@ -27,10 +28,10 @@ def list_incidents(instance: str | None = None, *, since: Any = None, limit: Any
     """`GET /api/v1/tws/incidents`: newest activity first; `since` keeps those active since then (last event at
     or after it); without `instance`, every instance's. Raises QueryInvalid / UnknownInstance."""
     errors: dict[str, str] = {}
-    since_at = queries.parse_time(since, "since", errors)
-    page_size, start = queries._limit(limit, errors), queries._offset(offset, errors)
+    since_at = parse_time(since, "since", errors)
+    page_size, start = parse_limit(limit, errors), parse_offset(offset, errors)
     if errors:
-        raise queries.QueryInvalid(errors)
+        raise QueryInvalid(errors)
     where = []
     if instance:
         where.append(_T.c.instance == queries.resolve_instance(instance))

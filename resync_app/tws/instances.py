@@ -8,13 +8,14 @@ configuration lists every instance (absent ones are removed; omitted fields of a
 value). Any bad field → one `TwsConfigInvalid` with a message per field and nothing changed. Every change bumps
 `tws_settings.version`, is audited in the general audit log (the password as "changed") and is published on the
 feed (topic `tws.config`) so every worker, and the poller wherever it runs, picks it up.
+
+The instance type and errors are `instance_config.py`, the validation `instance_checks.py`; this module reads
+and writes the configuration.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
@@ -24,85 +25,15 @@ from resync_app import secrets_box
 from resync_app.audit.service import record as audit_record
 from resync_app.db import session_scope, utcnow
 from resync_app.events import feed
-from resync_app.tws import password_rule
-from resync_app.tws.client import Connection, validate_base_url
 from resync_app.tws.incarnation import new_incarnation
+from resync_app.tws.instance_checks import EDITABLE, check_instance, plan_config, unchanged
+from resync_app.tws.instance_config import InstanceConfig, InstanceExists, TwsConfigInvalid, UnknownInstance, config_of
 from resync_app.tws.models import TwsInstance, TwsPlanJob, TwsPollerControl, TwsSettings, TwsSummary, TwsWorkstation
 
 logger = logging.getLogger("resync.tws.config")
 
 TOPIC = "tws.config"
-MASK = "********"
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-INSTANCE_FIELDS = ("name", "display_name", "base_url", "username", "password", "verify_tls", "enabled", "read_only")
-EDITABLE = ("display_name", "base_url", "username", "verify_tls", "enabled", "read_only")
-MAX_INSTANCES = 50
 _MAX_ATTEMPTS = 10
-
-
-class TwsConfigInvalid(ValueError):
-    """A configuration change with bad fields (HTTP 422); `errors` maps a field path to a message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class UnknownInstance(LookupError):
-    """No instance has this name (HTTP 404)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"No TWS instance is named {name!r}.")
-        self.name = name
-
-
-class InstanceExists(ValueError):
-    """Creating an instance whose name is taken (HTTP 409)."""
-
-
-@dataclass(frozen=True)
-class InstanceConfig:
-    """One instance as the services use it (the password stays encrypted; see `password()`)."""
-
-    name: str
-    display_name: str
-    base_url: str
-    username: str
-    verify_tls: bool
-    enabled: bool
-    read_only: bool
-    password_encrypted: str | None
-    incarnation: str = ""  # changes when the instance is re-created or pointed at another TWS (`incarnation.py`)
-
-    @property
-    def password_set(self) -> bool:
-        return bool(self.password_encrypted)
-
-    def password(self) -> str | None:
-        """The plain password (None if none is stored or the secret key changed since)."""
-        return secrets_box.decrypt(self.password_encrypted)
-
-    def connection(self, *, timeout_s: float = 10.0, retries: int = 2) -> Connection:
-        """How the HWA client reaches this instance (with the decrypted password)."""
-        return Connection(base_url=self.base_url, username=self.username, password=self.password() or "",
-                          verify_tls=self.verify_tls, read_only=self.read_only, timeout_s=timeout_s,
-                          retries=retries, name=self.name)
-
-    def public(self) -> dict[str, Any]:
-        """The JSON shape of the API and the page: the password as a mask, never its value."""
-        return {
-            "name": self.name, "display_name": self.display_name, "base_url": self.base_url,
-            "username": self.username, "password": MASK if self.password_set else None,
-            "password_set": self.password_set, "verify_tls": self.verify_tls, "enabled": self.enabled,
-            "read_only": self.read_only,
-        }
-
-
-def _config_of(row: TwsInstance) -> InstanceConfig:
-    return InstanceConfig(name=row.name, display_name=row.display_name or row.name, base_url=row.base_url,
-                          username=row.username, verify_tls=row.verify_tls, enabled=row.enabled,
-                          read_only=row.read_only, password_encrypted=row.password_encrypted,
-                          incarnation=row.incarnation)
 
 
 # ---- reading ----------------------------------------------------------------------------------------
@@ -123,7 +54,7 @@ def list_instances(enabled_only: bool = False) -> list[InstanceConfig]:
         query = select(TwsInstance).order_by(TwsInstance.position, TwsInstance.id)
         if enabled_only:
             query = query.where(TwsInstance.enabled == True)  # noqa: E712
-        return [_config_of(row) for row in db.exec(query)]
+        return [config_of(row) for row in db.exec(query)]
 
 
 def get_instance(name: str) -> InstanceConfig:
@@ -131,7 +62,7 @@ def get_instance(name: str) -> InstanceConfig:
         row = db.exec(select(TwsInstance).where(TwsInstance.name == name)).first()
         if row is None:
             raise UnknownInstance(name)
-        return _config_of(row)
+        return config_of(row)
 
 
 def config_version() -> int:
@@ -157,165 +88,10 @@ def public_config() -> dict[str, Any]:
         rows = db.exec(select(TwsInstance).order_by(TwsInstance.position, TwsInstance.id)).all()
         return {
             "primary_instance": settings.primary_instance if settings else None,
-            "instances": [_config_of(row).public() for row in rows],
+            "instances": [config_of(row).public() for row in rows],
             "version": settings.version if settings else 0,
         }
 
-
-# ---- validation -------------------------------------------------------------------------------------
-
-
-def _check_str(errors: dict, path: str, value: Any, *, max_len: int, required: bool = True) -> str | None:
-    if not isinstance(value, str):
-        errors[path] = "must be a string"
-        return None
-    value = value.strip()
-    if required and not value:
-        errors[path] = "must not be empty"
-        return None
-    if len(value) > max_len:
-        errors[path] = f"must be at most {max_len} characters"
-        return None
-    if any(ord(c) < 32 for c in value):
-        errors[path] = "must not contain control characters"
-        return None
-    return value
-
-
-def check_base_url(value: Any) -> tuple[str | None, str | None]:
-    """(normalised URL, None) or (None, message): the client's rule (http(s), a host, no credentials, no query)."""
-    if not isinstance(value, str) or not value.strip():
-        return None, "must be an http:// or https:// URL, e.g. https://hwa.example.com:31116"
-    if len(value.strip()) > 500:
-        return None, "must be at most 500 characters"
-    try:
-        return validate_base_url(value), None
-    except ValueError as exc:
-        return None, f"{exc} (e.g. https://hwa.example.com:31116)"
-
-
-def _check_password(errors: dict, path: str, value: Any) -> str | None:
-    """The new plain password, or None to keep the stored one (omitted, null, "", or the mask)."""
-    if value is None or value == "" or value == MASK:
-        return None
-    if not isinstance(value, str):
-        errors[path] = "must be a string"
-        return None
-    if len(value) > 500:
-        errors[path] = "must be at most 500 characters"
-        return None
-    if any(ord(c) < 32 for c in value):
-        errors[path] = "must not contain control characters"
-        return None
-    return value
-
-
-def _check_instance(raw: Any, path: str, current: InstanceConfig | None, errors: dict,
-                    name_from_path: str | None = None) -> dict[str, Any] | None:
-    """One instance's desired values (a dict with every field; `password` = new plain or None to keep)."""
-    if not isinstance(raw, dict):
-        errors[path] = "must be an object"
-        return None
-    unknown = sorted(set(raw) - set(INSTANCE_FIELDS) - {"password_set"})
-    for key in unknown:
-        errors[f"{path}.{key}" if path else key] = "unknown field"
-    prefix = f"{path}." if path else ""
-    name = name_from_path if name_from_path is not None else raw.get("name")
-    if name_from_path is not None and "name" in raw and raw["name"] != name_from_path:
-        errors[f"{prefix}name"] = "cannot be changed (create a new instance instead)"
-    if not isinstance(name, str) or not NAME_RE.match(name):
-        errors[f"{prefix}name"] = ("must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-        name = None
-    desired: dict[str, Any] = {"name": name}
-    base = current.public() if current is not None else {
-        "display_name": None, "base_url": None, "username": None, "verify_tls": True, "enabled": True,
-        "read_only": False}
-    for key in ("display_name", "base_url", "username"):
-        value = raw.get(key, base[key]) if key in raw else base[key]
-        if key == "display_name":
-            if value is None:
-                value = name or ""
-            desired[key] = _check_str(errors, f"{prefix}{key}", value, max_len=100, required=False)
-            if desired[key] == "" and name:
-                desired[key] = name
-        elif key == "base_url":
-            if value is None:
-                errors[f"{prefix}{key}"] = "is required"
-                continue
-            url, message = check_base_url(value)
-            if message:
-                errors[f"{prefix}{key}"] = message
-            desired[key] = url
-        else:
-            if value is None:
-                errors[f"{prefix}{key}"] = "is required"
-                continue
-            desired[key] = _check_str(errors, f"{prefix}{key}", value, max_len=150)
-    for key in ("verify_tls", "enabled", "read_only"):
-        value = raw.get(key, base[key])
-        if value is None:
-            value = base[key]
-        if not isinstance(value, bool):
-            errors[f"{prefix}{key}"] = "must be true or false"
-        desired[key] = value
-    desired["password"] = _check_password(errors, f"{prefix}password", raw.get("password"))
-    if current is None and desired["password"] is None and f"{prefix}password" not in errors:
-        errors[f"{prefix}password"] = "is required for a new instance"
-    password_rule.check(current, desired, errors, prefix)
-    return desired
-
-
-def plan_config(body: Any, current: list[InstanceConfig], current_primary: str | None
-                ) -> tuple[list[dict[str, Any]], str | None]:
-    """Validate a whole-configuration PUT against the current instances; (desired instances, primary)."""
-    errors: dict[str, str] = {}
-    if not isinstance(body, dict):
-        raise TwsConfigInvalid({"body": "must be a JSON object {primary_instance, instances}"})
-    for key in sorted(set(body) - {"primary_instance", "instances", "version"}):
-        errors[key] = "unknown field"
-    by_name = {inst.name: inst for inst in current}
-    desired: list[dict[str, Any]] = []
-    if "instances" in body:
-        raw_list = body["instances"]
-        if not isinstance(raw_list, list):
-            errors["instances"] = "must be a list of instances"
-            raw_list = []
-        elif len(raw_list) > MAX_INSTANCES:
-            errors["instances"] = f"at most {MAX_INSTANCES} instances"
-            raw_list = []
-        seen: set[str] = set()
-        for i, raw in enumerate(raw_list):
-            name = raw.get("name") if isinstance(raw, dict) else None
-            item = _check_instance(raw, f"instances.{i}", by_name.get(name) if isinstance(name, str) else None,
-                                   errors)
-            if item is None:
-                continue
-            if item["name"] in seen:
-                errors[f"instances.{i}.name"] = f"{item['name']!r} is listed twice"
-            seen.add(item["name"] or "")
-            desired.append(item)
-    else:
-        desired = [_unchanged(inst) for inst in current]
-    names = {item["name"] for item in desired}
-    if "primary_instance" in body:
-        primary = body["primary_instance"]
-        if primary is not None and not isinstance(primary, str):
-            errors["primary_instance"] = "must be an instance name or null"
-        elif primary == "":
-            primary = None
-        elif primary is not None and primary not in names:
-            errors["primary_instance"] = f"{primary!r} is not one of the instances"
-    else:
-        primary = current_primary if current_primary in names else None
-    if errors:
-        raise TwsConfigInvalid(errors)
-    return desired, primary
-
-
-def _unchanged(inst: InstanceConfig) -> dict[str, Any]:
-    data = {key: getattr(inst, key) for key in ("name", *EDITABLE)}
-    data["password"] = None
-    return data
 
 
 # ---- writing ----------------------------------------------------------------------------------------
@@ -407,7 +183,7 @@ def _write(make_plan, actor: str, client: str, remove_missing: bool = True) -> t
             settings = db.get(TwsSettings, 1)
             version = settings.version if settings else 0
             current_primary = settings.primary_instance if settings else None
-            current = [_config_of(row) for row in
+            current = [config_of(row) for row in
                        db.exec(select(TwsInstance).order_by(TwsInstance.position, TwsInstance.id))]
         desired, primary = make_plan(current, current_primary)
         try:
@@ -428,12 +204,12 @@ def create_instance(body: Any, actor: str, client: str = "") -> dict[str, Any]:
 
     def plan(current: list[InstanceConfig], primary: str | None):
         errors: dict[str, str] = {}
-        item = _check_instance(body, "", None, errors)
+        item = check_instance(body, "", None, errors)
         if errors:
             raise TwsConfigInvalid(errors)
         if any(inst.name == item["name"] for inst in current):
             raise InstanceExists(f"An instance named {item['name']!r} exists already.")
-        return [*(_unchanged(inst) for inst in current), item], primary or item["name"]
+        return [*(unchanged(inst) for inst in current), item], primary or item["name"]
 
     _write(plan, actor, client)
     return get_instance(body["name"]).public()
@@ -449,10 +225,10 @@ def update_instance(name: str, body: Any, actor: str, client: str = "") -> dict[
         items = []
         for inst in current:
             if inst.name == name:
-                item = _check_instance(body, "", inst, errors, name_from_path=name)
+                item = check_instance(body, "", inst, errors, name_from_path=name)
                 items.append(item)
             else:
-                items.append(_unchanged(inst))
+                items.append(unchanged(inst))
         if errors:
             raise TwsConfigInvalid(errors)
         return items, primary
@@ -480,7 +256,7 @@ def delete_instance(name: str, actor: str, client: str = "") -> None:
     def plan(current: list[InstanceConfig], primary: str | None):
         if not any(inst.name == name for inst in current):
             raise UnknownInstance(name)
-        rest = [_unchanged(inst) for inst in current if inst.name != name]
+        rest = [unchanged(inst) for inst in current if inst.name != name]
         return rest, (None if primary == name else primary)
 
     _write(plan, actor, client)
@@ -490,7 +266,7 @@ def set_primary(name: str | None, actor: str, client: str = "") -> None:
     def plan(current: list[InstanceConfig], primary: str | None):
         if name is not None and not any(inst.name == name for inst in current):
             raise UnknownInstance(name)
-        return [_unchanged(inst) for inst in current], name
+        return [unchanged(inst) for inst in current], name
 
     _write(plan, actor, client)
 

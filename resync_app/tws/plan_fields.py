@@ -28,17 +28,20 @@ Where each JobView field comes from (JobInPlanV2):
                   the EXTERNAL_JOBSTREAM ones (a job that follows a whole job stream, `node_refs.py`). The spec
                   says query results (GET plan/job) leave `dependencies` empty: only GET plan/job/{id} fills it;
                   HWAClient.predecessors() asks plan/job/{id}/predecessors.
+
+The value converters (times, durations, the current run) are `plan_values.py`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from resync_app.tws.node_refs import dependency_ref
+from resync_app.tws.plan_values import (
+    as_dict, as_int, as_str, current_run_of, parse_duration, parse_duration_text, parse_time, parse_time_text,
+)
 from resync_app.tws.statuses import (  # noqa: F401 - the groupings are read from here by the poller and pages
     BY_CODE, CANCELLED_STATUSES, FAILED_STATUSES, FINAL_STATUSES, RUNNING_STATUSES, SPEC_CODES, SUCCESS_STATUSES,
     WAITING_STATUSES, canonical,
@@ -169,113 +172,6 @@ class StreamView:
     jobs_exec: int | None = None
 
 
-# ---- value parsing --------------------------------------------------------------------------------------------
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 date-time (or epoch milliseconds) as an aware datetime (naive values are taken as UTC)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return _parse_time_text(value)
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000.0, tz=timezone.utc)
-    return None
-
-
-@lru_cache(maxsize=65536)
-def _parse_time_text(value: str) -> datetime | None:
-    """Cached: a plan repeats the same instants (schedule times, start times) many times."""
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-_DURATION = re.compile(
-    r"^(?P<sign>-)?P(?:(?P<days>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
-)
-
-
-def parse_duration(value: Any) -> float | None:
-    """An ISO 8601 duration (PT1H2M3.5S, P1DT2H) or a number of milliseconds, in seconds."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) / 1000.0
-    if not isinstance(value, str):
-        return None
-    return _parse_duration_text(value)
-
-
-@lru_cache(maxsize=16384)
-def _parse_duration_text(value: str) -> float | None:
-    text = value.strip().upper()
-    match = _DURATION.match(text)
-    if not match or text in ("P", "PT", "-P", "-PT"):
-        return None
-    parts = {k: float(v) for k, v in match.groupdict().items() if v and k != "sign"}
-    seconds = (parts.get("days", 0.0) * 86400 + parts.get("hours", 0.0) * 3600 + parts.get("minutes", 0.0) * 60
-               + parts.get("seconds", 0.0))
-    return -seconds if match.group("sign") else seconds
-
-
-def format_duration(seconds: float) -> str:
-    """Whole seconds as an ISO 8601 duration (PT1H2M3S), the spec's `format: duration`."""
-    total = int(round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    out = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{secs}S" if secs else "")
-    return out if out != "PT" else "PT0S"
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def last_run(obj: dict) -> dict:
-    """The current run instance of a JobInPlanV2 (`lastInRerunChain`, else the highest `jobNumber` when every run
-    has one, else the last listed: a rerun not launched yet may have no number)."""
-    runs = obj.get("jobruns")
-    return _last_of(runs)[0] if runs.__class__ is list else {}
-
-
-def _last_of(runs: list) -> tuple[dict, int]:
-    """(the current run, its position in the list from 1)."""
-    if len(runs) == 1 and runs[0].__class__ is dict:  # the usual case, fast
-        return runs[0], 1
-    indexed = [(i, r) for i, r in enumerate(runs, 1) if isinstance(r, dict)]
-    if not indexed:
-        return {}, 1
-    for i, run in indexed:
-        if run.get("lastInRerunChain"):
-            return run, i
-    if all(_int(r.get("jobNumber")) is not None for _, r in indexed):
-        i, run = max(indexed, key=lambda item: _int(item[1].get("jobNumber")) or 0)
-        return run, i
-    return indexed[-1][1], indexed[-1][0]
-
-
 # ---- views ----------------------------------------------------------------------------------------------------
 # job_view runs for every job of every poll (50 000 on a big plan): the helpers below keep the common case (the
 # value has the documented type) to one type check, and fall back to the tolerant converters otherwise.
@@ -288,22 +184,22 @@ def _d(value: Any) -> dict:
 
 
 def _s(value: Any) -> str:
-    return value if value.__class__ is str else _str(value)
+    return value if value.__class__ is str else as_str(value)
 
 
 def _i(value: Any) -> int | None:
-    return value if value.__class__ is int else _int(value)
+    return value if value.__class__ is int else as_int(value)
 
 
 def _t(value: Any) -> datetime | None:
     if value.__class__ is str:
-        return _parse_time_text(value) if value else None
+        return parse_time_text(value) if value else None
     return None if value is None else parse_time(value)
 
 
 def _dur(value: Any) -> float | None:
     if value.__class__ is str:
-        return _parse_duration_text(value) if value else None
+        return parse_duration_text(value) if value else None
     return None if value is None else parse_duration(value)
 
 
@@ -313,7 +209,7 @@ def job_view(obj: dict) -> JobView:
     runs = get("jobruns")
     if runs.__class__ is not list:
         runs = []
-    run, position = _last_of(runs) if runs else (_EMPTY, 1)
+    run, position = current_run_of(runs) if runs else (_EMPTY, 1)
     run_get = run.get
     composite = _d(get("lastRunCompositeStatus")) or _d(run_get("compositeStatus"))
     raw_status = _s(composite.get("status"))
@@ -373,46 +269,46 @@ def workstation_view(obj: dict) -> WorkstationView:
     is deactivated (DISABLED_DEACTIVE_JOB_LAUNCHING_FLAG). `ONLINE` is not required: many agents never list it while
     linked and running (the spec's enum has it, and its `activeStates IN ['ONLINE']` example, but says nothing of
     which workstations report it), so its absence proves nothing and is only shown among the states."""
-    states = tuple(_str(s) for s in obj.get("activeStates") or [])
+    states = tuple(as_str(s) for s in obj.get("activeStates") or [])
     flags = obj.get("activeFlags")
     state_set = set(states)
     return WorkstationView(
-        id=_str(obj.get("id")),
-        name=_str(obj.get("name")),
+        id=as_str(obj.get("id")),
+        name=as_str(obj.get("name")),
         link_status="LINKED" if state_set & _LINK_STATES else "UNLINKED",
         running=bool(state_set & _RUN_STATES),
         offline=isinstance(flags, list) and _LAUNCH_OFF in flags,
-        type=_str(obj.get("type")),
-        os=_str(obj.get("os")),
-        domain=_str(obj.get("domainName")),
+        type=as_str(obj.get("type")),
+        os=as_str(obj.get("os")),
+        domain=as_str(obj.get("domainName")),
         states=states,
-        limit=_int(obj.get("limit")),
-        fence=_int(obj.get("fence")),
+        limit=as_int(obj.get("limit")),
+        fence=as_int(obj.get("fence")),
     )
 
 
 def stream_view(obj: dict) -> StreamView:
     """Flatten one JobStreamInPlanV2."""
-    composite = _dict(obj.get("compositeStatus"))
-    restrictions = _dict(obj.get("timeRestrictions"))
-    time_info = _dict(obj.get("timeInfo"))
-    stats = _dict(obj.get("jobStreamStats"))
+    composite = as_dict(obj.get("compositeStatus"))
+    restrictions = as_dict(obj.get("timeRestrictions"))
+    time_info = as_dict(obj.get("timeInfo"))
+    stats = as_dict(obj.get("jobStreamStats"))
     return StreamView(
-        id=_str(obj.get("id")),
-        name=_str(obj.get("name") or obj.get("originalJobStreamName")),
-        workstation=_str(obj.get("workstation")),
-        status=_str(composite.get("status")),
-        common_status=_str(obj.get("commonStatus")),
-        folder=_str(obj.get("folder")),
+        id=as_str(obj.get("id")),
+        name=as_str(obj.get("name") or obj.get("originalJobStreamName")),
+        workstation=as_str(obj.get("workstation")),
+        status=as_str(composite.get("status")),
+        common_status=as_str(obj.get("commonStatus")),
+        folder=as_str(obj.get("folder")),
         scheduled_start=parse_time(restrictions.get("startTime")) or parse_time(obj.get("schedTime")),
         deadline=parse_time(restrictions.get("deadlineTime")),
         start=parse_time(time_info.get("actualStartTime")),
         end=parse_time(time_info.get("actualEndTime")),
-        late=bool(_dict(obj.get("jsStatusFlags")).get("lateJobStream")),
-        jobs_total=_int(stats.get("numberOfJob")),
-        jobs_succ=_int(stats.get("numberOfSuccessfullJob")),
-        jobs_abend=_int(stats.get("numberOfAbendedJob")),
-        jobs_exec=_int(stats.get("numberOfExecutingJob")),
+        late=bool(as_dict(obj.get("jsStatusFlags")).get("lateJobStream")),
+        jobs_total=as_int(stats.get("numberOfJob")),
+        jobs_succ=as_int(stats.get("numberOfSuccessfullJob")),
+        jobs_abend=as_int(stats.get("numberOfAbendedJob")),
+        jobs_exec=as_int(stats.get("numberOfExecutingJob")),
     )
 
 

@@ -22,10 +22,12 @@ from resync_app.db import session_scope, utcnow
 from resync_app.events import feed
 from resync_app.tws import instances, schedule
 from resync_app.tws.client import HWAClient
+from resync_app.tws.dependency_crawl import crawl_dependencies
 from resync_app.tws.election import LeaderLock, identity, make_lock
-from resync_app.tws.instances import InstanceConfig
+from resync_app.tws.instance_config import InstanceConfig
 from resync_app.tws.models import TwsPollerControl, TwsSummary
-from resync_app.tws.snapshot import SnapshotCache, crawl_dependencies, poll_instance, record_poller_state
+from resync_app.tws.poll_store import record_poller_state
+from resync_app.tws.snapshot import SnapshotCache, poll_instance
 
 logger = logging.getLogger("resync.tws.poller")
 

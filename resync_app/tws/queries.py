@@ -10,38 +10,36 @@ Functions (each takes `instance=None` = the primary instance; an unknown one rai
        critical=…, risk=…, at_risk=…)   → {count, results}
   job(instance, job_id)                 → one job + dependencies (predecessors — jobs, and job streams it follows
                                           as a whole: `kind` "stream" — and successors) + run history
-  events(instance, severity=…, type=…, since=…, until=…, q=…, limit=…, offset=…) → {count, results}, newest first
   workstations(instance)                → the workstations with their link state
   critical_jobs(instance, at_risk_only) → critical jobs with deadline, risk and confidence (least confident first)
   poll_history(instance, since)         → one row per poll: latency, outcome, counts (charts, metrics)
   instances_overview()                  → the configured instances (names, display names, primary, health)
-Bad filters raise `QueryInvalid({param: message})` (HTTP 422).
+Bad filters raise `QueryInvalid({param: message})` (HTTP 422; the parameter checks are `query_params.py`). The
+events are read by `event_queries.py`.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
 from resync_app.db import session_scope, utcnow
-from resync_app.notify import SEVERITIES, TWS_EVENT_TYPES
 from resync_app.prediction import live as prediction_live
 from resync_app.tws import detect, instances, operator_view, stream_deps
+from resync_app.tws.count_cache import CountCache
 from resync_app.tws.detect import RISK_HIGH, RISK_LEVELS, RISK_POTENTIAL
-from resync_app.tws.instances import UnknownInstance
-from resync_app.tws.models import TwsEvent, TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
+from resync_app.tws.instance_config import UnknownInstance
+from resync_app.tws.models import TwsJobRun, TwsPlanJob, TwsPollLog, TwsSummary, TwsWorkstation
 from resync_app.tws.node_refs import is_stream
 from resync_app.tws.plan_fields import RUNNING_STATUSES, SUCCESS_STATUSES
-from resync_app.tws.statuses import CODES as STATUSES, expand_filter
+from resync_app.tws.query_params import (
+    DEFAULT_LIMIT, QueryInvalid, contains_text, like_pattern, parse_limit, parse_offset, parse_statuses, split_values,
+)
+from resync_app.tws.statuses import CODES as STATUSES  # noqa: F401 - the monitoring page reads queries.STATUSES
 
-MAX_LIMIT = 500
-MAX_OFFSET = 1_000_000_000  # beyond any plan; keeps OFFSET inside the databases' integers
-DEFAULT_LIMIT = 50
 SORT_KEYS = {
     "name": (TwsPlanJob.name,),
     "status": (TwsPlanJob.status, TwsPlanJob.name),
@@ -60,14 +58,6 @@ SORT_KEYS = {
 HISTORY_LIMIT = 20
 
 
-class QueryInvalid(ValueError):
-    """Bad read parameters (HTTP 422); `errors` maps the parameter to a message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -83,32 +73,6 @@ def resolve_instance(name: str | None) -> str:
     return primary
 
 
-def _split(value: str | list[str] | None) -> list[str]:
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else value.split(",")
-    return [item.strip() for item in items if item and item.strip()]
-
-
-def parse_statuses(value: str | list[str] | None, in_plan: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """HWA statuses from "ABEND,EXEC" (case-insensitive; CANCELLED → CANCL, FAILED → every failed status …: the
-    table of `statuses.py`); a status the plan holds (`in_plan`) is accepted as it is; anything else →
-    QueryInvalid."""
-    out, bad = [], []
-    for item in _split(value):
-        codes = expand_filter(item)
-        if codes is None and item.upper() in in_plan:
-            codes = (item.upper(),)
-        if codes is None:
-            bad.append(item)
-        else:
-            out.extend(codes)
-    if bad:
-        raise QueryInvalid({"status": f"unknown status {', '.join(bad)}; use HWA statuses such as "
-                                      f"SUCC, ABEND, EXEC, READY, HOLD, WAIT, CANCL"})
-    return sorted(set(out))
-
-
 def _plan_statuses(instance: str | None) -> frozenset[str]:
     """The statuses the instance's plan holds now (from the summary row), for a status no table knows."""
     try:
@@ -117,36 +81,10 @@ def _plan_statuses(instance: str | None) -> frozenset[str]:
         return frozenset()
 
 
-def _limit(limit: Any, errors: dict[str, str], maximum: int = MAX_LIMIT) -> int:
-    try:
-        value = int(limit)
-    except (TypeError, ValueError):
-        errors["limit"] = "must be a whole number"
-        return DEFAULT_LIMIT
-    if not 1 <= value <= maximum:
-        errors["limit"] = f"must be between 1 and {maximum}"
-    return value
-
-
-def _offset(offset: Any, errors: dict[str, str]) -> int:
-    try:
-        value = int(offset)
-    except (TypeError, ValueError):
-        errors["offset"] = "must be a whole number"
-        return 0
-    if not 0 <= value <= MAX_OFFSET:
-        errors["offset"] = f"must be between 0 and {MAX_OFFSET}"
-    return value
-
-
 def _at_risk(now: datetime) -> list[Any]:
     """`detect.counts_as_at_risk` in SQL: the critical jobs the summary's tile counts."""
     return [TwsPlanJob.critical == True, TwsPlanJob.risk.in_((RISK_POTENTIAL, RISK_HIGH)),  # noqa: E712
             TwsPlanJob.status.not_in(SUCCESS_STATUSES), TwsPlanJob.deadline >= now]
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 # ---- summary --------------------------------------------------------------------------------------------
@@ -231,50 +169,7 @@ def _job_dict(row: TwsPlanJob, now: datetime) -> dict[str, Any]:
     }
 
 
-def _contains(column, pattern: str):
-    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (and stays a plain scan);
-    PostgreSQL needs ILIKE."""
-    if _dialect() == "postgresql":
-        return column.ilike(pattern, escape="\\")
-    return column.like(pattern, escape="\\")
-
-
-def _dialect() -> str:
-    from resync_app.db import get_engine
-
-    return get_engine().dialect.name
-
-
-class _CountCache:
-    """Counts of filtered job lists per snapshot version: paging through one filter counts once per poll (the
-    count can only change when the poller writes, and each poll bumps the summary's `poll_seq`)."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._lock = threading.Lock()
-        self._size = size
-        self._data: OrderedDict[tuple, tuple[int, int]] = OrderedDict()
-
-    def get(self, db, key: tuple, compute) -> Any:
-        seq = db.execute(select(TwsSummary.poll_seq).where(TwsSummary.instance == key[0])).scalar() or 0
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is not None and hit[0] == seq:
-                self._data.move_to_end(key)
-                return hit[1]
-        value = compute()
-        with self._lock:
-            self._data[key] = (seq, value)
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-_counts = _CountCache()
+_counts = CountCache()
 
 
 def _status_only_count(db, name: str, statuses: list[str]) -> int | None:
@@ -285,7 +180,7 @@ def _status_only_count(db, name: str, statuses: list[str]) -> int | None:
     return sum(int(counts.get(s, 0)) for s in statuses) if statuses else row.total
 
 
-_searches = _CountCache(size=32)  # per search and sort: the matching job ids in order (one scan per poll)
+_searches = CountCache(size=32)  # per search and sort: the matching job ids in order (one scan per poll)
 
 
 def _page_by_ids(db, name: str, ids: list[str]) -> list[TwsPlanJob]:
@@ -315,10 +210,10 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
     sort_key = sort_text.lstrip("-+").lower()
     if sort_key not in SORT_KEYS:
         errors["sort"] = f"unknown sort key {sort_text!r}; use one of {', '.join(SORT_KEYS)} (prefix '-' to reverse)"
-    risks = [r.lower() for r in _split(risk)]
+    risks = [r.lower() for r in split_values(risk)]
     if any(r not in RISK_LEVELS for r in risks):
         errors["risk"] = f"use one of {', '.join(RISK_LEVELS)}"
-    page_size, start = _limit(limit, errors), _offset(offset, errors)
+    page_size, start = parse_limit(limit, errors), parse_offset(offset, errors)
     if q is not None and len(q) > 200:
         errors["q"] = "at most 200 characters"
     if errors:
@@ -332,9 +227,9 @@ def jobs(instance: str | None = None, *, status: str | list[str] | None = None, 
     if stream:
         where.append(TwsPlanJob.job_stream == stream)
     if q and q.strip():
-        pattern = _like(q.strip())
-        where.append(or_(_contains(TwsPlanJob.name, pattern), _contains(TwsPlanJob.job_stream, pattern),
-                         _contains(TwsPlanJob.workstation, pattern), TwsPlanJob.job_id == q.strip()))
+        pattern = like_pattern(q.strip())
+        where.append(or_(contains_text(TwsPlanJob.name, pattern), contains_text(TwsPlanJob.job_stream, pattern),
+                         contains_text(TwsPlanJob.workstation, pattern), TwsPlanJob.job_id == q.strip()))
     for column, value in ((TwsPlanJob.late, late), (TwsPlanJob.stuck, stuck), (TwsPlanJob.critical, critical)):
         if value is not None:
             where.append(column == bool(value))
@@ -385,7 +280,7 @@ def job(instance: str | None, job_id: str) -> dict[str, Any] | None:
             TwsPlanJob.instance == name, TwsPlanJob.job_id.in_(pred_ids))).scalars()} if pred_ids else {}
         streams = {p: stream_deps.stream_state(db, name, p) for p in pred_ids if is_stream(p)}  # D3
         successors = db.execute(select(TwsPlanJob).where(
-            TwsPlanJob.instance == name, TwsPlanJob.predecessors.like(_like(json.dumps(job_id)), escape="\\"))
+            TwsPlanJob.instance == name, TwsPlanJob.predecessors.like(like_pattern(json.dumps(job_id)), escape="\\"))
             .order_by(TwsPlanJob.name).limit(100)).scalars().all()
         key = f"{row.workstation}#{row.job_stream}.{row.name}"
         runs = db.execute(select(TwsJobRun).where(TwsJobRun.instance == name, TwsJobRun.job_key == key)
@@ -433,103 +328,6 @@ def workstations(instance: str | None = None) -> list[dict[str, Any]]:
                           .order_by(TwsWorkstation.name)).scalars().all()
         return [{"name": r.name, "type": r.type, "link_status": r.link_status, "linked": r.linked,
                  "running": r.running, "offline": r.offline, "updated_at": _iso(r.updated_at)} for r in rows]
-
-
-# ---- events ---------------------------------------------------------------------------------------------
-
-
-def parse_time(value: Any, param: str, errors: dict[str, str], naive_tz=timezone.utc) -> datetime | None:
-    """An ISO-8601 date-time (a "+" that a query string turned into a space is put back); naive = in `naive_tz`
-    (UTC; the shift report passes RESYNC_TIMEZONE)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        text = str(value).strip()
-        if "T" in text and " " in text:
-            text = text.replace(" ", "+")
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            errors[param] = "must be an ISO-8601 date-time, e.g. 2026-12-01T08:00:00Z"
-            return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=naive_tz)
-
-
-def event_dict(row: TwsEvent) -> dict[str, Any]:
-    return {"id": row.id, "at": _iso(row.at), "instance": row.instance, "type": row.type, "severity": row.severity,
-            "job": row.job, "job_id": row.job_id, "job_stream": row.job_stream, "workstation": row.workstation,
-            "status": row.status, "return_code": row.return_code, "message": row.message,
-            "incident_id": row.incident_id}
-
-
-def events(instance: str | None = None, *, severity: str | list[str] | None = None,
-           type: str | list[str] | None = None, since: Any = None, until: Any = None, q: str | None = None,
-           limit: Any = DEFAULT_LIMIT, offset: Any = 0, all_instances: bool = False,
-           count: bool = True, incident: Any = None, detail: bool = False) -> dict[str, Any]:
-    """`GET /api/v1/tws/events`: newest first. `instance` None = every instance (all_instances) or the primary;
-    `incident`: only the events of that incident. Operator view (`operator_view.event`) unless `detail` (admin
-    pages)."""
-    errors: dict[str, str] = {}
-    severities = [s.lower() for s in _split(severity)]
-    if any(s not in SEVERITIES for s in severities):
-        errors["severity"] = f"use one or more of {', '.join(SEVERITIES)}"
-    types = [t.lower() for t in _split(type)]
-    unknown = [t for t in types if t not in TWS_EVENT_TYPES]
-    if unknown:
-        errors["type"] = f"unknown type {', '.join(unknown)}; use one of {', '.join(TWS_EVENT_TYPES)}"
-    since_at, until_at = parse_time(since, "since", errors), parse_time(until, "until", errors)
-    page_size, start = _limit(limit, errors), _offset(offset, errors)
-    if q is not None and len(q) > 200:
-        errors["q"] = "at most 200 characters"
-    incident_id = _incident_id(incident, errors)
-    if errors:
-        raise QueryInvalid(errors)
-    where = [] if incident_id is None else [TwsEvent.incident_id == incident_id]
-    name = None
-    if instance or not all_instances:
-        name = resolve_instance(instance)
-        where.append(TwsEvent.instance == name)
-    if severities:
-        where.append(TwsEvent.severity.in_(severities))
-    if types:
-        where.append(TwsEvent.type.in_(types))
-    if since_at is not None:
-        where.append(TwsEvent.at >= since_at)
-    if until_at is not None:
-        where.append(TwsEvent.at < until_at)
-    if q and q.strip():
-        pattern = _like(q.strip())
-        in_message = _contains(TwsEvent.message, pattern)
-        if not detail:  # an old outage message held TWS' error text: operators cannot probe it by searching
-            in_message = and_(in_message, TwsEvent.type != "instance_unreachable")
-        where.append(or_(in_message, _contains(TwsEvent.job, pattern), _contains(TwsEvent.workstation, pattern)))
-    condition = and_(*where) if where else None
-    with session_scope() as db:
-        query = select(TwsEvent)
-        count_query = select(func.count()).select_from(TwsEvent)
-        if condition is not None:
-            query, count_query = query.where(condition), count_query.where(condition)
-        rows = db.execute(query.order_by(TwsEvent.id.desc()).limit(page_size).offset(start)).scalars().all()
-        total = db.execute(count_query).scalar_one() if count else None
-        return {"instance": name, "count": total, "limit": page_size, "offset": start,
-                "results": [event_dict(row) if detail else operator_view.event(event_dict(row)) for row in rows]}
-
-
-def _incident_id(value: Any, errors: dict[str, str]) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        errors["incident"] = "must be an incident id (a whole number)"
-        return None
-
-
-def latest_event_id() -> int:
-    with session_scope() as db:
-        return db.execute(select(func.max(TwsEvent.id))).scalar() or 0
 
 
 # ---- poll history ---------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The REST API v2 spec lists each route's error statuses and gives none of them a body: a real engine may answer JSON
 of any shape, plain text, an application server's HTML error page, or nothing. The client classifies a failure by
-its status code alone (`client._raise_for_status`); these helpers only recover TWS' own words to show with it, by
+its status code alone (`client_errors.raise_for_status`); these helpers only recover TWS' own words to show with it, by
 the body's structure, never by expecting one text:
 
 - `server_message(content, content_type)`: JSON → the first text under a message-like key, searched through nested

@@ -26,7 +26,7 @@ from resync_app.events import feed
 from resync_app.tws import instances, log_gate, operator_view
 from resync_app.tws.client import ACTIONS, HWAClient
 from resync_app.tws.errors import TWSError, TWSReadOnly
-from resync_app.tws.instances import InstanceConfig, UnknownInstance
+from resync_app.tws.instance_config import InstanceConfig, UnknownInstance
 from resync_app.tws.log_cache import BoundedTtlCache
 from resync_app.tws.models import TwsPlanJob, TwsPollerControl, TwsSummary
 from resync_app.tws.poller import CONTROL_TOPIC, get_poller, reset_poller

@@ -39,7 +39,7 @@ from resync_app.tws.models import TwsJobRun, TwsPlanJob
 from resync_app.tws.node_refs import is_stream
 from resync_app.tws.plan_fields import CANCELLED_STATUSES, FAILED_STATUSES, RUNNING_STATUSES, SUCCESS_STATUSES
 from resync_app.tws.queries import resolve_instance
-from resync_app.tws.snapshot import DEPS_KNOWN
+from resync_app.tws.dependency_crawl import DEPS_KNOWN
 
 MAX_NODES = 300  # the sub-plan behind one critical job that is examined at most
 BLOCKED = "blocked"

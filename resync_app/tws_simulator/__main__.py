@@ -36,7 +36,7 @@ from resync_app.tws_simulator.credentials import DEFAULT_PORT, data_dir, simulat
 
 
 def _start_time(text: str):
-    from resync_app.tws.plan_fields import parse_time
+    from resync_app.tws.plan_values import parse_time
 
     when = parse_time(text)
     if when is None:

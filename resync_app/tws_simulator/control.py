@@ -22,9 +22,9 @@ from typing import Any
 
 import orjson
 
-from resync_app.tws.plan_fields import parse_time
+from resync_app.tws.plan_values import parse_time
 from resync_app.tws_simulator.model import OUTCOMES
-from resync_app.tws_simulator.plan import ActionError
+from resync_app.tws_simulator.plan_actions import ActionError
 from resync_app.tws_simulator.ports import Answer, Controllable
 from resync_app.tws_simulator.routes import error, ok
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from resync_app.tws.plan_fields import parse_time
+from resync_app.tws.plan_values import parse_time
 from resync_app.tws_simulator.model import Job, Stream, Workstation
 from resync_app.tws_simulator.render import common_status, shown_status, stream_status
 

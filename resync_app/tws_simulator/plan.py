@@ -12,6 +12,9 @@ launching and runs 1.5-3× longer), unless a test scripted the job. Workstations
 streams of two days ago are removed (JnextPlan).
 
 All methods expect the caller to hold `self.lock` (the Simulator and the HTTP handlers do).
+
+The job actions (hold, release, cancel, rerun, scripted outcomes) are mixed in from `plan_actions.py`, the
+extended statuses from `lifecycle.py`.
 """
 
 from __future__ import annotations
@@ -25,29 +28,11 @@ from dataclasses import dataclass
 from resync_app.tws_simulator import build, durations, quirks
 from resync_app.tws_simulator.behaviours import Behaviours
 from resync_app.tws_simulator.lifecycle import EXTENDED_OUTCOMES, SCRIPTED, ExtendedLifecycle
-from resync_app.tws_simulator.model import (
-    ABEND_CODES,
-    FINAL,
-    HOLDABLE,
-    OUTCOMES,
-    RERUNNABLE,
-    RUNNING,
-    Job,
-    Run,
-    Stream,
-    Workstation,
-)
+from resync_app.tws_simulator.model import ABEND_CODES, FINAL, Job, Run, Stream, Workstation
+from resync_app.tws_simulator.plan_actions import PlanActions
 
 DAY = build.DAY
 EXTEND_BEFORE = 3600.0  # the next day is planned at 23:00
-
-
-class ActionError(Exception):
-    """An action TWS refuses (answered 400 with this message)."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 @dataclass
@@ -58,7 +43,7 @@ class Rates:
     flap: float = 0.04  # unlinks per workstation per virtual hour
 
 
-class Plan(ExtendedLifecycle):
+class Plan(ExtendedLifecycle, PlanActions):
     def __init__(self, *, jobs: int, seed: int, start: float, workstations: int | None = None,
                  critical_rate: float = 0.05, rates: Rates | None = None,
                  behaviours: Behaviours | None = None) -> None:
@@ -347,80 +332,3 @@ class Plan(ExtendedLifecycle):
             for ws in self.workstations:
                 if not ws.manual and ws.linked:
                     self._schedule_flap(ws)
-
-    # ---- actions (what the REST API's PUT …/action/… do) -------------------------------------------------------
-
-    def hold(self, job: Job) -> None:
-        if job.held:
-            raise ActionError(f"AWSJSM101E The job {job.key} is already held.")
-        if job.status not in HOLDABLE:
-            raise ActionError(f"AWSJSM102E The job {job.key} cannot be held: its status is {job.status}.")
-        job.held = True
-        job.priority = 0
-        job.token += 1
-        self._waiting[job.ws.index].discard(job)
-        self._set(job, "HOLD", "HOLD_PRIORITY_ZERO")
-
-    def release(self, job: Job) -> None:
-        if not job.held:
-            raise ActionError(f"AWSJSM103E The job {job.key} is not held: there is nothing to release.")
-        job.held = False
-        job.priority = 10
-        self._touch(job)
-        if job.run.rerun:
-            self._make_ready(job)
-        else:
-            self._evaluate(job)
-
-    def cancel(self, job: Job) -> None:
-        if job.status in FINAL:
-            raise ActionError(f"AWSJSM104E The job {job.key} cannot be cancelled: it has already ended "
-                              f"({job.status}).")
-        job.token += 1
-        job.held = False
-        run = job.run
-        if run.start is not None:
-            run.end = self.now
-        run.finish_at = None
-        self._waiting[job.ws.index].discard(job)
-        self._set(job, "CANCL", None)
-        self._release_successors(job)
-
-    def rerun(self, job: Job) -> Run:
-        if job.status not in RERUNNABLE:
-            raise ActionError(f"AWSJSM105E The job {job.key} cannot be rerun: its status is {job.status} "
-                              f"(only a job that ended — SUCC, ABEND, FAIL, ERROR — can be rerun).")
-        number = None if self.behaviours.late_job_numbers else self.numbers.next()
-        run = Run(build.new_id(self.rng), number, len(job.runs) + 1, True)
-        run.status = "READY"
-        job.runs.append(run)
-        self.run_by_id[run.id] = (job, run)
-        job.held = False
-        job.priority = 10
-        self._touch(job)
-        self._make_ready(job)
-        return run
-
-    def script(self, job: Job, outcome: str) -> None:
-        """Force the outcome of the job's current run if it is running (abend, stuck, succ, and the extended
-        outcomes of `lifecycle.py` but fail), else of its next."""
-        if outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
-        run = job.run
-        if run.status == "INTRO" and outcome not in ("late", "fail"):  # launched, its end not planned yet
-            run.outcome, run.confirm = SCRIPTED[outcome]
-            return
-        if run.status in RUNNING and outcome in EXTENDED_OUTCOMES and self._script_running(job, outcome):
-            return
-        if run.status in RUNNING and outcome in ("succ", "abend", "stuck"):
-            was_stuck = run.finish_at is None
-            run.outcome = outcome
-            if outcome == "stuck":
-                job.token += 1
-                run.finish_at = None
-            elif was_stuck:
-                self._plan_finish(job, after=60.0)
-            return
-        job.script = outcome
-        if run.status == "READY" and outcome == "late":
-            self._make_ready(job)

@@ -11,7 +11,7 @@ import time
 
 import orjson
 
-from resync_app.tws.plan_fields import format_duration
+from resync_app.tws.plan_values import format_duration
 from resync_app.tws.statuses import BY_CODE, FAILED_STATUSES, RUNNING_STATUSES
 from resync_app.tws_simulator.model import FINAL, Job, Run, Stream, Workstation
 from resync_app.tws_simulator.plan import Plan

@@ -26,7 +26,7 @@ import orjson
 from resync_app.tws_simulator import oql, render
 from resync_app.tws_simulator.errors import error_answer
 from resync_app.tws_simulator.model import Job, Stream
-from resync_app.tws_simulator.plan import ActionError
+from resync_app.tws_simulator.plan_actions import ActionError
 from resync_app.tws_simulator.ports import Answer, PlanSource
 
 PREFIX = "/twsd/api/v2/"

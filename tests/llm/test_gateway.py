@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from resync_app.llm.gateway import GatewayError
+from resync_app.llm.gateway_types import GatewayError
 from tests.llm.conftest import Behavior, ledger_sums, wait_reported
 
 

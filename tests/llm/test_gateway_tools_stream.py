@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from resync_app.llm.gateway import CallResult
+from resync_app.llm.gateway_types import CallResult
 from tests.fakes.llm_server import ToolCall
 from tests.llm.conftest import Behavior, wait_reported
 

@@ -92,7 +92,7 @@ def test_lists_are_capped_and_say_how_many_more(seeded):
 
 
 def test_an_unknown_instance_is_refused(seeded):
-    from resync_app.tws.instances import UnknownInstance
+    from resync_app.tws.instance_config import UnknownInstance
 
     with pytest.raises(UnknownInstance):
         shift.build("ghost", shift.Window(seeded.start, seeded.end, ZoneInfo("UTC")), now=seeded.now)

@@ -104,7 +104,7 @@ async def test_stuck_late_and_unlinked_each_give_one_event_and_one_card(api, tea
         [stuck] = [e for e in await poll_twice() if e.type == "job_stuck" and e.job_id == stuck_job["id"]]
 
         simulator.script_job(late_job["id"], "late")
-        from resync_app.tws.plan_fields import parse_time
+        from resync_app.tws.plan_values import parse_time
 
         simulator.advance_to(max(simulator.now, parse_time(late_job["at"])))
         simulator.advance(minutes=16)

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from resync_app.tws import queries
 from resync_app.tws.client import HWAClient
-from resync_app.tws.plan_fields import parse_time
+from resync_app.tws.plan_values import parse_time
 from resync_app.tws_simulator.behaviours import Behaviours
 from tests.tws.polling import NAME, configure, events, notices, poll
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from resync_app.tws import queries, snapshot, threats
+from resync_app.tws import dependency_crawl, queries, threats
 from resync_app.tws.client import HWAClient
 from resync_app.tws_simulator.behaviours import Behaviours
 from tests.tws.polling import NAME, configure, poll
@@ -33,7 +33,7 @@ async def test_stream_predecessors_and_depth(clean_db, simulator_factory, engine
             assert asked["count"] > len(critical["predecessors"])
         await poll(sim, client)
         for _ in range(8):  # what the poller does after each poll: a few look-ups, critical jobs first, then upstream
-            await snapshot.crawl_dependencies(NAME, client)
+            await dependency_crawl.crawl_dependencies(NAME, client)
             await poll(sim, client)
         detail = queries.job(NAME, critical["id"])
         assert [p["id"] for p in detail["dependencies"]["predecessors"]] == critical["predecessors"]  # direct only

@@ -6,7 +6,8 @@ import httpx
 import orjson
 import pytest
 
-from resync_app.tws.client import Connection, HWAClient, validate_base_url
+from resync_app.tws.client import HWAClient
+from resync_app.tws.connection import Connection, validate_base_url
 from resync_app.tws.errors import TWSNotFound, TWSReadOnly, TWSRefused
 from resync_app.tws.plan_fields import job_view, stream_view, workstation_view
 

@@ -6,15 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from resync_app.tws.plan_fields import (
-    STATUSES,
-    format_duration,
-    job_view,
-    parse_duration,
-    parse_time,
-    stream_view,
-    workstation_view,
-)
+from resync_app.tws.plan_fields import STATUSES, job_view, stream_view, workstation_view
+from resync_app.tws.plan_values import format_duration, parse_duration, parse_time
 
 
 @pytest.mark.parametrize("text, seconds", [

@@ -13,7 +13,7 @@ from sqlmodel import select
 from resync_app.auth import service as auth_service
 from resync_app.auth import sessions
 from resync_app.db import session_scope
-from resync_app.tws.instances import MASK
+from resync_app.tws.instance_config import MASK
 from resync_app.tws.models import TwsInstance
 from tests.conftest import ADMIN_USER
 

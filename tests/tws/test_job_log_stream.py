@@ -9,7 +9,8 @@ import tracemalloc
 import pytest
 
 from resync_app.tws import instances, service
-from resync_app.tws.client import Connection, HWAClient
+from resync_app.tws.client import HWAClient
+from resync_app.tws.connection import Connection
 from resync_app.tws.log_tail import MAX_TAIL_BYTES
 from tests.fakes.hwa_stub import HwaStub
 

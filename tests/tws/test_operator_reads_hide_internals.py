@@ -23,7 +23,7 @@ from resync_app.assistant.plan import SnapshotReader
 from resync_app.db import session_scope, utcnow
 from resync_app.live import realtime
 from resync_app.state import monitoring
-from resync_app.tws import instances, queries, service
+from resync_app.tws import event_queries, instances, queries, service
 from resync_app.tws.client import HWAClient
 from resync_app.tws.election import identity
 from resync_app.tws.models import TwsEvent
@@ -147,6 +147,6 @@ def test_admins_keep_the_detail(outage, api, admin_headers):
     assert status["leader"] == identity()
     assert USER in status["last_error"] and sim.base_url.split("//")[1] in status["last_error"]
     assert status["engine_info"]["adminRoles"]
-    admin_events = queries.events(NAME, q=USER, detail=True)["results"]
+    admin_events = event_queries.events(NAME, q=USER, detail=True)["results"]
     assert any(USER in e["message"] for e in admin_events)  # the old event's text, on /admin/proactive
     assert "refused the user" in queries.summary(NAME, detail=True)["poller"]["last_error"]

@@ -8,7 +8,8 @@ import pytest
 
 from resync_app.db import session_scope
 from resync_app.tws import instances
-from resync_app.tws.client import MAX_ITEMS, MAX_PAGES, Connection, HWAClient
+from resync_app.tws.client import MAX_ITEMS, MAX_PAGES, HWAClient
+from resync_app.tws.connection import Connection
 from resync_app.tws.errors import TWSBadAnswer
 from resync_app.tws.models import TwsSummary
 from resync_app.tws.snapshot import PAGE_SIZE, poll_instance

@@ -13,7 +13,7 @@ from sqlmodel import select
 from resync_app import notify
 from resync_app.config.store import get_store
 from resync_app.db import session_scope
-from resync_app.tws import instances, queries, snapshot
+from resync_app.tws import dependency_crawl, event_queries, instances, queries, snapshot
 from resync_app.tws.client import HWAClient
 from resync_app.tws.models import TwsJobRun, TwsPlanJob, TwsSummary
 from tests.tws.polling import events
@@ -102,7 +102,7 @@ async def test_scripted_abend_gives_exactly_one_event(sim, client, notices):
     assert len(events("job_abended", job["id"])) == 1
     assert len([n for n in notices if n.type == "job_abended"]) == 1
     # the event is in the read layer, newest first, filterable
-    page = queries.events(NAME, type="job_abended")
+    page = event_queries.events(NAME, type="job_abended")
     assert page["count"] == 1 and page["results"][0]["job"] == job["name"]
 
 
@@ -133,7 +133,7 @@ async def test_late_job_gives_exactly_one_event(sim, client, notices):
     await poll(sim, client)
     job = first_root(sim)
     sim.script_job(job["id"], "late")
-    from resync_app.tws.plan_fields import parse_time
+    from resync_app.tws.plan_values import parse_time
 
     at = parse_time(job["at"])
     sim.advance_to(at)
@@ -274,11 +274,11 @@ async def test_dependencies_are_crawled_for_critical_jobs(sim, client):
     crit = next(j for j in sim.find_jobs(critical=True) if j["predecessors"])
     for _ in range(5):
         await poll(sim, client)
-        await snapshot.crawl_dependencies(NAME, client)  # what the poller does after each successful poll
+        await dependency_crawl.crawl_dependencies(NAME, client)  # what the poller does after each successful poll
     detail = queries.job(NAME, crit["id"])
     assert [p["id"] for p in detail["dependencies"]["predecessors"]] == crit["predecessors"]
     pred = queries.job(NAME, crit["predecessors"][0])
     assert crit["id"] in [s["id"] for s in pred["dependencies"]["successors"]]
     with session_scope() as db:
         row = db.get(TwsPlanJob, (NAME, crit["id"]))
-        assert row.deps_state == snapshot.DEPS_KNOWN
+        assert row.deps_state == dependency_crawl.DEPS_KNOWN

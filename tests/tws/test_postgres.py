@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from resync_app.db import session_scope
-from resync_app.tws import instances, queries, retention, snapshot
+from resync_app.tws import event_queries, instances, queries, retention, snapshot
 from resync_app.tws.client import HWAClient
 from resync_app.tws.models import TwsEvent
 from tests.support import dbutil
@@ -60,7 +60,7 @@ async def test_poll_events_and_reads_on_postgresql(pg, simulator_factory):
     assert ends == sorted(ends, reverse=True)
     detail = queries.job(NAME, job["id"])
     assert detail["history"] and detail["history"][0]["status"] == "ABEND"
-    page = queries.events(NAME, severity="critical", q=name.lower())
+    page = event_queries.events(NAME, severity="critical", q=name.lower())
     assert page["count"] == 1 and page["results"][0]["type"] == "job_abended"
     # retention on PostgreSQL: everything is younger than the cut, then older
     assert not any(retention.cleanup(sim.now).values())

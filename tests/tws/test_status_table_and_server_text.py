@@ -7,7 +7,7 @@ import pytest
 
 from resync_app.tws import statuses
 from resync_app.tws.plan_fields import STATUSES, job_view
-from resync_app.tws.queries import QueryInvalid, parse_statuses
+from resync_app.tws.query_params import QueryInvalid, parse_statuses
 from resync_app.tws.server_text import refusal, server_message
 
 

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from resync_app.tws import instances, snapshot
+from resync_app.tws import dependency_crawl, instances, snapshot
 from resync_app.tws.client import HWAClient
+from resync_app.tws.instance_config import UnknownInstance
 from resync_app.tws.threats import deadline_threats
 
 NAME = "sim"
@@ -30,7 +31,7 @@ async def client(sim):
 async def poll_and_crawl(sim, client, rounds: int = 6) -> None:
     for _ in range(rounds):
         await snapshot.poll_instance(NAME, client, now=sim.now)
-        await snapshot.crawl_dependencies(NAME, client)
+        await dependency_crawl.crawl_dependencies(NAME, client)
 
 
 def critical_with_chain(sim) -> tuple[dict, dict]:
@@ -93,7 +94,7 @@ async def test_an_overrunning_predecessor_eats_the_slack(sim, client):
 
 def test_unknown_job_and_instance(clean_db, sim):
     assert deadline_threats(NAME, "NO_SUCH_JOB") is None
-    with pytest.raises(instances.UnknownInstance):
+    with pytest.raises(UnknownInstance):
         deadline_threats("nope", "X")
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from resync_app.tws.queries import parse_time
+from resync_app.tws.query_params import parse_time
 
 DEFAULT_HOURS = 8
 MAX_HOURS = 7 * 24
