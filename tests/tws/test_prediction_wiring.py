@@ -14,7 +14,7 @@ from resync_app.notify import TwsEventNotice
 from resync_app.teams.cards import tws_event_card
 from resync_app.prediction import live
 from resync_app.prediction.backfill import write_runs
-from resync_app.tws import detect, instances, queries, snapshot
+from resync_app.tws import dependency_crawl, detect, instances, queries, snapshot
 from resync_app.tws.client import HWAClient
 from resync_app.tws.models import TwsEvent, TwsPlanJob
 from resync_app.tws_simulator.history import past_runs
@@ -43,7 +43,7 @@ async def client(sim):
 async def poll_and_crawl(sim, client, rounds: int = 6) -> None:
     for _ in range(rounds):
         await snapshot.poll_instance(NAME, client, now=sim.now)
-        await snapshot.crawl_dependencies(NAME, client)
+        await dependency_crawl.crawl_dependencies(NAME, client)
 
 
 def _time(text: str) -> datetime:
