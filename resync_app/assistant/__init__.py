@@ -10,5 +10,7 @@
 - `intents`: `parse(message) -> Intent | None`, the zero-cost fast path's parser (None: the model answers).
 - `reader`: the `PlanReader` protocol the fast path reads the plan snapshot through (bound to the TWS read layer).
 - `fastpath`: `await fast_path(message, reader, instance=, tz=) -> FastAnswer | None` (Markdown answer citing the
-  plan, `calls` for `tool_calls`, `confirm` for an action request; never executes an action).
+  plan, `calls` for `tool_calls`, `confirm` for an action request; never executes an action). Its answer builders:
+  `job_answers` (one job), `plan_answers` (lists, summary, workstations, events, deadlines), `action_answer`,
+  `knowledge_answer`, over what they share in `fast_answer` (`FastAnswer`, `PlanReads`, `AnswerContext`).
 """

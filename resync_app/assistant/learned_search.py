@@ -45,7 +45,7 @@ from typing import Any
 from sqlalchemy import select
 
 from resync_app.assistant import lang
-from resync_app.assistant.fastpath import FastAnswer
+from resync_app.assistant.fast_answer import FastAnswer
 from resync_app.assistant.intents import Intent, normalize, parse
 from resync_app.assistant.kb import STOPWORDS, get_knowledge_base
 from resync_app.assistant.lang import Wording

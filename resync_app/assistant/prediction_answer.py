@@ -86,7 +86,7 @@ def estimate_lines(job: dict, lang: str, at: Callable[[Any], str], ask: str = "w
 
 
 async def estimate_answer(intent: Any, reads: Any, ctx: Any, find_job: FindJob) -> tuple[str, None]:
-    """The `job_estimate` handler (`fastpath._HANDLERS`; `find_job` is the fast path's job lookup)."""
+    """The `job_estimate` handler (`fastpath._HANDLERS`; `find_job` is `job_answers.find_job`)."""
     job, missing = await find_job(intent, reads)
     if job is None:
         return missing, None

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from resync_app.assistant import turn_retention
-from resync_app.assistant.fastpath import PLAN_FOOTER
+from resync_app.assistant.fast_answer import PLAN_FOOTER
 from resync_app.assistant.lang import wording
 from resync_app.assistant.models import ChatTurn
 from resync_app.db import session_scope

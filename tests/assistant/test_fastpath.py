@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from resync_app.assistant.fastpath import PLAN_FOOTER, FastAnswer, answer, fast_path
+from resync_app.assistant.fast_answer import PLAN_FOOTER, FastAnswer
+from resync_app.assistant.fastpath import answer, fast_path
 from resync_app.assistant.intents import Intent
 from resync_app.assistant.lang import wording
 from resync_app.assistant.rag import RagClient, knowledge_search

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from resync_app.assistant import fastpath, lang, turns
+from resync_app.assistant import fast_answer, lang, turns
 from resync_app.assistant.lang import pt_br_chat as chat_words
 from resync_app.assistant.lang.pt_br_answers import PORTUGUESE
 from resync_app.assistant.shift import OPEN_WORDS, TOTAL_WORDS
@@ -96,17 +96,19 @@ def _message_ids(path: Path) -> set[str]:
     return ids
 
 
-WORDED = ("assistant/fastpath.py", "api/chat.py", "assistant/acting.py", "assistant/learned_search.py",
-          "assistant/shift.py", "assistant/turns.py", "state/chat.py", "pages/operator/chat.py")
+WORDED = ("assistant/fastpath.py", "assistant/fast_answer.py", "assistant/job_answers.py", "assistant/plan_answers.py",
+          "assistant/action_answer.py", "assistant/knowledge_answer.py", "api/chat.py", "assistant/acting.py",
+          "assistant/learned_search.py", "assistant/shift.py", "assistant/turns.py", "state/chat.py",
+          "pages/operator/chat.py")
 
 
 def test_the_portuguese_catalogue_holds_every_message_of_the_fast_path():
-    """A message added to fastpath.py (or another module that words a fast-path answer or a piece of it: the chat
-    route, the sign-in sentence, an approved answer's frame, the shift report, the footer, the chat page's
-    per-answer pieces) without its Portuguese text would answer a Portuguese question with an English sentence:
-    this fails first."""
+    """A message added to the fast path's answer builders (fastpath.py, job_answers.py, plan_answers.py, …) or to
+    another module that words a fast-path answer or a piece of it (the chat route, the sign-in sentence, an approved
+    answer's frame, the shift report, the footer, the chat page's per-answer pieces) without its Portuguese text
+    would answer a Portuguese question with an English sentence: this fails first."""
     ids = set().union(*(_message_ids(ROOT / "resync_app" / path) for path in WORDED))
-    ids |= {fastpath.PLAN_FOOTER, turns.KNOWLEDGE_FOOTER, turns.LEARNED_FOOTER, "running for", "{} behind", "running",
+    ids |= {fast_answer.PLAN_FOOTER, turns.KNOWLEDGE_FOOTER, turns.LEARNED_FOOTER, "running for", "{} behind", "running",
             "completed", "failed", "pending", "late", "stuck", "total",
             "The answer failed; it has been logged."}  # ids passed as variables: the footers, the running-for
     # column, the summary's keys, the chat page's footer of a failed answer

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from resync_app.assistant import lang
-from resync_app.assistant.fastpath import PLAN_FOOTER, FastAnswer
+from resync_app.assistant.fast_answer import PLAN_FOOTER, FastAnswer
 from resync_app.assistant.intents import FAILED, parse
 from resync_app.assistant.kb import get_knowledge_base
 from resync_app.assistant.lang.pt_br_answers import MESSAGES

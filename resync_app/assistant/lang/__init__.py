@@ -11,8 +11,9 @@
   "rerun X") is English, the default.
 - **Reading** (`for_parser`): a Portuguese question is rewritten into the parser's vocabulary (`pt_br.READER`),
   so one parser (`intents.parse`) reads both languages; the intent carries the language (`Intent.lang`).
-- **Wording** (`wording`): the answers' words. English text is written in `fastpath.py` and is the key of the
-  catalogues (`pt_br_answers.PORTUGUESE`); figures, names and rows are the same whatever the language.
+- **Wording** (`wording`): the answers' words. English text is written in the fast path's answer builders
+  (`fastpath.py`, `job_answers.py`, `plan_answers.py`, …) and is the key of the catalogues
+  (`pt_br_answers.PORTUGUESE`); figures, names and rows are the same whatever the language.
 - **The model** (`model_instruction`): a question the fast path cannot answer goes to the model, told to answer
   in the question's language.
 """

@@ -1,8 +1,8 @@
 """English, the fast path's first language: the words that tell it apart from Portuguese, and its wording.
 
 The intent parser (`intents.py`) is written in English and the answers' English text stays where it is written, in
-`fastpath.py` (it is the message id of the catalogues, as in gettext), so `ENGLISH` translates nothing: it only
-carries the English date format and status phrases.
+the fast path's answer builders (it is the message id of the catalogues, as in gettext), so `ENGLISH` translates
+nothing: it only carries the English date format and status phrases.
 """
 
 from __future__ import annotations

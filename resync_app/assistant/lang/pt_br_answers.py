@@ -1,4 +1,4 @@
-"""The fast path's answers in Brazilian Portuguese: the catalogue of `fastpath.py`'s English messages (see
+"""The fast path's answers in Brazilian Portuguese: the catalogue of the fast path's English messages (see
 `wording`), the plan's vocabulary (status phrases, risk levels, event types, threat reasons) and dates in the
 Brazilian form (03/03/2025 14:05). Names, status codes, figures and plan text are never translated. The words of
 the chat's other answers and of its per-answer pieces are in `pt_br_chat`; `PORTUGUESE` holds both.

@@ -1,4 +1,5 @@
-"""The Portuguese words of the chat's answers built outside `fastpath.py`, and of the chat page's per-answer pieces:
+"""The Portuguese words of the chat's answers built outside the fast path's answer builders, and of the chat
+page's per-answer pieces:
 
 - the sign-in sentence an anonymous action request gets (`acting.py`);
 - the frame of an approved operator answer (`learned_search.py`; the approved text itself is shown as written);

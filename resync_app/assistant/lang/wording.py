@@ -1,13 +1,14 @@
 """The words of the fast path's answers in one language (a message catalogue, gettext style).
 
-The English text is written where the answer is built (`fastpath.py`) and is the message id:
+The English text is written where the answer is built (`fastpath.py`, `job_answers.py`, `plan_answers.py`, …) and
+is the message id:
 
     w.t("No {label} job{scope} right now.", label=..., scope=...)   # the template of w's language, filled in
     w.n(3, "late job")                                              # "3 late jobs" / "3 jobs atrasados"
     w.term("high")                                                  # a word of the plan's vocabulary: "alto"
 
 A message the catalogue does not hold falls back to its English text (tests check that the Portuguese catalogue
-holds every message `fastpath.py` uses). Values are never translated: names, statuses, figures and plan text
+holds every message the fast path uses). Values are never translated: names, statuses, figures and plan text
 (event messages, log lines) are shown as the plan has them.
 """
 
