@@ -6,7 +6,7 @@ from __future__ import annotations
 from resync_app.assistant.acting import sign_in_to_act
 from resync_app.assistant.fast_answer import AnswerContext, PlanReads
 from resync_app.assistant.fmt import FINISHED, qualified
-from resync_app.assistant.intents import Intent
+from resync_app.assistant.intent_types import Intent
 from resync_app.assistant.job_answers import find_job, headline
 from resync_app.tws.statuses import RUNNING_STATUSES
 

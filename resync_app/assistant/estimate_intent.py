@@ -1,6 +1,6 @@
 """Which questions ask for a job's estimated end (issue 17): "when will X finish?", "will X make its deadline?",
 and their Portuguese forms once `assistant/lang` has rewritten them ("quando o job X termina?" → "when job X
-termina?", "o job X vai cumprir o prazo?" → "job X will make deadline?"). `intents._job_intent` asks `ask(low)`
+termina?", "o job X vai cumprir o prazo?" → "job X will make deadline?"). `intent_rules.job_intent` asks `ask(low)`
 before its other deadline rule; "what threatens X's deadline?" stays `deadline_threats`."""
 
 from __future__ import annotations

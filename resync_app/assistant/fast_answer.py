@@ -12,7 +12,7 @@ from typing import Any
 
 from resync_app.assistant import fmt
 from resync_app.assistant.fmt import name
-from resync_app.assistant.intents import Intent
+from resync_app.assistant.intent_types import Intent
 from resync_app.assistant.lang import Wording, wording
 
 SHOWN_ROWS = 10

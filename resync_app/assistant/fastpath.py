@@ -24,7 +24,8 @@ from resync_app.assistant import fmt, job_answers, plan_answers
 from resync_app.assistant.action_answer import action_request
 from resync_app.assistant.fast_answer import PLAN_FOOTER, AnswerContext, FastAnswer, NotAnswerable, PlanReads
 from resync_app.assistant.fmt import name
-from resync_app.assistant.intents import Intent, parse
+from resync_app.assistant.intent_types import Intent
+from resync_app.assistant.intents import parse
 from resync_app.assistant.kb import KnowledgeBase, get_knowledge_base
 from resync_app.assistant.knowledge_answer import KnowledgeSearch, knowledge_answer
 from resync_app.assistant.lang import Wording, wording

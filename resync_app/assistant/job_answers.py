@@ -8,7 +8,7 @@ import statistics
 from resync_app.assistant import fmt
 from resync_app.assistant.fast_answer import SHOWN_ROWS, AnswerContext, PlanReads
 from resync_app.assistant.fmt import FINISHED, duration, name, qualified
-from resync_app.assistant.intents import Intent
+from resync_app.assistant.intent_types import Intent
 from resync_app.assistant.lang import Wording, wording
 from resync_app.tws.statuses import FAILED_STATUSES
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from resync_app.assistant import fmt
 from resync_app.assistant.fast_answer import FastAnswer
 from resync_app.assistant.fmt import name
-from resync_app.assistant.intents import Intent
+from resync_app.assistant.intent_types import Intent
 from resync_app.assistant.kb import KnowledgeBase
 from resync_app.assistant.lang import wording
 from resync_app.assistant.rag import KnowledgeAnswer

@@ -46,7 +46,8 @@ from sqlalchemy import select
 
 from resync_app.assistant import lang
 from resync_app.assistant.fast_answer import FastAnswer
-from resync_app.assistant.intents import Intent, normalize, parse
+from resync_app.assistant.intent_types import Intent
+from resync_app.assistant.intents import normalize, parse
 from resync_app.assistant.kb import STOPWORDS, get_knowledge_base
 from resync_app.assistant.lang import Wording
 from resync_app.assistant.lang.en import ENGLISH

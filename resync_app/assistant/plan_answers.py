@@ -12,7 +12,8 @@ from resync_app.assistant import fmt
 from resync_app.assistant.fast_answer import (SCAN_ROWS, SHOWN_ROWS, AnswerContext, PlanReads, job_table, more,
                                               scope)
 from resync_app.assistant.fmt import duration, name, qualified
-from resync_app.assistant.intents import Intent, resolve_since
+from resync_app.assistant.intent_arguments import resolve_since
+from resync_app.assistant.intent_types import Intent
 from resync_app.assistant.job_answers import find_job
 
 

@@ -4,8 +4,8 @@ service (`reports.shift`, the same numbers as `/shift-report` and `GET /api/v1/r
 
 Questions: "what happened in my shift?", "shift report", "give me the handover", "summarise this shift",
 "shift summary since 06:00", "shift report for the last 12 hours". The window is the last 8 hours unless the
-question gives one (`intents`' time expressions: "last N hours", "since HH:MM", "today"); a named shift ("the night
-shift"), another day, or a "why" goes to the model as before. The answer: the totals, the first abends with what
+question gives one (the parser's time expressions, `intent_arguments`: "last N hours", "since HH:MM", "today");
+a named shift ("the night shift"), another day, or a "why" goes to the model as before. The answer: the totals, the first abends with what
 they are now, the actions, what was late, stuck or at risk, missed critical deadlines, what is still open — every
 job linked to its /monitoring drawer — and a link to the full report. User names are left out (the chat does not
 know whether the asker is signed in; the page shows them to signed-in users). A Portuguese question ("o que
@@ -97,7 +97,7 @@ def _open(report: dict, w) -> str:
 
 async def shift_answer(intent, reads, ctx) -> tuple[str, None]:
     """The fast path's handler of `shift_report` (`fastpath._HANDLERS`), in the question's language (`ctx.w`)."""
-    from resync_app.assistant.intents import resolve_since
+    from resync_app.assistant.intent_arguments import resolve_since
     from resync_app.reports.shift import DEFAULT_HOURS, MAX_HOURS
 
     w = ctx.w

@@ -11,7 +11,7 @@ import pytest
 
 from resync_app.assistant.fast_answer import PLAN_FOOTER, FastAnswer
 from resync_app.assistant.fastpath import answer, fast_path
-from resync_app.assistant.intents import Intent
+from resync_app.assistant.intent_types import Intent
 from resync_app.assistant.lang import wording
 from resync_app.assistant.rag import RagClient, knowledge_search
 from tests.assistant.plan_double import JOBS, NOW, AsyncMemoryPlan, MemoryPlan, at

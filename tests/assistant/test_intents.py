@@ -10,7 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from resync_app.assistant.intents import ACTIONS, MAX_CHARS, PLAN_STATUSES, Intent, parse, resolve_since
+from resync_app.assistant.intent_arguments import resolve_since
+from resync_app.assistant.intent_types import Intent
+from resync_app.assistant.intent_words import ACTIONS, PLAN_STATUSES
+from resync_app.assistant.intents import MAX_CHARS, parse
 from resync_app.assistant.kb import get_knowledge_base
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "bench" / "fixtures" / "operator-questions.json"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from resync_app.assistant.intents import PLAN_STATUSES
+from resync_app.assistant.intent_words import PLAN_STATUSES
 from resync_app.assistant.kb import (KNOWLEDGE_DIR, Document, KnowledgeBase, KnowledgeFormatError, get_knowledge_base,
                                      load_documents, parse_document, search)
 

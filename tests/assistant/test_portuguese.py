@@ -12,7 +12,8 @@ import pytest
 
 from resync_app.assistant import lang
 from resync_app.assistant.fast_answer import PLAN_FOOTER, FastAnswer
-from resync_app.assistant.intents import FAILED, parse
+from resync_app.assistant.intent_words import FAILED
+from resync_app.assistant.intents import parse
 from resync_app.assistant.kb import get_knowledge_base
 from resync_app.assistant.lang.pt_br_answers import MESSAGES
 from resync_app.assistant.rag import RagClient, knowledge_search
