@@ -76,6 +76,7 @@ class AnswerContext:
 
 
 def scope(intent: Intent) -> str:
+    """" on WS in stream S": the workstation and stream the question narrowed a list to."""
     w, parts = wording(intent.lang), []
     if intent.get("workstation"):
         parts.append(w.t("on {workstation}", workstation=name(intent.get("workstation"))))
@@ -86,6 +87,7 @@ def scope(intent: Intent) -> str:
 
 def job_table(rows: list[dict], ctx: AnswerContext,
               extra: tuple[str, Callable[[dict], Any]] | None = None) -> str:
+    """The first SHOWN_ROWS jobs as a Markdown table; `extra`: (header, value of a row) of one more column."""
     headers = ctx.w.headers("job", "stream", "workstation", "status", "start", "end", "RC")
     if extra:
         headers.append(ctx.w.t(extra[0]))
@@ -100,4 +102,5 @@ def job_table(rows: list[dict], ctx: AnswerContext,
 
 
 def more(shown: int, total: int, w: Wording) -> str:
+    """"…and N more on the Monitoring page" when a list was cut."""
     return w.t("\n\n…and {count} more on the Monitoring page.", count=total - shown) if total > shown else ""

@@ -24,6 +24,7 @@ class QuestionName:
 
 
 def clean_token(token: str) -> str:
+    """A word of the question without its quotes, brackets, punctuation and possessive 's."""
     token = token.strip("\"'`()[]{}<>,;:!?")
     if token.lower().endswith("'s"):
         token = token[:-2]
@@ -77,6 +78,7 @@ def find_names(text: str) -> list[QuestionName]:
 
 
 def find_statuses(low: str, text: str) -> list[str]:
+    """The plan statuses the question names: status codes as written, then the words for them."""
     codes: list[str] = []
     for token in text.split():
         word = clean_token(token)
@@ -114,6 +116,7 @@ def find_since(low: str) -> tuple[str | None, bool]:
 
 
 def find_severity(low: str) -> str | None:
+    """The event severity the question asks about (critical, warning, info), or None."""
     match = SEVERITY_RE.search(low)
     if not match:
         return None

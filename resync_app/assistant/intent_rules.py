@@ -17,6 +17,7 @@ from resync_app.assistant.intent_words import (
 
 
 def is_knowledge(text: str, low: str) -> bool:
+    """Whether a question without names asks the knowledge base ("what does ABEND mean?")."""
     if re.search(r"\bwhat happened\b", low):
         return False
     if KNOWLEDGE_RE.search(low):
@@ -33,6 +34,7 @@ def is_knowledge(text: str, low: str) -> bool:
 
 
 def knowledge_query(text: str, low: str) -> str:
+    """What to search the knowledge base for ("what does hold do?" → "what does hold do action")."""
     query = text.rstrip("?!. ")
     match = re.match(r"^what does (?:the )?(rerun|re-run|hold|release|cancel|kill)(?: action)? do\b", low)
     return f"{query} action" if match and "action" not in low else query

@@ -53,7 +53,6 @@ class Intent:
         return self.args.get(key, default)
 
 
-
 def make_intent(kind: str, /, **args: Any) -> Intent:
     """The intent `kind` with the arguments that were given (None and [] left out)."""
     return Intent(kind, {k: v for k, v in args.items() if v is not None and v != []})

@@ -58,6 +58,7 @@ def _current_run(rows: list[dict]) -> dict:
 
 
 def headline(job: dict, w: Wording) -> str:
+    """The first line of a one-job answer: its name, stream, workstation, status and return code."""
     status = str(job.get("status") or "?")
     where = ", ".join(p for p in (
         w.t("stream {stream}", stream=name(job["job_stream"])) if job.get("job_stream") else "",
