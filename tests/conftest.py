@@ -22,7 +22,11 @@ for _var in ("RESYNC_REDIS_URL", "RESYNC_ADMIN_PASSWORD", "RESYNC_SECRET_KEY", "
 
 import pytest  # noqa: E402
 
+from resync_app.auth import passwords  # noqa: E402  (reads no settings)
 from tests.support import dbutil  # noqa: E402
+from tests.support.fast_bcrypt import use_test_cost  # noqa: E402
+
+PRODUCTION_BCRYPT_ROUNDS, PRODUCTION_DUMMY_HASH = use_test_cost()  # minimum cost here (tests/support/fast_bcrypt.py)
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct-horse-battery"
@@ -35,6 +39,13 @@ def pytest_collection_modifyitems(config, items):
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
     items.sort(key=lambda item: "/browser/" in str(item.fspath))
+
+
+@pytest.fixture
+def production_bcrypt(monkeypatch):
+    """bcrypt at the production cost for one test (hashes made and the unknown-user check)."""
+    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", PRODUCTION_BCRYPT_ROUNDS)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", PRODUCTION_DUMMY_HASH)
 
 
 @pytest.fixture(scope="session")
