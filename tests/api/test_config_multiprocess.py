@@ -4,11 +4,11 @@ together and interleave (tests/support/config_writer.py); the audit shows it."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 from resync_app.config.catalogue import FIELDS
 from resync_app.config.store import get_store
+from tests.support.config_writer import write
+from tests.support.forked import forked
 
 
 def test_two_processes_each_ten_updates(clean_db, tmp_path):
@@ -23,9 +23,9 @@ def test_two_processes_each_ten_updates(clean_db, tmp_path):
     env = {**os.environ, "RESYNC_DATABASE_URL": clean_db}
     first = [f"{n}={'false' if FIELDS[n].default else 'true'}" for n in bools]
     second = [f"{n}={values[n]}" for n in ints]
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.support.config_writer", name, str(tmp_path), "2", *args],
-                              env=env) for name, args in (("a", first), ("b", second))]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    children = [forked(write, name, str(tmp_path), 2, args, env=env) for name, args in (("a", first), ("b", second))]
+    done = [child.wait(timeout=120) for child in children]
+    assert [d.returncode for d in done] == [0, 0], [d.stderr for d in done]
     store = get_store()
     store.refresh()
     assert store.version == 20

@@ -1,5 +1,6 @@
 """Child process for the multi-process configuration test: apply one update per field given on the command line.
 
+    write(name, sync_dir, writers, ["field=value", …])  (in a forked child: tests/support/forked.py)
     python -m tests.support.config_writer <name> <sync dir> <writers> field=value …
 
 The writers meet twice in <sync dir> (files, no clock): all imported before any writes, and all past their first
@@ -23,15 +24,20 @@ def meet(sync_dir: Path, step: str, name: str, writers: int) -> None:
         time.sleep(0.005)  # waiting for the other processes, not a timing check
 
 
-if __name__ == "__main__":
-    name, sync_dir, writers, *updates = sys.argv[1:]
+def write(name: str, sync_dir: str, writers: int, updates: list[str]) -> int:
+    """Apply `updates` ("field=value") one by one as `writer-<name>`; 0 if every one succeeded alone."""
     store = get_store()
-    meet(Path(sync_dir), "ready", name, int(writers))
+    meet(Path(sync_dir), "ready", name, writers)
     failures = 0
     for n, item in enumerate(updates):
         field, value = item.split("=", 1)
         result = store.update({field: value}, actor=f"writer-{name}")
         failures += not result.success or result.updated_fields != [field]
         if n == 0:
-            meet(Path(sync_dir), "first", name, int(writers))
-    sys.exit(1 if failures else 0)
+            meet(Path(sync_dir), "first", name, writers)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    name, sync_dir, writers, *updates = sys.argv[1:]
+    sys.exit(write(name, sync_dir, int(writers), updates))
