@@ -299,14 +299,15 @@ def seeded_here(live_server):
     from tests.support import dbutil
 
     url = f"sqlite:///{live_server.data_dir / 'resync.db'}"
-    own = os.environ["RESYNC_DATABASE_URL"]
+    own, own_prices = os.environ["RESYNC_DATABASE_URL"], dict(pricing._custom)
     dbutil.use_database(url)
     try:
-        pricing.load_custom_prices()
+        pricing.load_custom_prices()  # the server's admin-set prices, as `seed-demo` reads them
         seed(SEED_ARGS["usage-rows"], SEED_ARGS["days"], seed_value=SEED_ARGS["seed"], progress=lambda *_: None)
     finally:
         dbutil.use_database(own)
-        pricing.load_custom_prices()  # this process's own prices again
+        pricing._custom.clear()
+        pricing._custom.update(own_prices)  # this process's own again
     yield url
     _unseed(url)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import httpx
 
 from tests.cluster.conftest import LLM_KEY
 from tests.fakes.llm_server import Behavior
+from tests.support.cluster import wait_for
 
 BATCH = 10
 
@@ -104,54 +106,73 @@ def test_custom_price_reaches_every_worker(cluster):
 
 
 def test_concurrent_calls_on_both_workers_do_not_overshoot_the_budget(cluster, llm_server):
+    """Room for 10 calls: 5 calls on each worker at once are all admitted and held in flight at the provider;
+    meanwhile 20 more at once, on both workers, are all refused (the other worker's reservations count too)."""
     put = {"enabled": True, "api_base": llm_server.openai_base, "api_key": LLM_KEY, "models": ["gpt-4o"]}
     cluster.json("PUT", "/api/v1/litellm/providers/openai", json=put)
     cluster.json("PUT", "/api/v1/litellm/prices/gpt-4o", json={"input_cost_per_1k": 0.0, "output_cost_per_1k": 0.01})
     # each call: 256 output tokens (the test route's max) at $0.01/1k = $0.00256, estimated the same
-    llm_server.set_behavior("gpt-4o", Behavior(reply="x", prompt_tokens=10, completion_tokens=256, delay_s=0.3))
+    gate = threading.Event()
+    llm_server.set_behavior("gpt-4o", Behavior(reply="x", prompt_tokens=10, completion_tokens=256, gate=gate))
     limit = 0.00256 * 10.5  # room for 10 calls and not 11, whatever the rounding of the sums
     cluster.json("POST", "/api/v1/system-config/update", json={"updates": {"LLM_BUDGET_DAILY_USD": limit}})
     seen_everywhere(cluster, lambda c: c.json("GET", "/api/v1/litellm/budget")["periods"]["daily"]["limit_usd"],
                     limit)
-    workers = set(cluster.worker_pids())
+    workers = sorted(cluster.worker_pids())
     headers = {"Authorization": f"Bearer {cluster.token()}"}
+    sent_before = llm_server.count("gpt-4o")
 
-    async def all_calls() -> list[tuple[int, dict]]:
-        """30 new connections; each asks which worker it reached, then all make their call at once, then each
-        asks again (the same worker: the call went over that kept-alive connection)."""
-        clients = [httpx.AsyncClient(base_url=cluster.base_url, timeout=60, headers=headers) for _ in range(30)]
+    async def worker_of(client: httpx.AsyncClient) -> int:
+        answer = await client.get("/api/v1/admin/cluster")
+        assert answer.status_code == 200, answer.text
+        return answer.json()["worker"]["pid"]
 
-        async def worker_of(client: httpx.AsyncClient) -> int:
-            answer = await client.get("/api/v1/admin/cluster")
-            assert answer.status_code == 200, answer.text
-            return answer.json()["worker"]["pid"]
+    async def call(client: httpx.AsyncClient) -> dict:
+        answer = await client.post("/api/v1/litellm/test", json={"model": "gpt-4o", "prompt": "hi"})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
 
-        async def call(client: httpx.AsyncClient) -> dict:
-            answer = await client.post("/api/v1/litellm/test", json={"model": "gpt-4o", "prompt": "hi"})
-            assert answer.status_code == 200, answer.text
-            return answer.json()
-
+    async def scenario() -> tuple[list[tuple[int, dict]], list[tuple[int, dict]]]:
+        """Kept-alive connections (each asks which worker it reached) until each worker has 15; then the two
+        waves. Each connection asks again at the end: its call went to the same worker."""
+        on: dict[int, list[httpx.AsyncClient]] = {pid: [] for pid in workers}
+        opened: list[httpx.AsyncClient] = []
         try:
-            pids = await asyncio.gather(*(worker_of(c) for c in clients))
-            answers = await asyncio.gather(*(call(c) for c in clients))
-            assert await asyncio.gather(*(worker_of(c) for c in clients)) == pids
+            while min(len(c) for c in on.values()) < 15 and len(opened) < 200:
+                client = httpx.AsyncClient(base_url=cluster.base_url, timeout=60, headers=headers)
+                opened.append(client)
+                pid = await worker_of(client)
+                if len(on[pid]) < 15:
+                    on[pid].append(client)
+            assert min(len(c) for c in on.values()) == 15, {pid: len(c) for pid, c in on.items()}
+            first = [(pid, c) for pid in workers for c in on[pid][:5]]
+            rest = [(pid, c) for pid in workers for c in on[pid][5:]]
+            held = asyncio.gather(*(call(c) for _, c in first))
+            await asyncio.to_thread(wait_for, lambda: llm_server.count("gpt-4o") - sent_before == len(first), 30,
+                                    "the first wave at the provider")
+            refused = await asyncio.gather(*(call(c) for _, c in rest))
+            gate.set()
+            admitted = await held
+            for pid, client in first + rest:
+                assert await worker_of(client) == pid
+            return ([(pid, a) for (pid, _), a in zip(first, admitted)],
+                    [(pid, a) for (pid, _), a in zip(rest, refused)])
         finally:
-            await asyncio.gather(*(c.aclose() for c in clients))
-        return list(zip(pids, answers))
+            gate.set()
+            await asyncio.gather(*(c.aclose() for c in opened))
 
-    calls = asyncio.run(all_calls())
-    results = [answer for _, answer in calls]
-    admitted = [r for r in results if r["success"]]
-    assert len(admitted) == 10  # all the budget has room for, not one more (nor fewer)
-    assert all("budget" in r["error"] for r in results if not r["success"])
-    admitted_by = Counter(pid for pid, answer in calls if answer["success"])
-    assert set(admitted_by) == workers, f"both workers admitted calls: {admitted_by}"
+    first_wave, second_wave = asyncio.run(scenario())
+    assert [a["success"] for _, a in first_wave] == [True] * 10, first_wave
+    assert Counter(pid for pid, _ in first_wave) == {pid: 5 for pid in workers}  # both workers admitted calls
+    assert not any(a["success"] for _, a in second_wave) and all("budget" in a["error"] for _, a in second_wave)
+    assert Counter(pid for pid, _ in second_wave) == {pid: 10 for pid in workers}  # both workers refused
+    assert llm_server.count("gpt-4o") - sent_before == 10  # the refused calls never reached the provider
+    results = [a for _, a in first_wave + second_wave]
+    admitted = [a for _, a in first_wave]
 
     def flushed_spend() -> float | None:
         usage = cluster.json("GET", "/api/v1/litellm/usage")
         return usage["cost_today_usd"] if usage["total_requests"] >= len(results) else None
-
-    from tests.support.cluster import wait_for
 
     wait_for(lambda: flushed_spend() is not None, 15, "every call in the ledger")
     spent = cluster.json("GET", "/api/v1/litellm/usage")["cost_today_usd"]

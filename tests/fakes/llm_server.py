@@ -79,6 +79,8 @@ class Behavior:
     chunk_delay_s: when streaming text (OpenAI route), pause this long between
         chunks, as a model writing token by token does.
     error_message: message used in the error body when ``status`` is set.
+    gate: a ``threading.Event``: each request waits until it is set (a test
+        holds calls in flight, then lets them all answer).
     status_times: with ``status``: only the first this-many requests for the
         model get the error, the next ones are answered normally (a provider
         hiccup that a retry gets past); ``None``: every request.
@@ -92,6 +94,7 @@ class Behavior:
     error_message: str | None = None
     chunk_delay_s: float = 0.0
     status_times: int | None = None
+    gate: threading.Event | None = None
 
     def text_for(self, messages: Messages) -> Any:
         if callable(self.reply):
@@ -309,6 +312,9 @@ class _Handler(BaseHTTPRequestHandler):
             beh = self.fake.behavior_for(body.get("model"))
             if beh.delay_s and self.fake._stopping.wait(beh.delay_s):
                 return  # server shutting down
+            while beh.gate is not None and not beh.gate.wait(0.05):
+                if self.fake._stopping.is_set():
+                    return  # server shutting down
             if beh.status is not None and self.fake._fails_now(body.get("model"), beh):
                 msg = beh.error_message or f"fake provider error (HTTP {beh.status})"
                 return self._error(flavor, beh.status, msg)
