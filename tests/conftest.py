@@ -38,6 +38,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("redis") or "/redis/" in str(item.fspath):
+            # one Redis database for the session (RESYNC_TEST_REDIS_URL), emptied by these tests: with pytest-xdist
+            # (`-n 2 --dist loadgroup`, scripts/test.sh) they all run in the same worker
+            item.add_marker(pytest.mark.xdist_group("redis"))
     items.sort(key=lambda item: "/browser/" in str(item.fspath))
 
 
