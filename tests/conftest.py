@@ -38,10 +38,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-        if item.get_closest_marker("redis") or "/redis/" in str(item.fspath):
-            # one Redis database for the session (RESYNC_TEST_REDIS_URL), emptied by these tests: with pytest-xdist
-            # (`-n 2 --dist loadgroup`, scripts/test.sh) they all run in the same worker
-            item.add_marker(pytest.mark.xdist_group("redis"))
+        # With pytest-xdist (`--dist loadgroup`, scripts/test.sh) a group runs in one worker: a module's tests
+        # together (its module-scoped fixtures are set up once), and every test of the one Redis database
+        # (RESYNC_TEST_REDIS_URL, emptied by these tests) in the same worker.
+        redis = item.get_closest_marker("redis") or "/redis/" in str(item.fspath)
+        item.add_marker(pytest.mark.xdist_group("redis" if redis else item.nodeid.split("::", 1)[0]))
     items.sort(key=lambda item: "/browser/" in str(item.fspath))
 
 
