@@ -28,6 +28,13 @@ from tests.support.fast_bcrypt import use_test_cost  # noqa: E402
 
 PRODUCTION_BCRYPT_ROUNDS, PRODUCTION_DUMMY_HASH = use_test_cost()  # minimum cost here (tests/support/fast_bcrypt.py)
 
+from resync_app.web import csp  # noqa: E402  (imports no settings, no Reflex)
+
+# The in-process app's Content-Security-Policy would read this checkout's frontend build, which the browser half of
+# `make test` rebuilds while this half runs (scripts/test.sh): a page vanishing under the read was a 500. Here there is
+# no build; the policy of a build is tested on one of its own (tests/unit/test_csp.py) and on the served pages.
+csp._BUILD = csp.BuildPolicy(_TMP / "no-frontend-build", _TMP / "no-frontend-build" / "env.json")
+
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct-horse-battery"
 
