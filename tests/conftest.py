@@ -22,7 +22,18 @@ for _var in ("RESYNC_REDIS_URL", "RESYNC_ADMIN_PASSWORD", "RESYNC_SECRET_KEY", "
 
 import pytest  # noqa: E402
 
+from resync_app.auth import passwords  # noqa: E402  (reads no settings)
 from tests.support import dbutil  # noqa: E402
+from tests.support.fast_bcrypt import use_test_cost  # noqa: E402
+
+PRODUCTION_BCRYPT_ROUNDS, PRODUCTION_DUMMY_HASH = use_test_cost()  # minimum cost here (tests/support/fast_bcrypt.py)
+
+from resync_app.web import csp  # noqa: E402  (imports no settings, no Reflex)
+
+# The in-process app's Content-Security-Policy would read this checkout's frontend build, which the browser half of
+# `make test` rebuilds while this half runs (scripts/test.sh): a page vanishing under the read was a 500. Here there is
+# no build; the policy of a build is tested on one of its own (tests/unit/test_csp.py) and on the served pages.
+csp._BUILD = csp.BuildPolicy(_TMP / "no-frontend-build", _TMP / "no-frontend-build" / "env.json")
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct-horse-battery"
@@ -34,7 +45,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+        # With pytest-xdist (`--dist loadgroup`, scripts/test.sh) a group runs in one worker: a module's tests
+        # together (its module-scoped fixtures are set up once), and every test of the one Redis database
+        # (RESYNC_TEST_REDIS_URL, emptied by these tests) in the same worker.
+        redis = item.get_closest_marker("redis") or "/redis/" in str(item.fspath)
+        item.add_marker(pytest.mark.xdist_group("redis" if redis else item.nodeid.split("::", 1)[0]))
     items.sort(key=lambda item: "/browser/" in str(item.fspath))
+
+
+@pytest.fixture
+def production_bcrypt(monkeypatch):
+    """bcrypt at the production cost for one test (hashes made and the unknown-user check)."""
+    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", PRODUCTION_BCRYPT_ROUNDS)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", PRODUCTION_DUMMY_HASH)
 
 
 @pytest.fixture(scope="session")

@@ -190,7 +190,7 @@ class RedisLock:
             self._held = False
 
 
-def make_lock(backend: str | None = None, name: str = LOCK_NAME) -> LeaderLock:
+def make_lock(backend: str | None = None, name: str = LOCK_NAME, redis_ttl_s: float = REDIS_TTL_S) -> LeaderLock:
     """The lock for this deployment (`backend` forces "postgres" | "redis" | "file")."""
     from resync_app.settings import get_settings
 
@@ -207,5 +207,5 @@ def make_lock(backend: str | None = None, name: str = LOCK_NAME) -> LeaderLock:
     if backend == "redis":
         if not settings.redis_url:
             raise ValueError("a Redis lock needs RESYNC_REDIS_URL")
-        return RedisLock(settings.redis_url, name)
+        return RedisLock(settings.redis_url, name, redis_ttl_s)
     return FileLock(settings.data_dir / (name.replace(":", "-") + ".lock"))

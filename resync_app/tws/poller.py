@@ -64,8 +64,11 @@ class PollerService:
     """The election loop and, while leader, the instance pollers (one thread, one asyncio loop)."""
 
     def __init__(self, *, lock_factory: Callable[[], LeaderLock] | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, election_retry_s: float = ELECTION_RETRY_S,
+                 lock_check_s: float = LOCK_CHECK_S) -> None:
         self._lock_factory = lock_factory or make_lock
+        self._election_retry_s = election_retry_s  # between tries to take the lock (tests pass less)
+        self._lock_check_s = lock_check_s  # between checks (renewals) of a held lock
         self._clock = clock or utcnow
         self.identity = identity()
         self.cache = SnapshotCache()
@@ -179,7 +182,7 @@ class PollerService:
                         logger.info("%s is the TWS poller leader (%s lock)", self.identity, self.lock_kind)
                     else:
                         self.failed_attempts += 1
-                        await self._sleep(self._main_wake, ELECTION_RETRY_S)
+                        await self._sleep(self._main_wake, self._election_retry_s)
                         continue
                 elif not await asyncio.to_thread(lock.check):
                     logger.warning("%s lost the TWS poller lock; standing down", self.identity)
@@ -187,7 +190,7 @@ class PollerService:
                     continue
                 await self._reconcile()
                 await self._maybe_cleanup()
-                await self._sleep(self._main_wake, LOCK_CHECK_S)
+                await self._sleep(self._main_wake, self._lock_check_s)
         finally:
             await self._stand_down()
             await asyncio.to_thread(lock.release)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,6 +13,8 @@ import pytest
 
 from resync_app.auth import service
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
+from tests.support.forked import forked
+from tests.support.sign_in_guesser import guess as guess_in_child
 
 GUESSES = 30
 
@@ -56,17 +56,17 @@ def test_concurrent_guesses_and_one_right_password_still_cap_the_guesses(clean_d
 
 def run_guessers(database_url: str, username: str, processes: int = 3, threads: int = 10, tmp_path=None,
                  extra_env: dict[str, str] | None = None) -> Counter:
+    """`processes` guesser processes (forked from this one), each `threads` wrong passwords at once, all started
+    by one go file; what they got, summed."""
     go_file = tmp_path / "go"
     env = {**os.environ, "RESYNC_DATABASE_URL": database_url, **(extra_env or {})}
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.support.sign_in_guesser", username, str(threads),
-                               str(go_file)], env=env, stdout=subprocess.PIPE, text=True)
-             for _ in range(processes)]
+    children = [forked(guess_in_child, username, threads, str(go_file), env=env) for _ in range(processes)]
     go_file.write_text("go")
     total: Counter = Counter()
-    for proc in procs:
-        out, _ = proc.communicate(timeout=180)
-        assert proc.returncode == 0, out
-        total.update(json.loads(out.strip().splitlines()[-1]))
+    for child in children:
+        done = child.wait(timeout=180)
+        assert done.returncode == 0, done.stdout + done.stderr
+        total.update(json.loads(done.stdout.strip().splitlines()[-1]))
     return total
 
 

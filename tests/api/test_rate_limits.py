@@ -183,12 +183,15 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(api, clock, monkeyp
 
 
 def test_refusals_are_counted_in_metrics(api, clock):
-    configure(rate_limit_public_per_minute=1)
+    from resync_app import metrics
+    from tests.support.prom import count
+
+    configure(rate_limit_public_per_minute=1)  # the metrics route has the same limit: one scrape, after
+    before = count(metrics.render()[0].decode(), "resync_rate_limited_total", route_class="public")
     api.get("/api/v1/chat")
     assert api.get("/api/v1/chat").status_code == 429
-    text = api.get("/metrics").text
-    line = next(l for l in text.splitlines() if l.startswith('resync_rate_limited_total{route_class="public"}'))
-    assert float(line.split()[-1]) >= 1
+    after = count(api.get("/metrics").text, "resync_rate_limited_total", route_class="public")
+    assert after - before == 1  # the counter is process-wide: this test's one refusal
 
 
 def test_an_unreachable_counter_store_lets_requests_through(clean_db):

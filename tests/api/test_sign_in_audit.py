@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from resync_app.audit.models import AuditEntry
 from resync_app.audit.service import recent
 from resync_app.auth import service
 from resync_app.auth.models import LoginFailure
@@ -53,11 +54,17 @@ def test_a_locked_usernames_attempts_make_one_row_per_lock_window(clean_db):
     assert refused["detail"]["count"] == 41 and refused["detail"]["lock_until"]
     assert refused["detail"]["channels"] == ["api"]
 
-    # the lock ends; the next lock is a new window with a row of its own
+    # the lock ends: 16 minutes pass (the failures and the window's row move back in time, so the new window
+    # differs whatever the clock did meanwhile); the next lock is a new window with a row of its own
     with session_scope() as db:
         for row in db.query(LoginFailure).all():
             row.timestamp = row.timestamp - timedelta(minutes=16)
             db.add(row)
+        entry = db.get(AuditEntry, refused["id"])
+        detail = json.loads(entry.detail)
+        earlier = (datetime.fromisoformat(detail["lock_until"]) - timedelta(minutes=16)).isoformat(timespec="seconds")
+        entry.detail = json.dumps({**detail, "window": earlier, "lock_until": earlier}, sort_keys=True)
+        db.add(entry)
     lock("no-such-admin")
     windows = login_rows("login.refused_locked")
     assert len(windows) == 2 and windows[0]["detail"]["count"] == 1

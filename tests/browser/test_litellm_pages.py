@@ -273,15 +273,41 @@ _FIGURE_TOTAL = """(id) => {
 }"""
 
 
+SEED_ARGS = {"usage-rows": 4000, "days": 40, "seed": 5}
+
+
 @pytest.fixture(scope="module")
 def seeded(live_server):
     """4,000 synthetic calls over the last 40 days in the live server's database (`seed-demo`, like an
     operator would); removed afterwards (ledger rows of purpose "demo" and the rollups rebuilt from the rest)."""
     url = f"sqlite:///{live_server.data_dir / 'resync.db'}"
     env = dict(os.environ, RESYNC_DATABASE_URL=url, RESYNC_DATA_DIR=str(live_server.data_dir))
-    done = subprocess.run([sys.executable, "-m", "resync_app", "seed-demo", "--usage-rows", "4000", "--days", "40",
-                           "--seed", "5"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    args = [f"--{name}={value}" for name, value in SEED_ARGS.items()]
+    done = subprocess.run([sys.executable, "-m", "resync_app", "seed-demo", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    yield url
+    _unseed(url)
+
+
+@pytest.fixture(scope="module")
+def seeded_here(live_server):
+    """The same calls as `seeded`, written by this process (what `seed-demo` runs, without a Python start and
+    LiteLLM's import: the CLI itself is used by `seeded`)."""
+    from resync_app.llm import pricing
+    from resync_app.llm.demo import seed
+    from tests.support import dbutil
+
+    url = f"sqlite:///{live_server.data_dir / 'resync.db'}"
+    own, own_prices = os.environ["RESYNC_DATABASE_URL"], dict(pricing._custom)
+    dbutil.use_database(url)
+    try:
+        pricing.load_custom_prices()  # the server's admin-set prices, as `seed-demo` reads them
+        seed(SEED_ARGS["usage-rows"], SEED_ARGS["days"], seed_value=SEED_ARGS["seed"], progress=lambda *_: None)
+    finally:
+        dbutil.use_database(own)
+        pricing._custom.clear()
+        pricing._custom.update(own_prices)  # this process's own again
     yield url
     _unseed(url)
 

@@ -6,8 +6,6 @@ scrolls sideways."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -15,7 +13,9 @@ from playwright.sync_api import expect
 
 from resync_app.state.formatting import compact
 from resync_app.state.metrics_dashboard import REFRESH_S
-from tests.browser.conftest import ROOT, assert_no_sideways_scroll, save_shot, wait_hydrated
+from tests.browser.conftest import assert_no_sideways_scroll, save_shot, wait_hydrated
+from tests.support import metrics_seed
+from tests.support.forked import forked
 
 ROUTE = "/metrics/dashboard"
 CHARTS = ("chart-requests", "chart-tokens", "chart-latency", "chart-rates", "chart-chat", "chart-polls",
@@ -23,11 +23,10 @@ CHARTS = ("chart-requests", "chart-tokens", "chart-latency", "chart-rates", "cha
 
 
 def server_db(live_server, *args: str) -> None:
-    """Run `tests/support/metrics_seed.py` against the live server's database."""
+    """Run `tests/support/metrics_seed.py` against the live server's database (in a process forked from this one)."""
     env = dict(os.environ, RESYNC_DATABASE_URL=f"sqlite:///{live_server.data_dir / 'resync.db'}",
                RESYNC_DATA_DIR=str(live_server.data_dir), RESYNC_TIMEZONE="UTC")
-    done = subprocess.run([sys.executable, "-m", "tests.support.metrics_seed", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = forked(metrics_seed.run, *args, env=env).wait(timeout=120)
     assert done.returncode == 0, done.stderr
 
 

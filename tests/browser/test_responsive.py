@@ -17,7 +17,7 @@ from resync_app.components.layout import ADMIN_NAV, OPERATOR_NAV
 from resync_app.components.responsive import PHONE_MAX_PX
 from tests.browser.conftest import (SESSION_COOKIE, assert_no_sideways_scroll, fill_login_form, save_shot,
                                     wait_hydrated)
-from tests.browser.test_litellm_pages import seeded  # noqa: F401  (fixture: synthetic LLM calls in the ledger)
+from tests.browser.test_litellm_pages import seeded_here  # noqa: F401  (fixture: synthetic LLM calls in the ledger)
 
 OPERATOR_LABELS = {href: label for label, href, _icon in OPERATOR_NAV}
 OPERATOR_TITLES = {"/": "Assistant", "/monitoring": "Job monitoring", "/realtime-dashboard": "Real-time",
@@ -219,7 +219,7 @@ def test_every_admin_page_fits_a_phone(phone_page, sign_in):
     assert not problems, problems
 
 
-def test_litellm_analytics_cards_fit_a_phone(phone_page, sign_in, seeded):  # noqa: F811
+def test_litellm_analytics_cards_fit_a_phone(phone_page, sign_in, seeded_here):  # noqa: F811
     pg = sign_in(phone_page)
     pg.goto("/admin/litellm-analytics")
     wait_hydrated(pg)

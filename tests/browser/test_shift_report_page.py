@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (ROOT, SESSION_COOKIE, _context_page, assert_no_sideways_scroll, save_shot,
+from tests.browser.conftest import (SESSION_COOKIE, _context_page, assert_no_sideways_scroll, save_shot,
                                     wait_hydrated)
+from tests.support import shift_seed
+from tests.support.forked import forked
 from tests.support.shift_seed import EVIL, EXPECTED, INSTANCE
 
 ROUTE = "/shift-report"
@@ -30,8 +30,7 @@ TOTALS = ("started", "completed", "abended", "reruns", "holds", "releases", "can
 def _seed_script(live_server, command: str) -> str:
     env = dict(os.environ, RESYNC_DATABASE_URL=f"sqlite:///{live_server.data_dir / 'resync.db'}",
                RESYNC_DATA_DIR=str(live_server.data_dir), RESYNC_TIMEZONE="UTC", RESYNC_TWS_SIMULATOR="0")
-    done = subprocess.run([sys.executable, "-m", "tests.support.shift_seed", command], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = forked(shift_seed.run, command, env=env).wait(timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -79,6 +79,11 @@ class Behavior:
     chunk_delay_s: when streaming text (OpenAI route), pause this long between
         chunks, as a model writing token by token does.
     error_message: message used in the error body when ``status`` is set.
+    gate: a ``threading.Event``: each request waits until it is set (a test
+        holds calls in flight, then lets them all answer).
+    status_times: with ``status``: only the first this-many requests for the
+        model get the error, the next ones are answered normally (a provider
+        hiccup that a retry gets past); ``None``: every request.
     """
 
     reply: str | Callable[[Messages], Any] | None = None
@@ -88,6 +93,8 @@ class Behavior:
     delay_s: float = 0.0
     error_message: str | None = None
     chunk_delay_s: float = 0.0
+    status_times: int | None = None
+    gate: threading.Event | None = None
 
     def text_for(self, messages: Messages) -> Any:
         if callable(self.reply):
@@ -141,6 +148,7 @@ class FakeLLMServer:
         self.default_behavior = Behavior()
         self.behaviors: dict[str, Behavior] = {}
         self.requests: list[dict[str, Any]] = []
+        self._failed: dict[str, int] = {}  # errors given per model (Behavior.status_times)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -185,6 +193,17 @@ class FakeLLMServer:
     # -- programming & inspection ----------------------------------------
     def set_behavior(self, model: str, behavior: Behavior) -> None:
         self.behaviors[model] = behavior
+        with self._lock:
+            self._failed.pop(model, None)
+
+    def _fails_now(self, model: str | None, behavior: Behavior) -> bool:
+        """Whether this request gets the behavior's error status (counts the errors given per model)."""
+        with self._lock:
+            given = self._failed.get(model or "", 0)
+            if behavior.status_times is not None and given >= behavior.status_times:
+                return False
+            self._failed[model or ""] = given + 1
+            return True
 
     def behavior_for(self, model: str | None) -> Behavior:
         return self.behaviors.get(model or "", self.default_behavior)
@@ -197,6 +216,7 @@ class FakeLLMServer:
         """Forget recorded requests and per-model behaviors."""
         with self._lock:
             self.requests.clear()
+            self._failed.clear()
         self.behaviors.clear()
         self.default_behavior = Behavior()
 
@@ -292,7 +312,10 @@ class _Handler(BaseHTTPRequestHandler):
             beh = self.fake.behavior_for(body.get("model"))
             if beh.delay_s and self.fake._stopping.wait(beh.delay_s):
                 return  # server shutting down
-            if beh.status is not None:
+            while beh.gate is not None and not beh.gate.wait(0.05):
+                if self.fake._stopping.is_set():
+                    return  # server shutting down
+            if beh.status is not None and self.fake._fails_now(body.get("model"), beh):
                 msg = beh.error_message or f"fake provider error (HTTP {beh.status})"
                 return self._error(flavor, beh.status, msg)
             handler(body, beh)

@@ -74,6 +74,27 @@ async def test_failing_primary_falls_back_and_both_attempts_are_recorded(llm, fa
     assert providers["openai"]["last_success"]
 
 
+async def test_num_retries_gets_past_a_provider_hiccup_on_the_same_model(llm):
+    """LITELLM_NUM_RETRIES=2: the primary fails twice (HTTP 500) and answers the third request; no fallback. The
+    provider saw exactly three requests for it."""
+    llm.config(LITELLM_NUM_RETRIES=2)
+    llm.srv.set_behavior("gpt-4o", Behavior(status=500, status_times=2, error_message="hiccup", reply="third time"))
+    result = await llm.call("why did job PAYROLL abend?", wait=False)
+    assert (result.model, result.route_reason, result.text) == ("gpt-4o", "complex", "third time")
+    assert llm.srv.count("gpt-4o") == 3 and llm.srv.count("gpt-3.5-turbo") == 0
+
+
+async def test_num_retries_are_spent_before_the_fallback(llm):
+    """A primary that keeps failing gets 1 + LITELLM_NUM_RETRIES requests, then the fallback answers. (LiteLLM backs
+    off between retries of a single-deployment model: one retry keeps the test short.)"""
+    llm.config(LITELLM_NUM_RETRIES=1)
+    llm.srv.set_behavior("gpt-4o", Behavior(status=500, error_message="primary down"))
+    llm.srv.set_behavior("gpt-3.5-turbo", Behavior(reply="fallback answer"))
+    result = await llm.call("why did job PAYROLL abend?", wait=False)
+    assert (result.model, result.route_reason, result.text) == ("gpt-3.5-turbo", "fallback", "fallback answer")
+    assert llm.srv.count("gpt-4o") == 2 and llm.srv.count("gpt-3.5-turbo") == 1
+
+
 async def test_the_per_attempt_timeout_llm_timeout_cuts_a_hanging_provider(llm):
     """llm_timeout (10 s, its minimum) ends each attempt; the router then falls back."""
     llm.config(llm_timeout=10, LITELLM_TIMEOUT=120)

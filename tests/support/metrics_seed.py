@@ -158,15 +158,21 @@ def add_event(key: str, severity: str = "critical") -> None:
                         dedupe_key=f"seed-late-{key}"))
 
 
-if __name__ == "__main__":  # the browser tests run these against the live server's database
-    import sys
-
-    command = sys.argv[1]
+def run(command: str, *args: str) -> int:
+    """`seed` | `unseed` | `add-event <key>` (the browser tests run these against the live server's database, in a
+    forked child: tests/support/forked.py)."""
     if command == "seed":
         seed(datetime.now(get_settings().timezone).date())
     elif command == "unseed":
         unseed()
     elif command == "add-event":
-        add_event(sys.argv[2])
+        add_event(args[0])
     else:
         raise SystemExit(f"unknown command {command!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(run(*sys.argv[1:]))

@@ -219,9 +219,16 @@ def unseed() -> None:
             pass
 
 
-if __name__ == "__main__":
-    if sys.argv[1] == "seed":
+def run(command: str) -> int:
+    """`seed` (prints the shift's window as JSON) | `unseed`, against the database of the environment (the browser
+    tests run it for the live server's, in a forked child: tests/support/forked.py)."""
+    if command == "seed":
         seeded = seed()
         print(json.dumps({"from": seeded.start.isoformat(), "to": seeded.end.isoformat()}))
     else:
         unseed()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1]))

@@ -1,6 +1,7 @@
 """Child process of the multi-process test: a worker that is handed the same stored events as the other worker
 (the sink is called in both) and runs its own dispatcher until nothing is due.
 
+    work(events, go_file)  (in a forked child: tests/support/forked.py)
     python -m tests.teams.dispatch_worker <events> <go-file>
 """
 
@@ -15,8 +16,9 @@ from resync_app.teams import service
 from resync_app.teams.dispatcher import Dispatcher
 from tests.teams.conftest import make_event
 
-if __name__ == "__main__":
-    count, go = int(sys.argv[1]), Path(sys.argv[2])
+
+def work(count: int, go: Path) -> int:
+    """Hand this process the `count` events, then deliver what is due until nothing is; prints its figures."""
     events = [make_event(event_id=5000 + i, job=f"JOB_{i:03d}") for i in range(count)]
     deadline = time.monotonic() + 60
     while not go.exists():  # start together with the other process
@@ -39,3 +41,8 @@ if __name__ == "__main__":
             time.sleep(0.05)
     dispatcher.stop()
     print(f"first={first:.3f} last={last:.3f} sent={sent}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(work(int(sys.argv[1]), Path(sys.argv[2])))

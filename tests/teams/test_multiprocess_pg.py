@@ -5,14 +5,14 @@ exactly one card per event reaches the webhook."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
 from tests.support import dbutil
+from tests.support.forked import forked
 from tests.support.pg import fresh_database
 from tests.teams.conftest import TeamsHarness
+from tests.teams.dispatch_worker import work
 
 EVENTS = 60
 
@@ -31,11 +31,11 @@ def test_two_processes_send_one_card_per_event(database_url, hook, tmp_path):
             hook.delay_s = 0.02  # 60 cards take over a second: both processes are at work together
             go = tmp_path / "go"
             env = {**os.environ, "RESYNC_DATABASE_URL": url}
-            procs = [subprocess.Popen([sys.executable, "-m", "tests.teams.dispatch_worker", str(EVENTS), str(go)],
-                                      env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+            children = [forked(work, EVENTS, go, env=env) for _ in range(2)]
             go.touch()
-            outputs = [p.communicate(timeout=120)[0] for p in procs]
-            assert [p.returncode for p in procs] == [0, 0], outputs
+            done = [child.wait(timeout=120) for child in children]
+            outputs = [d.stdout for d in done]
+            assert [d.returncode for d in done] == [0, 0], [d.stdout + d.stderr for d in done]
             figures = [dict(part.split("=") for part in out.strip().splitlines()[-1].split()) for out in outputs]
             sent = [int(f["sent"]) for f in figures]
             print("cards sent per process:", sent)

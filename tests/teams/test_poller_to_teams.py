@@ -8,7 +8,7 @@ from __future__ import annotations
 from resync_app.tws import instances, snapshot
 from resync_app.tws import service as tws_service
 from resync_app.tws.client import HWAClient
-from tests.api.test_metrics import sample
+from tests.support.prom import sample
 from tests.teams.conftest import later
 from tests.tws.conftest import simulator, simulator_factory  # noqa: F401  (fixtures)
 

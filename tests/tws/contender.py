@@ -37,6 +37,9 @@ def main() -> None:
     parser.add_argument("--sim-url", required=True)
     parser.add_argument("--sim-user", required=True)
     parser.add_argument("--sim-password", required=True)
+    parser.add_argument("--election-retry", type=float, default=None, help="seconds between tries to lead")
+    parser.add_argument("--lock-check", type=float, default=None, help="seconds between checks of a held lock")
+    parser.add_argument("--redis-ttl", type=float, default=None, help="expiry of the Redis lock, seconds")
     args = parser.parse_args()
 
     import httpx
@@ -49,7 +52,11 @@ def main() -> None:
     def clock() -> datetime:
         return datetime.fromisoformat(sim.get("/_sim/state").json()["now"].replace("Z", "+00:00"))
 
-    service = PollerService(lock_factory=lambda: make_lock(args.backend, args.lock_name), clock=clock)
+    timing = {key: value for key, value in (("election_retry_s", args.election_retry),
+                                            ("lock_check_s", args.lock_check)) if value is not None}
+    ttl = {} if args.redis_ttl is None else {"redis_ttl_s": args.redis_ttl}
+    service = PollerService(lock_factory=lambda: make_lock(args.backend, args.lock_name, **ttl), clock=clock,
+                            **timing)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     state_file = Path(args.state_dir) / str(__import__("os").getpid())

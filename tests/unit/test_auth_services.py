@@ -16,7 +16,8 @@ from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
 from tests.support.dbutil import table_count
 
 
-def test_hash_is_bcrypt_cost_12_and_verifies():
+def test_hash_is_bcrypt_cost_12_and_verifies(production_bcrypt):
+    assert passwords.BCRYPT_ROUNDS == 12
     hashed = passwords.hash_password("a-long-enough-password")
     assert hashed.startswith("$2b$12$")
     assert bcrypt.checkpw(b"a-long-enough-password", hashed.encode())
@@ -30,7 +31,7 @@ def test_password_policy_refuses_weak_or_overlong(bad):
         passwords.hash_password(bad)
 
 
-def test_unknown_user_check_does_the_bcrypt_work_and_fails(monkeypatch):
+def test_unknown_user_check_does_the_bcrypt_work_and_fails(monkeypatch, production_bcrypt):
     calls = []
     real = bcrypt.checkpw
     monkeypatch.setattr(bcrypt, "checkpw", lambda pw, h: calls.append(h) or real(pw, h))

@@ -23,7 +23,8 @@ def _states():
         for sub in state.get_substates():
             yield from walk(sub)
 
-    return [s for s in walk(State) if s.get_full_name().startswith("reflex___state____state.resync_app")]
+    found = [s for s in walk(State) if s.get_full_name().startswith("reflex___state____state.resync_app")]
+    return sorted(found, key=lambda s: s.get_full_name())  # one order in every process (pytest-xdist workers)
 
 
 def _field_names(tp, seen=None) -> set[str]:

@@ -1,20 +1,18 @@
-"""The users service (`auth/users.py`) and the user commands of the CLI (run as a real subprocess)."""
+"""The users service (`auth/users.py`) and the user commands of the CLI (its `main`, which `python -m resync_app`
+runs, in a process forked from the test's: tests/support/forked.py)."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from resync_app.auth import service, sessions, users
 from resync_app.auth.users import Actor, UserError
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, OPERATOR_PASSWORD, OPERATOR_USER
+from tests.support.forked import Finished, forked
 
 CLI = Actor("cli")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -112,10 +110,12 @@ def test_changes_are_audited_without_passwords(users_cleaned):
 # ---- the CLI ------------------------------------------------------------------------------------------------
 
 
-def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+def _cli(*args: str, stdin: str = "") -> Finished:
+    """`python -m resync_app <args>` (its `main`) in a process forked from this one."""
+    from resync_app.cli import main
+
     env = {k: v for k, v in os.environ.items() if k != "RESYNC_NEW_PASSWORD"}
-    return subprocess.run([sys.executable, "-m", "resync_app", *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=120)
+    return forked(main, list(args), env=env, stdin=stdin).wait(timeout=120)
 
 
 def test_cli_user_commands(users_cleaned):
