@@ -123,8 +123,16 @@ class BuildPolicy:
     @staticmethod
     def _compute(static: Path | None, env_json: Path) -> str:
         hashes: list[str] = []
-        for page in sorted(static.rglob("*.html")) if static else ():
-            for token in script_hashes(page.read_bytes()):
+        try:
+            pages = sorted(static.rglob("*.html")) if static else []
+        except OSError:
+            pages = []  # the build went away while it was listed
+        for page in pages:
+            try:
+                content = page.read_bytes()
+            except OSError:
+                continue  # replaced by a new build while it was read: the next request sees the new build's key
+            for token in script_hashes(content):
                 if token not in hashes:
                     hashes.append(token)
         try:

@@ -53,6 +53,15 @@ def test_the_build_policy_follows_the_build(tmp_path):
     assert re.search(r"script-src ([^;]*)", build.value()).group(1).split() == ["'self'"]
 
 
+def test_a_page_that_vanishes_during_a_rebuild_is_skipped_not_a_500(tmp_path):
+    static, env_json = tmp_path / "client", tmp_path / "env.json"
+    static.mkdir()
+    (static / "index.html").write_text("<script>one()</script>")
+    (static / "gone.html").symlink_to(tmp_path / "removed-by-the-rebuild.html")  # listed, but reading it fails
+    value = csp.BuildPolicy(static, env_json).value()
+    assert re.search(r"script-src ([^;]*)", value).group(1).split() == ["'self'", _sha("one()")]
+
+
 def test_every_api_answer_has_the_headers(api):
     for path, status in (("/api/v1/health", 200), ("/api/v1/no-such-route", 404), ("/api/v1/admin/users", 401)):
         answer = api.get(path)
