@@ -27,6 +27,7 @@ from typing import Any
 logger = logging.getLogger("resync.events")
 _CHANNEL = "resync:events"
 _VERSION_KEY = "resync:events:v:"
+_EPOCH_KEY = "resync:events:epoch"  # a new value = a Redis that lost the counters (restarted empty, flushed)
 _CATCH_UP_EVERY_S = 5.0  # belt and braces: compare the counters even while connected
 _BACKOFF_MAX_S = 5.0
 
@@ -44,6 +45,7 @@ class ChangeFeed:
         self._pid = 0
         self._origin_id = ""
         self._remote_seen: dict[str, int] = {}  # topic -> newest Redis version this worker has acted on
+        self._epoch: bytes | None = None  # the Redis data set those versions belong to
         self._unsent: set[str] = set()  # topics whose publish did not reach Redis
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -211,8 +213,23 @@ class ChangeFeed:
         if data.get("origin") != self.origin:
             self._deliver(topic, data.get("payload"))
 
+    def _check_epoch(self) -> None:
+        """Forget the versions seen when Redis lost its counters (a restart without persistence, a flush): they
+        start again from 1, and a missed change would otherwise look older than what this worker has seen."""
+        epoch = self._redis.get(_EPOCH_KEY)
+        if epoch is None:
+            self._redis.set(_EPOCH_KEY, uuid.uuid4().hex, nx=True)
+            epoch = self._redis.get(_EPOCH_KEY)
+        if self._epoch is not None and epoch != self._epoch:
+            logger.warning("change feed: Redis lost its version counters (restarted empty or flushed); "
+                           "reloading every topic that changed since")
+            with self._lock:
+                self._remote_seen.clear()
+        self._epoch = epoch
+
     def _catch_up(self, initial: bool = False) -> None:
         """Run the listeners of every topic whose Redis version moved past what this worker has seen."""
+        self._check_epoch()
         keys = list(self._redis.scan_iter(match=_VERSION_KEY + "*", count=200))
         if not keys:
             return

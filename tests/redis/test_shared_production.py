@@ -70,6 +70,29 @@ def test_relay_reconnects_and_catches_up_after_an_outage(own_redis):
         worker_b.close()
 
 
+def test_catch_up_after_redis_lost_its_counters(own_redis):
+    """Redis restarted empty (or flushed): versions start again from 1, and a change this worker missed must still
+    reach it, although its number is not above the one it saw before."""
+    import redis
+
+    worker_b = ChangeFeed()
+    heard: list = []
+    worker_b.subscribe("tws.config", heard.append)
+    worker_b.connect_redis(own_redis.url)
+    client = redis.Redis(port=own_redis.port)
+    try:
+        client.incr("resync:events:v:tws.config")
+        worker_b._catch_up()
+        wait_for(lambda: len(heard) == 1, 10, "B reloads on the first missed change")
+        client.flushall()  # what a Redis without persistence looks like after a restart
+        client.incr("resync:events:v:tws.config")  # version 1 again: a change B did not hear
+        worker_b._catch_up()
+        wait_for(lambda: len(heard) == 2, 10, "B reloads on the change made after Redis lost its counters")
+        assert heard == [{"catch_up": True}, {"catch_up": True}]
+    finally:
+        worker_b.close()
+
+
 def test_catch_up_by_version_counters_without_the_message(own_redis):
     """A worker whose subscription missed a message (e.g. reconnecting) reloads on the counter alone."""
     import redis
