@@ -15,7 +15,9 @@ what sits upstream: a job cannot start before its predecessors end, so
     LF(critical) = deadline;  LF(p) = min over its successors s on the path of (LF(s) − μ(s));
 - slack(p) = LF(p) − estimated end(p): the least slack first is the critical path; a negative slack already
   misses the deadline unless someone acts.
-The path-aware confidence is Φ((deadline − estimated end) / σ_path), σ_path = √Σσ² over the unfinished jobs of the
+The headline estimate and confidence are the poll's (the Monte Carlo over the whole network, `prediction/live.py`)
+when it has one, so the drawer, the chat and the REST rows agree; else the path-aware confidence is
+Φ((deadline − estimated end) / σ_path), σ_path = √Σσ² over the unfinished jobs of the
 chain that sets the estimated end.
 """
 
@@ -253,10 +255,14 @@ def deadline_threats(instance: str | None, job: str, now: datetime | None = None
     _forward(nodes, root.job_id, now, set())
     _backward(nodes, root.job_id, root.deadline)
     top = nodes[root.job_id]
+    est_end = top.est_end
     if top.done:
         confidence = 1.0 if (root.end or now) <= root.deadline else 0.0
     elif top.est_end is None:
         confidence = 0.0
+    elif root.estimated_end is not None and root.confidence is not None:
+        # the poll's estimate over the whole network (prediction/live.py, CONTRACT §13): one number everywhere
+        est_end, confidence = root.estimated_end, root.confidence
     else:
         sigma = math.sqrt(top.chain_var) if top.chain_var > 0 else MIN_SPREAD_S
         confidence = normal_cdf((root.deadline - top.est_end).total_seconds() / sigma)
@@ -276,9 +282,9 @@ def deadline_threats(instance: str | None, job: str, now: datetime | None = None
     threats.sort(key=lambda t: (not t["blocking"], t["slack_s"] is not None,
                                 t["slack_s"] if t["slack_s"] is not None else 0.0))
     path = _path(nodes, root.job_id)
-    return {**base, "estimated_end": _iso(top.est_end), "confidence": round(confidence, 3),
+    return {**base, "estimated_end": _iso(est_end), "confidence": round(confidence, 3),
             "risk": _level(confidence), "threats": threats, "path": path, "complete": complete,
-            "explanation": _explain(root, top, confidence, threats, complete)}
+            "explanation": _explain(root, top, est_end, confidence, threats, complete)}
 
 
 def _path(nodes: dict[str, _Node], root_id: str) -> list[str]:
@@ -299,14 +305,15 @@ def _path(nodes: dict[str, _Node], root_id: str) -> list[str]:
     return [nodes[j].row.name for j in reversed(chain)]
 
 
-def _explain(root: TwsPlanJob, top: _Node, confidence: float, threats: list[dict], complete: bool) -> str:
+def _explain(root: TwsPlanJob, top: _Node, est_end: datetime | None, confidence: float, threats: list[dict],
+             complete: bool) -> str:
     if top.done:
         return f"{root.name} has finished ({root.status})."
     parts = []
     if top.est_end is None:
         parts.append(f"{root.name} cannot finish without an operator: a job on its path has failed.")
     else:
-        parts.append(f"{root.name} is expected to end around {top.est_end:%H:%M} UTC for a deadline of "
+        parts.append(f"{root.name} is expected to end around {est_end:%H:%M} UTC for a deadline of "
                      f"{root.deadline:%H:%M} UTC ({confidence:.0%} likely in time).")
     negative = [t for t in threats if t["slack_s"] is None or t["slack_s"] < 0]
     if negative:

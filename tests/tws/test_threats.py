@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from resync_app.tws import dependency_crawl, instances, snapshot
+from resync_app.tws import dependency_crawl, instances, queries, snapshot
 from resync_app.tws.client import HWAClient
 from resync_app.tws.instance_config import UnknownInstance
 from resync_app.tws.threats import deadline_threats
@@ -54,6 +54,10 @@ async def test_a_quiet_plan_lists_the_path_and_no_job_misses(sim, client):
     slacks = [t["slack_s"] for t in view["threats"] if t["slack_s"] is not None]
     assert slacks == sorted(slacks)  # least slack first
     assert 0.0 <= view["confidence"] <= 1.0 and view["risk"] in ("normal", "potential", "high")
+    # the headline is the poll's network estimate (CONTRACT §13), the same numbers as the job's row
+    row = queries.job(NAME, crit["id"])
+    assert row["estimated_end"] is not None and view["estimated_end"] == row["estimated_end"]
+    assert view["confidence"] == round(row["confidence"], 3)
     # the same job by name and by STREAM.NAME
     assert deadline_threats(NAME, crit["name"], now=sim.now)["job_id"] == crit["id"]
     assert deadline_threats(NAME, f"{crit['stream']}.{crit['name']}", now=sim.now)["job_id"] == crit["id"]
