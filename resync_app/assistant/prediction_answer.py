@@ -8,36 +8,13 @@ from typing import Any, Awaitable, Callable
 
 from resync_app.assistant import fmt
 from resync_app.assistant.fmt import name
+from resync_app.assistant.lang import wording
 from resync_app.prediction import wording as estimate_wording
 from resync_app.tws.statuses import CANCELLED_STATUSES, FAILED_STATUSES, SUCCESS_STATUSES
 
 TOP_CAUSES = 3
-_PT = {
-    "{job} is **{status}**.": "{job} está **{status}**.",
-    "It ended at {end}.": "Terminou às {end}.",
-    "It ended at {end}, {verdict} its deadline ({deadline}).": "Terminou às {end}, {verdict} o prazo ({deadline}).",
-    "within": "dentro do", "after": "depois do",
-    "It will not finish without an operator (rerun it, or fix what blocks it).":
-        "Não vai terminar sem um operador (reexecute-o ou corrija o que o bloqueia).",
-    "Estimated end **{end}**, 80 % interval {low}–{high}.":
-        "Término estimado **{end}**, intervalo de 80 % {low}–{high}.",
-    "Deadline {deadline}: **{verdict}**, {confidence} chance of ending on time ({risk} risk).":
-        "Prazo {deadline}: **{verdict}**, {confidence} de chance de terminar no prazo (risco {risk}).",
-    "likely yes": "provavelmente sim", "uncertain": "incerto", "likely not": "provavelmente não",
-    "What delays it:": "O que o atrasa:",
-    "Nothing upstream delays it now.": "Nada antes dele o atrasa agora.",
-    "No estimate for it yet: Resync estimates the critical jobs and their predecessors after each poll.":
-        "Ainda não há estimativa: o Resync estima os jobs críticos e seus predecessores a cada coleta.",
-    "It has no deadline in the plan.": "Não tem prazo no plano.",
-    "normal": "normal", "potential": "potencial", "high": "alto",
-}
 
 FindJob = Callable[[Any, Any], Awaitable[tuple[dict | None, str | None]]]
-
-
-def _t(lang: str, msgid: str, **values: Any) -> str:
-    text = _PT.get(msgid, msgid) if lang.startswith("pt") else msgid
-    return text.format(**values)
 
 
 def _verdict(confidence: float | None) -> str:
@@ -48,40 +25,41 @@ def _verdict(confidence: float | None) -> str:
 
 def estimate_lines(job: dict, lang: str, at: Callable[[Any], str], ask: str = "when") -> list[str]:
     """The answer's lines for one job row (also what a page could reuse)."""
+    w = wording(lang)
     status = str(job.get("status") or "?")
-    lines = [_t(lang, "{job} is **{status}**.", job=name(job.get("name")), status=fmt.plain(status))]
+    lines = [w.t("{job} is **{status}**.", job=name(job.get("name")), status=fmt.plain(status))]
     deadline = job.get("deadline")
     if status in SUCCESS_STATUSES:
         if deadline and job.get("end"):
             made = str(job["end"]) <= str(deadline)
-            lines.append(_t(lang, "It ended at {end}, {verdict} its deadline ({deadline}).", end=at(job.get("end")),
-                            verdict=_t(lang, "within" if made else "after"), deadline=at(deadline)))
+            lines.append(w.t("It ended at {end}, {verdict} its deadline ({deadline}).", end=at(job.get("end")),
+                             verdict=w.t("within" if made else "after"), deadline=at(deadline)))
         else:
-            lines.append(_t(lang, "It ended at {end}.", end=at(job.get("end"))))
+            lines.append(w.t("It ended at {end}.", end=at(job.get("end"))))
         return lines
     if status in FAILED_STATUSES or status in CANCELLED_STATUSES:
-        lines.append(_t(lang, "It will not finish without an operator (rerun it, or fix what blocks it)."))
+        lines.append(w.t("It will not finish without an operator (rerun it, or fix what blocks it)."))
         return lines
     if not job.get("estimated_end"):
-        lines.append(_t(lang, "No estimate for it yet: Resync estimates the critical jobs and their predecessors "
-                              "after each poll."))
+        lines.append(w.t("No estimate for it yet: Resync estimates the critical jobs and their predecessors "
+                         "after each poll."))
         return lines
-    lines.append(_t(lang, "Estimated end **{end}**, 80 % interval {low}–{high}.", end=at(job.get("estimated_end")),
-                    low=at(job.get("estimated_end_low") or job.get("estimated_end")),
-                    high=at(job.get("estimated_end_high") or job.get("estimated_end"))))
+    lines.append(w.t("Estimated end **{end}**, 80 % interval {low}–{high}.", end=at(job.get("estimated_end")),
+                     low=at(job.get("estimated_end_low") or job.get("estimated_end")),
+                     high=at(job.get("estimated_end_high") or job.get("estimated_end"))))
     confidence = job.get("confidence")
     if deadline:
         risk = str(job.get("risk") or "")
-        lines.append(_t(lang, "Deadline {deadline}: **{verdict}**, {confidence} chance of ending on time ({risk} "
-                              "risk).", deadline=at(deadline), verdict=_t(lang, _verdict(confidence)),
-                        confidence=fmt.percent(confidence), risk=_t(lang, risk) if risk else "?"))
+        lines.append(w.t("Deadline {deadline}: **{verdict}**, {confidence} chance of ending on time ({risk} "
+                         "risk).", deadline=at(deadline), verdict=w.t(_verdict(confidence)),
+                         confidence=fmt.percent(confidence), risk=w.term(risk) if risk else "?"))
     elif ask == "deadline":
-        lines.append(_t(lang, "It has no deadline in the plan."))
+        lines.append(w.t("It has no deadline in the plan."))
     causes = estimate_wording.top_causes(job.get("why"), lang, TOP_CAUSES)
     if causes:
-        lines += ["", _t(lang, "What delays it:")] + [f"- {fmt.plain(c)}" for c in causes]
+        lines += ["", w.t("What delays it:")] + [f"- {fmt.plain(c)}" for c in causes]
     elif deadline:
-        lines.append(_t(lang, "Nothing upstream delays it now."))
+        lines.append(w.t("Nothing upstream delays it now."))
     return lines
 
 

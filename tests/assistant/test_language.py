@@ -97,8 +97,8 @@ def _message_ids(path: Path) -> set[str]:
 
 
 WORDED = ("assistant/fastpath.py", "assistant/fast_answer.py", "assistant/job_answers.py", "assistant/plan_answers.py",
-          "assistant/action_answer.py", "assistant/knowledge_answer.py", "api/chat.py", "assistant/acting.py",
-          "assistant/learned_search.py", "assistant/shift.py", "assistant/turns.py", "state/chat.py",
+          "assistant/action_answer.py", "assistant/knowledge_answer.py", "assistant/prediction_answer.py", "api/chat.py",
+          "assistant/acting.py", "assistant/learned_search.py", "assistant/shift.py", "assistant/turns.py", "state/chat.py",
           "pages/operator/chat.py")
 
 

@@ -15,6 +15,23 @@ from resync_app.assistant.lang.wording import Wording
 KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge" / "pt-BR"
 
 MESSAGES = {
+    # an estimate of a job's end (prediction_answer.py)
+    "{job} is **{status}**.": "{job} está **{status}**.",
+    "It ended at {end}.": "Terminou às {end}.",
+    "It ended at {end}, {verdict} its deadline ({deadline}).": "Terminou às {end}, {verdict} o prazo ({deadline}).",
+    "within": "dentro do", "after": "depois do",
+    "It will not finish without an operator (rerun it, or fix what blocks it).":
+        "Não vai terminar sem um operador (reexecute-o ou corrija o que o bloqueia).",
+    "Estimated end **{end}**, 80 % interval {low}–{high}.":
+        "Término estimado **{end}**, intervalo de 80 % {low}–{high}.",
+    "Deadline {deadline}: **{verdict}**, {confidence} chance of ending on time ({risk} risk).":
+        "Prazo {deadline}: **{verdict}**, {confidence} de chance de terminar no prazo (risco {risk}).",
+    "likely yes": "provavelmente sim", "uncertain": "incerto", "likely not": "provavelmente não",
+    "What delays it:": "O que o atrasa:",
+    "Nothing upstream delays it now.": "Nada antes dele o atrasa agora.",
+    "No estimate for it yet: Resync estimates the critical jobs and their predecessors after each poll.":
+        "Ainda não há estimativa: o Resync estima os jobs críticos e seus predecessores a cada coleta.",
+    "It has no deadline in the plan.": "Não tem prazo no plano.",
     # one job
     "{job}{where} is **{status}**{phrase}{rc}.": "{job}{where} está **{status}**{phrase}{rc}.",
     "stream {stream}": "cadeia {stream}",
