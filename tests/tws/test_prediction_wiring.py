@@ -14,10 +14,11 @@ from resync_app.notify import TwsEventNotice
 from resync_app.teams.cards import tws_event_card
 from resync_app.prediction import live
 from resync_app.prediction.backfill import write_runs
-from resync_app.tws import dependency_crawl, detect, instances, queries, snapshot
+from resync_app.tws import detect, instances, queries, snapshot
 from resync_app.tws.client import HWAClient
 from resync_app.tws.models import TwsEvent, TwsPlanJob
 from resync_app.tws_simulator.history import past_runs
+from tests.support.polling import poll_and_crawl
 
 NAME = "sim"
 FIELDS = ("estimated_end", "estimated_end_low", "estimated_end_high", "confidence", "risk", "why")
@@ -40,18 +41,12 @@ async def client(sim):
         yield hwa
 
 
-async def poll_and_crawl(sim, client, rounds: int = 6) -> None:
-    for _ in range(rounds):
-        await snapshot.poll_instance(NAME, client, now=sim.now)
-        await dependency_crawl.crawl_dependencies(NAME, client)
-
-
 def _time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
 async def test_critical_rows_carry_an_estimate_inside_its_interval_and_why(sim, client):
-    await poll_and_crawl(sim, client)
+    await poll_and_crawl(NAME, sim, client)
     sim.advance(hours=1)
     await snapshot.poll_instance(NAME, client, now=sim.now)
     rows = queries.critical_jobs(NAME)
@@ -74,7 +69,7 @@ async def test_critical_rows_carry_an_estimate_inside_its_interval_and_why(sim, 
 
 
 async def test_an_abended_predecessor_is_the_top_cause_and_its_minutes_add_up(sim, client):
-    await poll_and_crawl(sim, client)
+    await poll_and_crawl(NAME, sim, client)
     crit = next(j for j in sim.find_jobs(critical=True) if j["predecessors"] and j["status"] in ("HOLD", "READY"))
     pred_id = crit["predecessors"][0]
     sim.script_job(pred_id, "abend")
@@ -112,7 +107,7 @@ async def polled(clean_db, simulator):
     instances.create_instance({"name": NAME, "base_url": simulator.base_url, "username": simulator.username,
                                "password": simulator.password, "enabled": False}, "tests")
     async with HWAClient(simulator.connection()) as hwa:
-        await poll_and_crawl(simulator, hwa, rounds=3)
+        await poll_and_crawl(NAME, simulator, hwa, rounds=3)
     return simulator
 
 
@@ -159,7 +154,7 @@ async def test_the_estimates_on_postgresql(database_url, simulator):
             assert write_runs(NAME, past_runs(plan.templates, plan.workstations, days=7,
                                               until=simulator.now.timestamp(), seed=7)) > 7 * 100
             async with HWAClient(simulator.connection()) as hwa:
-                await poll_and_crawl(simulator, hwa, rounds=4)
+                await poll_and_crawl(NAME, simulator, hwa, rounds=4)
                 simulator.advance(hours=2)
                 await snapshot.poll_instance(NAME, hwa, now=simulator.now)
             rows = [r for r in queries.critical_jobs(NAME) if r["status"] not in ("SUCC", "ABEND")]

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from resync_app.tws import dependency_crawl, instances, queries, snapshot
+from resync_app.tws import instances, queries
 from resync_app.tws.client import HWAClient
 from resync_app.tws.instance_config import UnknownInstance
 from resync_app.tws.threats import deadline_threats
+from tests.support.polling import poll_and_crawl
 
 NAME = "sim"
 
@@ -28,12 +29,6 @@ async def client(sim):
         yield hwa
 
 
-async def poll_and_crawl(sim, client, rounds: int = 6) -> None:
-    for _ in range(rounds):
-        await snapshot.poll_instance(NAME, client, now=sim.now)
-        await dependency_crawl.crawl_dependencies(NAME, client)
-
-
 def critical_with_chain(sim) -> tuple[dict, dict]:
     """A critical job and one of its direct predecessors that has not run yet."""
     for crit in sim.find_jobs(critical=True):
@@ -45,7 +40,7 @@ def critical_with_chain(sim) -> tuple[dict, dict]:
 
 
 async def test_a_quiet_plan_lists_the_path_and_no_job_misses(sim, client):
-    await poll_and_crawl(sim, client)
+    await poll_and_crawl(NAME, sim, client)
     crit, pred = critical_with_chain(sim)
     view = deadline_threats(NAME, crit["id"], now=sim.now)
     assert view["job"] == crit["name"] and view["deadline"] is not None and view["complete"] is True
@@ -64,14 +59,14 @@ async def test_a_quiet_plan_lists_the_path_and_no_job_misses(sim, client):
 
 
 async def test_a_failed_predecessor_blocks_the_path_and_comes_first(sim, client):
-    await poll_and_crawl(sim, client)
+    await poll_and_crawl(NAME, sim, client)
     crit, pred = critical_with_chain(sim)
     before = deadline_threats(NAME, crit["id"], now=sim.now)
     chain_root = next(j for j in sim.find_jobs(root=True) if j["id"] in _upstream(sim, pred["id"]) or
                       j["id"] == pred["id"])
     sim.script_job(chain_root["id"], "abend")
     sim.run_until(lambda s: s.job_info(chain_root["id"])["status"] == "ABEND")
-    await poll_and_crawl(sim, client, rounds=2)
+    await poll_and_crawl(NAME, sim, client, rounds=2)
     after = deadline_threats(NAME, crit["id"], now=sim.now)
     assert after["confidence"] == 0.0 and after["risk"] == "high"
     first = after["threats"][0]
@@ -81,15 +76,15 @@ async def test_a_failed_predecessor_blocks_the_path_and_comes_first(sim, client)
 
 
 async def test_an_overrunning_predecessor_eats_the_slack(sim, client):
-    await poll_and_crawl(sim, client)
+    await poll_and_crawl(NAME, sim, client)
     crit, pred = critical_with_chain(sim)
     start = datetime.fromisoformat(pred["at"])
     sim.script_job(pred["id"], "stuck")
     sim.run_until(lambda s: s.job_info(pred["id"])["status"] == "EXEC", max_seconds=48 * 3600)
-    await poll_and_crawl(sim, client, rounds=1)
+    await poll_and_crawl(NAME, sim, client, rounds=1)
     early = next(t for t in deadline_threats(NAME, crit["id"], now=sim.now)["threats"] if t["id"] == pred["id"])
     sim.advance(hours=6)  # it keeps running: its estimated end moves with the clock
-    await poll_and_crawl(sim, client, rounds=1)
+    await poll_and_crawl(NAME, sim, client, rounds=1)
     late = next(t for t in deadline_threats(NAME, crit["id"], now=sim.now)["threats"] if t["id"] == pred["id"])
     assert late["slack_s"] < early["slack_s"]
     assert "running since" in late["reason"]
