@@ -24,6 +24,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import bindparam, select, update
 
 from resync_app.db import get_engine
+from resync_app.prediction.types import risk_of as risk_of_confidence
 from resync_app.tws import detect
 from resync_app.tws.detect import DurationStats
 from resync_app.tws.models import TwsJobRun, TwsPlanJob
@@ -263,9 +264,7 @@ def risk_of(view: JobView, now: datetime, stats: DurationStats | None, estimate:
     if estimate is None or view.status in FINAL_STATUSES or estimate.confidence is None:
         return detect.deadline_risk(view, now, stats)
     confidence = round(min(1.0, max(0.0, float(estimate.confidence))), 3)
-    risk = estimate.risk if estimate.risk in detect.RISK_LEVELS else (
-        detect.RISK_NORMAL if confidence >= detect.NORMAL_FROM
-        else detect.RISK_POTENTIAL if confidence >= detect.POTENTIAL_FROM else detect.RISK_HIGH)
+    risk = estimate.risk if estimate.risk in detect.RISK_LEVELS else risk_of_confidence(confidence)
     return risk, confidence
 
 

@@ -14,7 +14,7 @@ ABENDED_PREDECESSOR = "abended_predecessor"  # a failed job on the path (the job
 LONG_DURATION = "long_duration"  # even at their usual durations the chain does not fit before the deadline
 CAUSES = (LATE_START, SLOW_RUN, PREDECESSOR, ABENDED_PREDECESSOR, LONG_DURATION)
 
-# Risk levels, the same thresholds as resync_app/tws/detect.py (a test checks they agree).
+# Risk levels and their thresholds, for this engine and HWA's formula in resync_app/tws/detect.py alike.
 RISK_NORMAL, RISK_POTENTIAL, RISK_HIGH = "normal", "potential", "high"
 NORMAL_FROM = 0.8
 POTENTIAL_FROM = 0.5

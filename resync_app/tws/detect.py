@@ -24,13 +24,14 @@ from resync_app.tws.plan_fields import (
     CANCELLED_STATUSES, FAILED_STATUSES, FINAL_STATUSES, RUNNING_STATUSES, SUCCESS_STATUSES, JobView,
 )
 from resync_app.prediction import wording
+from resync_app.prediction.types import (  # the levels and their thresholds: one definition for both estimators
+    NORMAL_FROM, POTENTIAL_FROM, RISK_HIGH, RISK_NORMAL, RISK_POTENTIAL, risk_of,
+)
 from resync_app.tws.statuses import meaning as status_meaning
 
-# Risk levels of a critical job (HCL's console: normal / potential risk / high risk).
-RISK_NORMAL, RISK_POTENTIAL, RISK_HIGH = "normal", "potential", "high"
+# Risk levels of a critical job (HCL's console: normal / potential risk / high risk): confidence ≥ NORMAL_FROM (0.8)
+# → normal, ≥ POTENTIAL_FROM (0.5) → potential risk, below → high risk (`prediction.types.risk_of`).
 RISK_LEVELS = (RISK_NORMAL, RISK_POTENTIAL, RISK_HIGH)
-NORMAL_FROM = 0.8  # confidence ≥ 0.8 → normal
-POTENTIAL_FROM = 0.5  # 0.5 ≤ confidence < 0.8 → potential risk; below → high risk
 MIN_SPREAD_S = 60.0  # the deviation never goes below a minute
 DEFAULT_SPREAD_SHARE = 0.25  # without 2+ past runs: a quarter of the expected duration
 MIN_FINISHED_FOR_RATE = 10  # the failure rate means something from 10 finished jobs on
@@ -193,11 +194,7 @@ def deadline_risk(view: JobView, now: datetime, stats: DurationStats | None) -> 
         est_end = begin + timedelta(seconds=mean)
     confidence = normal_cdf((deadline - est_end).total_seconds() / spread)
     confidence = round(confidence, 3)
-    if confidence >= NORMAL_FROM:
-        return RISK_NORMAL, confidence
-    if confidence >= POTENTIAL_FROM:
-        return RISK_POTENTIAL, confidence
-    return RISK_HIGH, confidence
+    return risk_of(confidence), confidence
 
 
 def counts_as_at_risk(view: JobView, risk: str, now: datetime) -> bool:

@@ -32,10 +32,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from resync_app.db import session_scope, utcnow
-from resync_app.tws.detect import (
-    DEFAULT_SPREAD_SHARE, MIN_SPREAD_S, NORMAL_FROM, POTENTIAL_FROM, RISK_HIGH, RISK_NORMAL, RISK_POTENTIAL,
-    normal_cdf,
-)
+from resync_app.prediction.types import risk_of
+from resync_app.tws.detect import DEFAULT_SPREAD_SHARE, MIN_SPREAD_S, normal_cdf
 from resync_app.tws import stream_deps
 from resync_app.tws.models import TwsJobRun, TwsPlanJob
 from resync_app.tws.node_refs import is_stream
@@ -204,12 +202,6 @@ def _backward(nodes: dict[str, _Node], root_id: str, deadline: datetime) -> None
                 order.append(pred_id)
 
 
-def _level(confidence: float) -> str:
-    if confidence >= NORMAL_FROM:
-        return RISK_NORMAL
-    return RISK_POTENTIAL if confidence >= POTENTIAL_FROM else RISK_HIGH
-
-
 def _reason(node: _Node, now: datetime) -> str:
     row = node.row
     if node.stream:
@@ -283,7 +275,7 @@ def deadline_threats(instance: str | None, job: str, now: datetime | None = None
                                 t["slack_s"] if t["slack_s"] is not None else 0.0))
     path = _path(nodes, root.job_id)
     return {**base, "estimated_end": _iso(est_end), "confidence": round(confidence, 3),
-            "risk": _level(confidence), "threats": threats, "path": path, "complete": complete,
+            "risk": risk_of(confidence), "threats": threats, "path": path, "complete": complete,
             "explanation": _explain(root, top, est_end, confidence, threats, complete)}
 
 
