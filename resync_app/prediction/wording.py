@@ -36,7 +36,7 @@ def hhmm(value: Any) -> str:
     return f"{moment:%H:%M}" if moment is not None else "—"
 
 
-def interval(end: Any, low: Any, high: Any, lang: str = "en") -> str:
+def interval(end: Any, low: Any, high: Any) -> str:
     """"14:25 UTC (80 %: 14:10–14:45)"; "" without an estimated end."""
     if _moment(end) is None:
         return ""
@@ -45,11 +45,11 @@ def interval(end: Any, low: Any, high: Any, lang: str = "en") -> str:
     return f"{hhmm(end)} UTC (80 %: {hhmm(low)}–{hhmm(high)})"
 
 
-def estimate_interval(estimate: Any, lang: str = "en") -> str:
+def estimate_interval(estimate: Any) -> str:
     """`interval` of an Estimate (fields estimated_end/low/high) or of a §13 row (estimated_end_low/_high)."""
     low = _get(estimate, "low") if _get(estimate, "low") is not None else _get(estimate, "estimated_end_low")
     high = _get(estimate, "high") if _get(estimate, "high") is not None else _get(estimate, "estimated_end_high")
-    return interval(_get(estimate, "estimated_end"), low, high, lang)
+    return interval(_get(estimate, "estimated_end"), low, high)
 
 
 def cause(item: Any, lang: str = "en") -> str:
