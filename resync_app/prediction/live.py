@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from resync_app.db import get_engine
-from resync_app.prediction.types import risk_of as risk_of_confidence
+from resync_app.prediction.types import PastRun, risk_of as risk_of_confidence
 from resync_app.tws import detect
 from resync_app.tws.detect import DurationStats
 from resync_app.tws.models import TwsJobRun, TwsPlanJob
@@ -169,8 +169,6 @@ class HistoryCache:
                 self._data.pop(instance, None)
 
     def runs(self, instance: str, keys: Iterable[str]) -> dict[str, list]:
-        from resync_app.prediction.types import PastRun
-
         keys = sorted(set(keys))
         with self._lock:
             last_id, known = self._data.get(instance, (0, {}))
@@ -193,7 +191,7 @@ class HistoryCache:
                 for key in chunk:
                     known[key] = []
                 recent = select(TwsJobRun.job_key, TwsJobRun.start, TwsJobRun.end, TwsJobRun.status,
-                                func_row_number().label("rn")).where(
+                                _row_number().label("rn")).where(
                     TwsJobRun.instance == instance, TwsJobRun.job_key.in_(chunk), TwsJobRun.start.is_not(None),
                     TwsJobRun.end.is_not(None), TwsJobRun.id <= newest).subquery()
                 for key, start, end, status in conn.execute(
@@ -206,9 +204,8 @@ class HistoryCache:
         return known
 
 
-def func_row_number():
-    from sqlalchemy import func
-
+def _row_number():
+    """The rank of a run among its job's runs, newest first."""
     return func.row_number().over(partition_by=TwsJobRun.job_key, order_by=TwsJobRun.end.desc())
 
 
